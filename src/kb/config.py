@@ -1,0 +1,262 @@
+"""The project's settings (from ``mkdocs.yml``) and vocabularies (``taxonomy.yml``).
+
+A kb project is a folder with a ``mkdocs.yml`` and a ``content/`` folder.
+kb's own settings live under ``extra: kb:`` in ``mkdocs.yml``, a place MkDocs
+already accepts, so the site owner keeps one settings file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kb.errors import KbError
+from kb.model import Facet, Programme, Taxonomy, Term
+from kb.problems import Problem
+from kb.yamlsrc import YamlText, load_yaml
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+
+
+class _MkDocsLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml, whose ``!!python/name`` and ``!ENV`` tags are MkDocs' business."""
+
+
+def _keep_tagged(loader: _MkDocsLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)  # type: ignore[arg-type]
+
+
+_MkDocsLoader.add_multi_constructor("", _keep_tagged)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the project is and the defaults its documents inherit."""
+
+    root: Path
+    content_dir: Path
+    site_name: str
+    site_url: str
+    default_language: str
+    license: str
+    license_url: str
+    edition: str
+    mkdocs: dict[str, Any]
+
+    def rel(self, path: Path) -> str:
+        """A path as messages show it: relative to the project, with forward slashes."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    @property
+    def taxonomy_path(self) -> Path:
+        return self.content_dir / "taxonomy.yml"
+
+    @property
+    def packs_path(self) -> Path:
+        return self.content_dir / "packs.yml"
+
+
+def load_settings(root: Path) -> Settings:
+    """Read ``mkdocs.yml`` in ``root``; a missing or unreadable file is a KbError."""
+    root = root.resolve()
+    config_path = root / "mkdocs.yml"
+    if not config_path.is_file():
+        raise KbError(
+            f"{config_path}: no mkdocs.yml here; run kb inside a kb project "
+            "or point to one with --project DIR"
+        )
+    try:
+        raw = yaml.load(config_path.read_text(encoding="utf-8-sig"), Loader=_MkDocsLoader) or {}
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        raise KbError(f"mkdocs.yml:{line}: YAML syntax error: {exc.problem}") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise KbError(f"mkdocs.yml: cannot be read: {exc}") from None
+    if not isinstance(raw, dict):
+        raise KbError("mkdocs.yml: expected 'key: value' settings at the top level")
+    extra = raw.get("extra") or {}
+    kb = extra.get("kb") or {} if isinstance(extra, dict) else {}
+    if not isinstance(kb, dict):
+        raise KbError("mkdocs.yml: extra.kb must be a set of 'key: value' settings")
+    content_dir = (root / str(kb.get("content_dir", "content"))).resolve()
+    if not content_dir.is_dir():
+        raise KbError(f"{content_dir}: the content folder does not exist")
+    return Settings(
+        root=root,
+        content_dir=content_dir,
+        site_name=str(raw.get("site_name") or "Knowledge base"),
+        site_url=str(raw.get("site_url") or "").rstrip("/") + "/" if raw.get("site_url") else "",
+        default_language=str(kb.get("default_language", "en")),
+        license=str(kb.get("license", "CC-BY-4.0")),
+        license_url=str(kb.get("license_url", "https://creativecommons.org/licenses/by/4.0/")),
+        edition=str(kb.get("edition", "")),
+        mkdocs=raw,
+    )
+
+
+def load_taxonomy(settings: Settings) -> tuple[Taxonomy, list[Problem]]:
+    """Read the vocabularies; every problem in the file is reported, with its line."""
+    path = settings.taxonomy_path
+    rel = settings.rel(path)
+    if not path.is_file():
+        return _empty_taxonomy(), [
+            Problem(rel, 1, "", "the taxonomy file is missing; it defines themes and levels")
+        ]
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return _empty_taxonomy(), [Problem(rel, 1, "", f"cannot be read: {exc}")]
+    parsed, problems = load_yaml(text.replace("\r\n", "\n"), rel)
+    if parsed is None:
+        return _empty_taxonomy(), problems
+    reader = _TaxonomyReader(rel, parsed, problems)
+    return reader.read(), problems
+
+
+def _empty_taxonomy() -> Taxonomy:
+    return Taxonomy(themes={}, levels={}, stakeholders={}, programmes={})
+
+
+class _TaxonomyReader:
+    def __init__(self, rel: str, parsed: YamlText, problems: list[Problem]) -> None:
+        self.rel = rel
+        self.parsed = parsed
+        self.problems = problems
+
+    def problem(self, keypath: str, message: str) -> None:
+        self.problems.append(Problem(self.rel, self.parsed.line(keypath), keypath, message))
+
+    def section(self, name: str, required: bool = True) -> dict[str, Any]:
+        root = self.parsed.value
+        if not isinstance(root, dict):
+            if name == "themes":
+                self.problem("", "expected sections 'themes:', 'levels:', ... at the top level")
+            return {}
+        value = root.get(name)
+        if value is None:
+            if required:
+                self.problem("", f"the section '{name}:' is missing")
+            return {}
+        if not isinstance(value, dict):
+            self.problem(name, "expected entries of the form 'id:' with their fields below")
+            return {}
+        result: dict[str, Any] = {}
+        for key, entry in value.items():
+            keypath = f"{name}.{key}"
+            if not isinstance(key, str) or not ID_PATTERN.match(key):
+                self.problem(
+                    keypath,
+                    f"'{key}' is not a usable id; use lowercase letters, digits and hyphens",
+                )
+                continue
+            if entry is None:
+                entry = {}
+            if not isinstance(entry, dict):
+                self.problem(keypath, "expected fields such as 'label:' below the id")
+                continue
+            result[key] = entry
+        return result
+
+    def text(self, entry: dict[str, Any], keypath: str, key: str, required: bool = False) -> str:
+        value = entry.get(key)
+        if value is None:
+            if required:
+                self.problem(keypath, f"'{key}' is missing")
+            return ""
+        if not isinstance(value, (str, int, float)):
+            self.problem(f"{keypath}.{key}", "expected text")
+            return ""
+        return str(value).strip()
+
+    def terms(self, name: str, required: bool = True) -> dict[str, Term]:
+        terms: dict[str, Term] = {}
+        for key, entry in self.section(name, required).items():
+            keypath = f"{name}.{key}"
+            order = entry.get("order", 0)
+            if not isinstance(order, int) or isinstance(order, bool):
+                self.problem(f"{keypath}.order", "expected a whole number")
+                order = 0
+            terms[key] = Term(
+                id=key,
+                label=self.text(entry, keypath, "label", required=True) or key,
+                description=self.text(entry, keypath, "description"),
+                order=order,
+            )
+        return terms
+
+    def programmes(self) -> dict[str, Programme]:
+        programmes: dict[str, Programme] = {}
+        for key, entry in self.section("programmes", required=False).items():
+            keypath = f"programmes.{key}"
+            years = entry.get("years") or []
+            if not isinstance(years, list) or not all(isinstance(y, int) for y in years):
+                self.problem(f"{keypath}.years", "expected a list of years, e.g. [2006, 2011]")
+                years = []
+            countries = entry.get("countries") or []
+            if not isinstance(countries, list):
+                self.problem(f"{keypath}.countries", "expected a list of country codes")
+                countries = []
+            programmes[key] = Programme(
+                id=key,
+                name=self.text(entry, keypath, "name", required=True) or key,
+                full_name=self.text(entry, keypath, "full_name"),
+                years=tuple(years),
+                countries=tuple(str(c) for c in countries),
+                description=self.text(entry, keypath, "description"),
+            )
+        return programmes
+
+    def facets(self) -> dict[str, Facet]:
+        facets: dict[str, Facet] = {}
+        for key, entry in self.section("facets", required=False).items():
+            keypath = f"facets.{key}"
+            values = entry.get("values")
+            if not isinstance(values, dict) or not values:
+                self.problem(keypath, "expected 'values:' with one entry per id")
+                continue
+            terms = {
+                str(value_id): Term(
+                    id=str(value_id),
+                    label=str((value or {}).get("label", value_id))
+                    if isinstance(value, dict)
+                    else str(value_id),
+                )
+                for value_id, value in values.items()
+            }
+            facets[key] = Facet(
+                id=key,
+                label=self.text(entry, keypath, "label") or key,
+                terms=terms,
+                multiple=bool(entry.get("multiple", True)),
+            )
+        return facets
+
+    def read(self) -> Taxonomy:
+        taxonomy = Taxonomy(
+            themes=self.terms("themes"),
+            levels=self.terms("levels"),
+            stakeholders=self.terms("stakeholders", required=False),
+            programmes=self.programmes(),
+            facets=self.facets(),
+        )
+        if isinstance(self.parsed.value, dict):
+            known = {"themes", "levels", "stakeholders", "programmes", "facets"}
+            for key in self.parsed.value:
+                if key not in known:
+                    self.problem(
+                        str(key),
+                        f"unknown section; expected one of: {', '.join(sorted(known))}",
+                    )
+        return taxonomy
+

@@ -1,0 +1,165 @@
+"""Walk the content folder and split each file into front matter and body.
+
+Every file is read as bytes and judged before it is parsed: empty, binary,
+not UTF-8, no front matter, or front matter that never closes are reported
+with the line a person can go to. A UTF-8 byte-order mark and Windows line
+endings are valid and load normally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.problems import Problem
+from kb.yamlsrc import YamlText, load_yaml
+
+#: Files in the content folder that are not documents.
+NOT_DOCUMENTS = {"README.md"}
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A document file split into parsed front matter and its Markdown body."""
+
+    path: Path
+    rel: str
+    doc_id: str
+    front_matter: YamlText
+    body: str
+    body_line: int
+
+
+def document_files(content_dir: Path) -> Iterator[Path]:
+    """Every ``.md`` file below the content folder, in a stable order."""
+    for path in sorted(content_dir.rglob("*.md")):
+        if path.name in NOT_DOCUMENTS and path.parent == content_dir:
+            continue
+        if any(part.startswith(".") for part in path.relative_to(content_dir).parts):
+            continue
+        if path.is_file():
+            yield path
+
+
+def document_id(path: Path) -> str:
+    """``accra.md`` is ``accra``; ``accra/index.md`` (a folder with its images) is too."""
+    if path.name == "index.md":
+        return path.parent.name
+    return path.stem
+
+
+def read_source(path: Path, rel: str) -> tuple[SourceFile | None, list[Problem]]:
+    """Read one file; ``None`` with the problems when it is not a usable document."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(rel, 1, "", f"cannot be read: {exc.strerror or exc}")]
+    text, problem = decode(data, rel)
+    if text is None:
+        return None, [problem] if problem else []
+    return split(text, rel, path)
+
+
+def decode(data: bytes, rel: str) -> tuple[str | None, Problem | None]:
+    """Bytes to text with ``\\n`` line ends, or the problem that stops it."""
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    if not data.strip():
+        return None, Problem(
+            rel,
+            1,
+            "",
+            "the file is empty; a document starts with front matter between two '---' lines",
+        )
+    if b"\x00" in data:
+        return None, Problem(
+            rel, 1, "", "this is a binary file, not a Markdown text file; remove it or rename it"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        byte = data[exc.start]
+        return None, Problem(
+            rel,
+            line,
+            "",
+            f"the file is not UTF-8: byte 0x{byte:02X} at line {line}, column {column} "
+            "cannot be read; save the file with UTF-8 encoding",
+        )
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, None
+
+
+def split(text: str, rel: str, path: Path) -> tuple[SourceFile | None, list[Problem]]:
+    """Separate the front matter (between ``---`` lines) from the body."""
+    first_end = text.find("\n")
+    first = text if first_end < 0 else text[:first_end]
+    if first.rstrip() != "---":
+        return None, [
+            Problem(
+                rel,
+                1,
+                "",
+                "no front matter: a document must start with a line '---', then its fields "
+                "(title: ..., type: ...), then another line '---'",
+            )
+        ]
+    # Find the closing delimiter line by line, but without splitting a 5 MB
+    # body into a list: front matter is short, so stop at the first match.
+    position = first_end + 1
+    line_number = 2
+    closing = -1
+    while 0 < position <= len(text):
+        end = text.find("\n", position)
+        line = text[position:] if end < 0 else text[position:end]
+        if line.rstrip() in ("---", "..."):
+            closing = position
+            break
+        if end < 0:
+            break
+        position = end + 1
+        line_number += 1
+    if closing < 0:
+        return None, [
+            Problem(
+                rel,
+                1,
+                "",
+                "the front matter is not closed: add a line '---' after the last field",
+            )
+        ]
+    front = text[first_end + 1 : closing]
+    end = text.find("\n", closing)
+    body = "" if end < 0 else text[end + 1 :]
+    parsed, problems = load_yaml(front, rel, first_line=2)
+    if parsed is None:
+        return None, problems
+    if parsed.value is None:
+        parsed = YamlText({})
+    if not isinstance(parsed.value, dict):
+        kind = "a list" if isinstance(parsed.value, list) else "a single value"
+        problems.append(
+            Problem(
+                rel,
+                2,
+                "",
+                f"the front matter is {kind}; it must be fields of the form 'title: ...', "
+                "one per line",
+            )
+        )
+        return None, problems
+    source = SourceFile(
+        path=path,
+        rel=rel,
+        doc_id=document_id(path),
+        front_matter=parsed,
+        body=body,
+        body_line=line_number + 1,
+    )
+    return source, problems

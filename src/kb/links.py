@@ -1,0 +1,188 @@
+"""Links, images and headings in a document body, with the line each is on.
+
+The Markdown library renders but does not tell where things are, so this
+module scans the source line by line (skipping fenced code and code spans)
+for the parts ``kb check`` must verify: that a link to another document or
+one of its sections resolves, that an image exists and has alt text, and
+that nothing points outside the content folder or runs script.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+from markdown.extensions.toc import slugify
+
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+INLINE = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*(<[^>]*>|[^\s()]*(?:\([^\s()]*\))?)")
+REFERENCE_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*(<[^>]*>|\S+)")
+REFERENCE_USE = re.compile(r"(!?)\[([^\]]*)\]\[([^\]]*)\]")
+HTML_ATTR = re.compile(r"<(a|img)\b[^>]*?\b(href|src)\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
+HTML_ALT = re.compile(r"\balt\s*=\s*[\"']([^\"']*)", re.IGNORECASE)
+HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+ATTR_ID = re.compile(r"\{[^}]*#([\w-]+)[^}]*\}\s*$")
+HTML_ID = re.compile(r"<[^>]+\bid\s*=\s*[\"']([^\"']+)", re.IGNORECASE)
+SCRIPTY = re.compile(r"<\s*(script|iframe)\b|\bon[a-z]+\s*=\s*[\"']", re.IGNORECASE)
+EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel", "ftp", "ftps", "news", "irc"}
+DANGEROUS_SCHEMES = {"javascript", "vbscript", "data", "file"}
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link or image in a body: its target as written, and its file line."""
+
+    target: str
+    line: int
+    is_image: bool = False
+    alt: str = ""
+    html: bool = False
+
+
+def code_free_lines(body: str, first_line: int) -> Iterator[tuple[int, str]]:
+    """Body lines outside fenced code blocks, with code spans blanked out."""
+    fence = ""
+    for offset, line in enumerate(body.split("\n")):
+        match = FENCE.match(line)
+        if fence:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if match:
+            fence = match.group(1)
+            continue
+        if "`" in line:
+            line = CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+        yield first_line + offset, line
+
+
+def scan_links(body: str, first_line: int) -> list[Link]:
+    """Every link and image target in the body, with the line it is on."""
+    links: list[Link] = []
+    definitions: dict[str, tuple[str, int]] = {}
+    uses: list[tuple[str, int, bool, str]] = []
+    for number, line in code_free_lines(body, first_line):
+        if "[" in line:
+            definition = REFERENCE_DEF.match(line)
+            if definition:
+                definitions[definition.group(1).lower()] = (
+                    definition.group(2).strip("<>"),
+                    number,
+                )
+                continue
+            for match in INLINE.finditer(line):
+                links.append(
+                    Link(
+                        match.group(3).strip("<>"),
+                        number,
+                        is_image=match.group(1) == "!",
+                        alt=match.group(2).strip(),
+                    )
+                )
+            for match in REFERENCE_USE.finditer(line):
+                label = (match.group(3) or match.group(2)).lower()
+                uses.append((label, number, match.group(1) == "!", match.group(2).strip()))
+        if "<" in line:
+            for match in HTML_ATTR.finditer(line):
+                is_image = match.group(1).lower() == "img"
+                alt = HTML_ALT.search(line)
+                links.append(
+                    Link(
+                        match.group(3),
+                        number,
+                        is_image=is_image,
+                        alt=alt.group(1) if alt else "",
+                        html=True,
+                    )
+                )
+    for label, _number, is_image, alt in uses:
+        if label in definitions:
+            target, defined_on = definitions[label]
+            links.append(Link(target, defined_on, is_image=is_image, alt=alt))
+    return links
+
+
+def heading_slugs(body: str) -> frozenset[str]:
+    """The anchors a body's headings get when rendered (as MkDocs' toc names them)."""
+    return _heading_slugs(body)
+
+
+@lru_cache(maxsize=4096)
+def _heading_slugs(body: str) -> frozenset[str]:
+    slugs: set[str] = set()
+    for _number, line in code_free_lines(body, 1):
+        if "<" in line:
+            slugs.update(HTML_ID.findall(line))
+        match = HEADING.match(line)
+        if not match:
+            continue
+        text = match.group(2)
+        explicit = ATTR_ID.search(text)
+        if explicit:
+            slugs.add(explicit.group(1))
+            continue
+        slug = slugify(plain_heading(text), "-")
+        unique, n = slug, 0
+        while unique in slugs:
+            n += 1
+            unique = f"{slug}_{n}"
+        slugs.add(unique)
+    return frozenset(slugs)
+
+
+def plain_heading(text: str) -> str:
+    """Heading text without Markdown emphasis, links and attribute lists."""
+    text = ATTR_ID.sub("", text)
+    text = re.sub(r"\{:?[^}]*\}\s*$", "", text)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    return re.sub(r"[*_`]", "", text).strip()
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a link points, once classified."""
+
+    kind: str  # external | dangerous | anchor | outside | local
+    path: str = ""  # posix path relative to the project, for local targets
+    anchor: str = ""
+    scheme: str = ""
+
+
+def classify(target: str, document_path: str, content_prefix: str) -> Target:
+    """Say what ``target``, written in the document at ``document_path``, points to.
+
+    ``document_path`` and ``content_prefix`` are posix paths relative to the
+    project (``content/lessons/x.md`` and ``content``).
+    """
+    stripped = target.strip()
+    parts = urlsplit(stripped)
+    scheme = parts.scheme.lower()
+    if scheme in DANGEROUS_SCHEMES or stripped.lower().startswith(("javascript:", "vbscript:")):
+        return Target("dangerous", scheme=scheme or "javascript")
+    if scheme or stripped.startswith("//"):
+        return Target("external", scheme=scheme or "https")
+    if not parts.path:
+        return Target("anchor", anchor=unquote(parts.fragment))
+    if parts.path.startswith("/"):
+        resolved = posixpath.normpath(posixpath.join(content_prefix, parts.path.lstrip("/")))
+    else:
+        folder = posixpath.dirname(document_path)
+        resolved = posixpath.normpath(posixpath.join(folder, unquote(parts.path)))
+    if resolved != content_prefix and not resolved.startswith(content_prefix + "/"):
+        return Target("outside", path=resolved)
+    return Target("local", path=resolved, anchor=unquote(parts.fragment))
+
+
+def risky_html(body: str, first_line: int) -> Iterator[tuple[int, str]]:
+    """Lines with ``<script>``, ``<iframe>`` or ``on...=`` handlers, and what was found."""
+    for number, line in code_free_lines(body, first_line):
+        if "<" in line or "on" in line:
+            match = SCRIPTY.search(line)
+            if match:
+                yield number, match.group(0).strip()

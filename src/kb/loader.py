@@ -1,0 +1,215 @@
+"""Load the whole knowledge base: every file read, every problem collected.
+
+This is the one entry point the commands use: ``kb check`` prints what it
+returns, ``kb build`` refuses to write while it returns errors.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.config import Settings, load_settings, load_taxonomy
+from kb.content import SourceFile, document_files, read_source
+from kb.links import classify, heading_slugs, risky_html, scan_links
+from kb.model import Document, KnowledgeBase
+from kb.problems import Problem, sort_problems
+from kb.schema import validate
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    settings: Settings
+    knowledge_base: KnowledgeBase
+    problems: list[Problem]
+    files: int
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+
+def load_project(root: Path) -> LoadResult:
+    """Read settings, vocabularies and every document under ``root``."""
+    settings = load_settings(root)
+    return load_knowledge_base(settings)
+
+
+def load_knowledge_base(settings: Settings) -> LoadResult:
+    taxonomy, problems = load_taxonomy(settings)
+    sources: dict[str, SourceFile] = {}
+    documents: dict[str, Document] = {}
+    paths_by_id: dict[str, list[str]] = defaultdict(list)
+    files = 0
+    for path in document_files(settings.content_dir):
+        files += 1
+        rel = settings.rel(path)
+        source, found = read_source(path, rel)
+        problems.extend(found)
+        if source is None:
+            continue
+        sources[rel] = source
+        paths_by_id[source.doc_id].append(rel)
+        document, found = validate(source, taxonomy, settings)
+        problems.extend(found)
+        if document is not None:
+            documents[rel] = document
+    problems.extend(_duplicate_ids(paths_by_id))
+    unique = {
+        doc.id: doc for doc in documents.values() if len(paths_by_id[doc.id]) == 1
+    }
+    problems.extend(_translations(unique, set(paths_by_id)))
+    content_prefix = settings.rel(settings.content_dir)
+    for source in sources.values():
+        problems.extend(_body_problems(source, sources, content_prefix, settings.root))
+    knowledge_base = KnowledgeBase(documents=unique, taxonomy=taxonomy)
+    return LoadResult(settings, knowledge_base, sort_problems(problems), files)
+
+
+def _duplicate_ids(paths_by_id: dict[str, list[str]]) -> Iterable[Problem]:
+    for doc_id, paths in paths_by_id.items():
+        if len(paths) < 2:
+            continue
+        for path in paths:
+            others = ", ".join(p for p in paths if p != path)
+            yield Problem(
+                path,
+                1,
+                "",
+                f"the id '{doc_id}' is also used by {others}; ids must be unique, "
+                "so rename one of the files",
+            )
+
+
+def _translations(documents: dict[str, Document], all_ids: set[str]) -> Iterable[Problem]:
+    for doc in documents.values():
+        if not doc.translation_of:
+            continue
+        original = documents.get(doc.translation_of)
+        if original is None:
+            if doc.translation_of in all_ids:
+                continue  # the original has problems of its own, reported there
+            yield Problem(
+                doc.path,
+                doc.line("translation_of"),
+                "translation_of",
+                f"no document has the id '{doc.translation_of}'",
+            )
+            continue
+        if original.language == doc.language:
+            yield Problem(
+                doc.path,
+                doc.line("language"),
+                "language",
+                f"a translation must differ in language from its original "
+                f"'{original.id}' ({original.language})",
+            )
+        if original.translation_of:
+            yield Problem(
+                doc.path,
+                doc.line("translation_of"),
+                "translation_of",
+                f"'{original.id}' is itself a translation; point to its original "
+                f"'{original.translation_of}'",
+            )
+        if original.updated and original.updated > doc.last_changed:
+            yield Problem(
+                doc.path,
+                doc.line("translation_of"),
+                "translation_of",
+                f"the original '{original.id}' was updated on {original.updated.isoformat()}, "
+                f"after this translation ({doc.last_changed.isoformat()}); "
+                "bring the translation up to date and set 'updated:'",
+                "warning",
+            )
+
+
+def _body_problems(
+    source: SourceFile,
+    sources: dict[str, SourceFile],
+    content_prefix: str,
+    root: Path,
+) -> Iterable[Problem]:
+    rel = source.rel
+    for link in scan_links(source.body, source.body_line):
+        field = "image" if link.is_image else "link"
+        target = classify(link.target, rel, content_prefix)
+        if target.kind == "dangerous":
+            yield Problem(
+                rel,
+                link.line,
+                field,
+                f"'{target.scheme}:' links are not allowed ({link.target[:60]}); "
+                "link to a web page or another document",
+            )
+            continue
+        if target.kind == "outside":
+            yield Problem(
+                rel,
+                link.line,
+                field,
+                f"'{link.target}' points outside the content folder; "
+                "link only to documents and files inside it",
+            )
+            continue
+        if link.is_image and not link.alt:
+            yield Problem(
+                rel,
+                link.line,
+                "image",
+                f"'{link.target}' has no alt text; describe the picture for readers "
+                "who cannot see it: ![what it shows](...)",
+            )
+        if target.kind == "anchor":
+            if target.anchor and target.anchor not in heading_slugs(source.body):
+                yield Problem(
+                    rel,
+                    link.line,
+                    field,
+                    f"'#{target.anchor}' matches no heading in this document"
+                    f"{_anchor_hint(target.anchor, source.body)}",
+                )
+            continue
+        if target.kind != "local":
+            continue
+        linked = _resolve(target.path, sources)
+        if linked is None:
+            if target.path.endswith(".md") or not (root / target.path).exists():
+                yield Problem(
+                    rel,
+                    link.line,
+                    field,
+                    f"'{link.target}' does not exist"
+                    + (" (no document at that path)" if target.path.endswith(".md") else ""),
+                )
+            continue
+        if target.anchor and target.anchor not in heading_slugs(linked.body):
+            yield Problem(
+                rel,
+                link.line,
+                field,
+                f"'{link.target}': '#{target.anchor}' matches no heading in {linked.rel}"
+                f"{_anchor_hint(target.anchor, linked.body)}",
+            )
+    for number, found in risky_html(source.body, source.body_line):
+        yield Problem(
+            rel,
+            number,
+            "body",
+            f"raw HTML '{found}' is removed or blocked when published; use Markdown instead",
+            "warning",
+        )
+
+
+def _resolve(path: str, sources: dict[str, SourceFile]) -> SourceFile | None:
+    if path in sources:
+        return sources[path]
+    return sources.get(path.rstrip("/") + "/index.md")
+
+
+def _anchor_hint(anchor: str, body: str) -> str:
+    close = difflib.get_close_matches(anchor, sorted(heading_slugs(body)), n=1, cutoff=0.6)
+    return f"; did you mean '#{close[0]}'?" if close else ""

@@ -1,0 +1,145 @@
+"""The domain model: documents and the vocabularies they are classified by.
+
+Plain frozen dataclasses with no I/O and no knowledge of MkDocs, Whoosh or
+WeasyPrint, so that every later stage (graph, index, site, PDF) reads the
+same validated values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+#: The document types of the contract, and the folder each is kept in.
+DOCUMENT_TYPES: Mapping[str, str] = MappingProxyType(
+    {"case-study": "case-studies", "guideline": "guidelines", "lesson": "lessons"}
+)
+TYPE_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "case-study": ("Case study", "Case studies"),
+        "guideline": ("Facilitation guideline", "Facilitation guidelines"),
+        "lesson": ("Lesson", "Lessons"),
+    }
+)
+STATUSES = ("published", "draft")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One entry of a vocabulary: a theme, a level, a stakeholder group."""
+
+    id: str
+    label: str
+    description: str = ""
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class Programme:
+    id: str
+    name: str
+    full_name: str = ""
+    years: tuple[int, ...] = ()
+    countries: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Facet:
+    """An extra vocabulary a site owner adds (for example a lesson's activity)."""
+
+    id: str
+    label: str
+    terms: Mapping[str, Term]
+    multiple: bool = True
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    themes: Mapping[str, Term]
+    levels: Mapping[str, Term]
+    stakeholders: Mapping[str, Term]
+    programmes: Mapping[str, Programme]
+    facets: Mapping[str, Facet] = field(default_factory=dict)
+
+    def levels_in_order(self) -> list[Term]:
+        return sorted(self.levels.values(), key=lambda t: (t.order, t.id))
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str = ""
+    year: int | None = None
+    publisher: str = ""
+
+    def citation(self) -> str:
+        parts = [p for p in (self.publisher, str(self.year) if self.year else "") if p]
+        return f"{self.title} ({', '.join(parts)})" if parts else self.title
+
+
+@dataclass(frozen=True)
+class Document:
+    """A validated document of the knowledge base.
+
+    ``path`` is relative to the project folder (``content/lessons/x.md``);
+    ``body_line`` is the file line on which the Markdown body starts, so that
+    problems found in the body can name their line.
+    """
+
+    id: str
+    path: str
+    type: str
+    title: str
+    summary: str
+    themes: tuple[str, ...]
+    levels: tuple[str, ...]
+    date: dt.date
+    body: str
+    body_line: int
+    language: str
+    license: str
+    countries: tuple[str, ...] = ()
+    programme: str | None = None
+    stakeholders: tuple[str, ...] = ()
+    updated: dt.date | None = None
+    authors: tuple[str, ...] = ()
+    translation_of: str | None = None
+    sources: tuple[Source, ...] = ()
+    status: str = "published"
+    reviewers: tuple[str, ...] = ()
+    review: str = ""
+    facets: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+    @property
+    def last_changed(self) -> dt.date:
+        return self.updated or self.date
+
+    def line(self, field_name: str) -> int:
+        """The file line of a front-matter key, or of the opening ``---``."""
+        return self.lines.get(field_name, 1)
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Every document (drafts included) and the vocabularies, once validated."""
+
+    documents: Mapping[str, Document]
+    taxonomy: Taxonomy
+
+    def published(self) -> list[Document]:
+        return [d for d in self.documents.values() if not d.is_draft]
+
+    def by_path(self) -> dict[str, Document]:
+        return {d.path: d for d in self.documents.values()}

@@ -1,0 +1,503 @@
+"""The front-matter contract: what each field may hold, checked with line numbers.
+
+``validate`` turns one parsed file into a ``Document`` and the problems found
+in it, and never stops at the first: editors fix everything in one pass.
+``json_schema`` gives the same contract to editors' editors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pycountry
+
+from kb.config import ID_PATTERN, Settings
+from kb.content import SourceFile
+from kb.model import DOCUMENT_TYPES, STATUSES, Document, Source, Taxonomy, Term
+from kb.problems import Problem, Severity
+
+SUMMARY_MAX = 300
+LANGUAGE_PATTERN = re.compile(r"^([a-zA-Z]{2,3})(?:-([A-Za-z]{4}))?(?:-([A-Za-z]{2}|[0-9]{3}))?$")
+DOCUMENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    description: str
+    required: bool = False
+
+
+#: The contract's fields, in the order a template lists them.
+FIELDS: tuple[Field, ...] = (
+    Field("title", "The document's title, as readers see it.", True),
+    Field("type", "case-study, guideline or lesson.", True),
+    Field("summary", f"Plain text, at most {SUMMARY_MAX} characters.", True),
+    Field("themes", "One or more theme ids from content/taxonomy.yml.", True),
+    Field("levels", "One or more institutional level ids from content/taxonomy.yml.", True),
+    Field("countries", "ISO 3166-1 alpha-2 country codes, e.g. [GH, BF]."),
+    Field("programme", "A programme id from content/taxonomy.yml."),
+    Field("stakeholders", "Stakeholder-group ids from content/taxonomy.yml."),
+    Field("date", "Publication date, YYYY-MM-DD.", True),
+    Field("updated", "Date of the last substantial revision, YYYY-MM-DD."),
+    Field("authors", "List of names; required for case studies and guidelines."),
+    Field("language", "BCP 47 language code, e.g. en or fr."),
+    Field("translation_of", "The id of the document this one translates."),
+    Field("sources", "List of sources, each with title, url, year and publisher."),
+    Field("license", "Licence of the text; defaults to the site's licence."),
+    Field("status", "published or draft."),
+    Field("reviewers", "Names of the people who reviewed the document."),
+    Field("review", "Link to the review discussion (for example a pull request)."),
+)
+FIELD_NAMES = tuple(f.name for f in FIELDS)
+REQUIRED_FOR_AUTHORS = ("case-study", "guideline")
+SOURCE_KEYS = ("title", "url", "year", "publisher")
+
+
+def suggest(value: str, choices: Iterable[str], labels: Mapping[str, str] | None = None) -> str:
+    """``; did you mean 'x'?`` for a near miss, or an empty string."""
+    choices = list(choices)
+    folded = value.strip().lower().replace(" ", "-").replace("_", "-")
+    if folded in choices and folded != value:
+        return f"; did you mean '{folded}'?"
+    if labels:
+        for term_id, label in labels.items():
+            if label.lower() == value.strip().lower():
+                return f"; did you mean '{term_id}'?"
+    close = difflib.get_close_matches(folded, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def describe(value: Any) -> str:
+    """How a wrong value looks to the person who typed it."""
+    if isinstance(value, str):
+        return f"text '{value}'"
+    if isinstance(value, bool):
+        return f"'{str(value).lower()}' (yes/no)"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a set of fields"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    if value is None:
+        return "nothing"
+    return type(value).__name__
+
+
+class _Checker:
+    def __init__(self, source: SourceFile, taxonomy: Taxonomy, settings: Settings) -> None:
+        self.source = source
+        self.meta: dict[str, Any] = source.front_matter.value
+        self.taxonomy = taxonomy
+        self.settings = settings
+        self.problems: list[Problem] = []
+
+    def line(self, keypath: str) -> int:
+        return self.source.front_matter.line(keypath)
+
+    def problem(self, keypath: str, message: str, severity: Severity = "error") -> None:
+        self.problems.append(
+            Problem(self.source.rel, self.line(keypath), keypath, message, severity)
+        )
+
+    # -- single values -------------------------------------------------------
+
+    def text(self, name: str, required: bool = False) -> str:
+        value = self.meta.get(name)
+        if value is None or value == "":
+            if required:
+                self.missing(name)
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.problem(name, f"expected text, found {describe(value)}")
+            return ""
+        return str(value).strip()
+
+    def missing(self, name: str) -> None:
+        field = next(f for f in FIELDS if f.name == name)
+        self.problems.append(
+            Problem(
+                self.source.rel,
+                1,
+                name,
+                f"required field is missing; add '{name}:' to the front matter "
+                f"({field.description})",
+            )
+        )
+
+    def choice(self, name: str, choices: Iterable[str], what: str, required: bool = False) -> str:
+        value = self.text(name, required)
+        choices = list(choices)
+        if value and value not in choices:
+            self.problem(
+                name,
+                f"'{value}' is not {what}{suggest(value, choices)}; "
+                f"expected one of: {', '.join(choices)}",
+            )
+            return ""
+        return value
+
+    def date(self, name: str, required: bool = False) -> dt.date | None:
+        value = self.meta.get(name)
+        if value is None:
+            if required:
+                self.missing(name)
+            return None
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        self.problem(
+            name,
+            f"expected a date written YYYY-MM-DD (e.g. 2026-11-27), found {describe(value)}",
+        )
+        return None
+
+    def url(self, keypath: str, value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+\.[^\s]+$", value):
+            self.problem(keypath, f"expected a web address starting with https://, found "
+                         f"{describe(value)}")
+            return ""
+        return value
+
+    # -- lists ---------------------------------------------------------------
+
+    def items(self, name: str, required: bool = False) -> list[tuple[str, Any]]:
+        """The list under ``name`` with each item's key path; wrong shapes reported."""
+        value = self.meta.get(name)
+        if value is None or value == []:
+            if required:
+                self.missing(name)
+            return []
+        if not isinstance(value, list):
+            shown = value if isinstance(value, str) else describe(value)
+            hint = f"; write it as [{shown}]" if isinstance(value, (str, int)) else ""
+            self.problem(name, f"expected a list, found {describe(value)}{hint}")
+            return []
+        return [(f"{name}[{i}]", item) for i, item in enumerate(value)]
+
+    def strings(self, name: str, required: bool = False) -> tuple[str, ...]:
+        result = []
+        for keypath, item in self.items(name, required):
+            if isinstance(item, bool) or not isinstance(item, (str, int, float)) or item == "":
+                self.problem(keypath, f"expected text, found {describe(item)}")
+                continue
+            result.append(str(item).strip())
+        return tuple(result)
+
+    def vocabulary(
+        self, name: str, terms: Mapping[str, Term], what: str, required: bool = False
+    ) -> tuple[str, ...]:
+        labels = {term_id: term.label for term_id, term in terms.items()}
+        result: list[str] = []
+        for keypath, item in self.items(name, required):
+            if not isinstance(item, str):
+                self.problem(keypath, f"expected {what} id, found {describe(item)}")
+                continue
+            if item not in terms:
+                hint = suggest(item, terms, labels)
+                if not hint:
+                    hint = f"; expected one of: {', '.join(terms)}" if len(terms) <= 20 else (
+                        "; see content/taxonomy.yml for the list"
+                    )
+                self.problem(keypath, f"'{item}' is not {what}{hint}")
+                continue
+            if item in result:
+                self.problem(keypath, f"'{item}' is listed twice", "warning")
+                continue
+            result.append(item)
+        return tuple(result)
+
+    def countries(self) -> tuple[str, ...]:
+        result: list[str] = []
+        for keypath, item in self.items("countries"):
+            code = str(item) if isinstance(item, (str, int)) and not isinstance(item, bool) else ""
+            if not code:
+                self.problem(keypath, f"expected a two-letter country code, found {describe(item)}")
+                continue
+            if pycountry.countries.get(alpha_2=code) is not None and code.isupper():
+                result.append(code)
+                continue
+            self.problem(keypath, f"'{code}' is not an ISO 3166-1 alpha-2 country code"
+                         f"{country_hint(code)}")
+        return tuple(result)
+
+    def sources(self) -> tuple[Source, ...]:
+        result: list[Source] = []
+        for keypath, item in self.items("sources"):
+            if not isinstance(item, dict):
+                self.problem(
+                    keypath,
+                    f"expected a source with 'title:' (and 'url:', 'year:', 'publisher:'), "
+                    f"found {describe(item)}",
+                )
+                continue
+            for key in item:
+                if key not in SOURCE_KEYS:
+                    self.problem(
+                        f"{keypath}.{key}",
+                        f"unknown source field{suggest(str(key), SOURCE_KEYS)}; "
+                        f"expected: {', '.join(SOURCE_KEYS)}",
+                        "warning",
+                    )
+            title = item.get("title")
+            if not isinstance(title, str) or not title.strip():
+                self.problem(keypath, "every source needs a 'title:'")
+                continue
+            year = item.get("year")
+            if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
+                self.problem(f"{keypath}.year", f"expected a year such as 2012, found "
+                             f"{describe(year)}")
+                year = None
+            publisher = item.get("publisher")
+            result.append(
+                Source(
+                    title=title.strip(),
+                    url=self.url(f"{keypath}.url", item.get("url")),
+                    year=year,
+                    publisher=str(publisher).strip() if publisher else "",
+                )
+            )
+        return tuple(result)
+
+    def reference(self, name: str) -> str | None:
+        value = self.text(name)
+        if not value:
+            return None
+        if not DOCUMENT_ID_PATTERN.match(value) or ".." in value:
+            self.problem(
+                name,
+                f"'{value}' is not a document id; an id is a file name without '.md' "
+                "and without folders, e.g. accra-stormwater",
+            )
+            return None
+        return value
+
+    def language(self) -> str:
+        value = self.text("language") or self.settings.default_language
+        match = LANGUAGE_PATTERN.match(value)
+        primary = match.group(1).lower() if match else ""
+        known = (
+            pycountry.languages.get(alpha_2=primary) if len(primary) == 2
+            else pycountry.languages.get(alpha_3=primary)
+        ) if primary else None
+        if not known:
+            self.problem(
+                "language",
+                f"'{value}' is not a BCP 47 language code; write e.g. en, fr or pt-BR",
+            )
+        return value
+
+    # -- the whole document --------------------------------------------------
+
+    def check(self) -> Document | None:
+        meta = self.meta
+        taxonomy = self.taxonomy
+        known = set(FIELD_NAMES) | set(taxonomy.facets)
+        for key in meta:
+            if str(key) not in known:
+                hint = suggest(str(key), sorted(known))
+                self.problem(
+                    str(key),
+                    f"unknown field{hint or '; it is ignored'}",
+                    "warning",
+                )
+        title = self.text("title", required=True)
+        doc_type = self.choice("type", DOCUMENT_TYPES, "a document type", required=True)
+        summary = self.text("summary", required=True)
+        if len(summary) > SUMMARY_MAX:
+            self.problem(
+                "summary",
+                f"is {len(summary)} characters long; keep it to {SUMMARY_MAX} at most",
+            )
+        themes = self.vocabulary("themes", taxonomy.themes, "a theme", required=True)
+        levels = self.vocabulary("levels", taxonomy.levels, "a level", required=True)
+        countries = self.countries()
+        programme = self.text("programme")
+        if programme and programme not in taxonomy.programmes:
+            self.problem(
+                "programme",
+                f"'{programme}' is not a programme{suggest(programme, taxonomy.programmes)}",
+            )
+            programme = ""
+        stakeholders = self.vocabulary(
+            "stakeholders", taxonomy.stakeholders, "a stakeholder group"
+        )
+        date = self.date("date", required=True)
+        updated = self.date("updated")
+        if date and updated and updated < date:
+            self.problem(
+                "updated",
+                f"{updated.isoformat()} is before the document's date {date.isoformat()}",
+                "warning",
+            )
+        authors = self.strings("authors")
+        if doc_type in REQUIRED_FOR_AUTHORS and not authors and "authors" not in meta:
+            self.problems.append(
+                Problem(
+                    self.source.rel,
+                    1,
+                    "authors",
+                    f"required for a {doc_type}; add 'authors: [\"Name\"]' to the front matter",
+                )
+            )
+        language = self.language()
+        translation_of = self.reference("translation_of")
+        if translation_of == self.source.doc_id:
+            self.problem("translation_of", "a document cannot be a translation of itself")
+            translation_of = None
+        sources = self.sources()
+        license_ = self.text("license") or self.settings.license
+        status = self.choice("status", STATUSES, "a status") or "published"
+        reviewers = self.strings("reviewers")
+        review = self.url("review", meta.get("review"))
+        facets = {
+            facet.id: self.vocabulary(facet.id, facet.terms, f"a value of {facet.label}")
+            for facet in taxonomy.facets.values()
+        }
+        for facet in taxonomy.facets.values():
+            if not facet.multiple and len(facets[facet.id]) > 1:
+                self.problem(facet.id, f"{facet.label} takes one value")
+        if not DOCUMENT_ID_PATTERN.match(self.source.doc_id):
+            self.problems.append(
+                Problem(
+                    self.source.rel,
+                    1,
+                    "",
+                    f"'{self.source.doc_id}' cannot be a document id; name the file with "
+                    "letters, digits and hyphens only",
+                )
+            )
+        if any(p.is_error for p in self.problems):
+            return None
+        assert date is not None
+        return Document(
+            id=self.source.doc_id,
+            path=self.source.rel,
+            type=doc_type,
+            title=title,
+            summary=summary,
+            themes=themes,
+            levels=levels,
+            date=date,
+            body=self.source.body,
+            body_line=self.source.body_line,
+            language=language,
+            license=license_,
+            countries=countries,
+            programme=programme or None,
+            stakeholders=stakeholders,
+            updated=updated,
+            authors=authors,
+            translation_of=translation_of,
+            sources=sources,
+            status=status,
+            reviewers=reviewers,
+            review=review,
+            facets=facets,
+            lines=dict(self.source.front_matter.lines),
+        )
+
+
+def country_hint(code: str) -> str:
+    """Suggest the code a person probably meant: ``gh`` or ``Ghana`` mean ``GH``."""
+    if len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()):
+        return f"; did you mean '{code.upper()}'?"
+    try:
+        found = pycountry.countries.lookup(code)
+    except LookupError:
+        return ""
+    return f"; did you mean '{found.alpha_2}' ({found.name})?"
+
+
+def validate(
+    source: SourceFile, taxonomy: Taxonomy, settings: Settings
+) -> tuple[Document | None, list[Problem]]:
+    """Check one file's front matter against the contract and the vocabularies."""
+    checker = _Checker(source, taxonomy, settings)
+    document = checker.check()
+    return document, checker.problems
+
+
+def json_schema(taxonomy: Taxonomy) -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) of the front matter, vocabularies included."""
+
+    def enum_list(terms: Mapping[str, Any], description: str) -> dict[str, Any]:
+        return {
+            "type": "array",
+            "description": description,
+            "items": {"enum": list(terms)},
+            "uniqueItems": True,
+        }
+
+    described: dict[str, str] = {f.name: f.description for f in FIELDS}
+    countries = sorted(c.alpha_2 for c in pycountry.countries)
+    properties: dict[str, Any] = {
+        "title": {"type": "string", "minLength": 1},
+        "type": {"enum": list(DOCUMENT_TYPES)},
+        "summary": {"type": "string", "minLength": 1, "maxLength": SUMMARY_MAX},
+        "themes": enum_list(taxonomy.themes, described["themes"]) | {"minItems": 1},
+        "levels": enum_list(taxonomy.levels, described["levels"]) | {"minItems": 1},
+        "countries": {"type": "array", "items": {"enum": countries}, "uniqueItems": True},
+        "programme": {"enum": list(taxonomy.programmes)},
+        "stakeholders": enum_list(taxonomy.stakeholders, described["stakeholders"]),
+        "date": {"type": "string", "format": "date"},
+        "updated": {"type": "string", "format": "date"},
+        "authors": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "language": {"type": "string", "pattern": LANGUAGE_PATTERN.pattern},
+        "translation_of": {"type": "string", "pattern": ID_PATTERN.pattern},
+        "sources": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["title"],
+                "additionalProperties": False,
+                "properties": {
+                    "title": {"type": "string"},
+                    "url": {"type": "string", "format": "uri", "pattern": "^https?://"},
+                    "year": {"type": "integer"},
+                    "publisher": {"type": "string"},
+                },
+            },
+        },
+        "license": {"type": "string"},
+        "status": {"enum": list(STATUSES)},
+        "reviewers": {"type": "array", "items": {"type": "string"}},
+        "review": {"type": "string", "format": "uri", "pattern": "^https?://"},
+    }
+    for name, spec in properties.items():
+        spec.setdefault("description", described[name])
+    for facet in taxonomy.facets.values():
+        properties[facet.id] = enum_list(facet.terms, facet.label)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "kb document front matter",
+        "type": "object",
+        "required": [f.name for f in FIELDS if f.required],
+        "properties": properties,
+        "additionalProperties": False,
+        "allOf": [
+            {
+                "if": {"properties": {"type": {"enum": list(REQUIRED_FOR_AUTHORS)}}},
+                "then": {"required": ["authors"]},
+            }
+        ],
+    }
+
+
+Validator = Callable[[SourceFile, Taxonomy, Settings], tuple[Document | None, list[Problem]]]
