@@ -62,8 +62,14 @@ def report(problems: list[Problem], fmt: str, documents: int, strict: bool) -> N
 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="text for people, github for workflow annotations, json for scripts.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people, github for workflow annotations, json for scripts.",
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @pass_context
 def check(ctx: Context, files: tuple[Path, ...], fmt: str, strict: bool) -> None:
@@ -105,21 +111,34 @@ def schema(ctx: Context) -> None:
 
 
 @main.command()
-@click.argument("doc_type", metavar="TYPE", type=click.Choice(["case-study", "guideline", "lesson"]))
+@click.argument(
+    "doc_type", metavar="TYPE", type=click.Choice(["case-study", "guideline", "lesson"])
+)
 @click.argument("title")
-@click.option("--id", "doc_id", help="The document id (file name); derived from the title if not given.")
+@click.option(
+    "--id", "doc_id", help="The document id (file name); derived from the title if not given."
+)
 @click.option("--language", help="BCP 47 language code; the site's default if not given.")
 @click.option("--author", default="", help="The author's name.")
 @pass_context
 def new(
-    ctx: Context, doc_type: str, title: str, doc_id: str | None, language: str | None,
+    ctx: Context,
+    doc_type: str,
+    title: str,
+    doc_id: str | None,
+    language: str | None,
     author: str,
 ) -> None:
     """Write a new document of TYPE from a template, ready to fill in."""
     from kb.newdoc import create_document
 
     path = create_document(
-        ctx.project, doc_type, title, doc_id=doc_id, language=language, author=author,
+        ctx.project,
+        doc_type,
+        title,
+        doc_id=doc_id,
+        language=language,
+        author=author,
         today=dt.date.today(),
     )
     click.echo(f"Wrote {path}. Fill in the TODOs, then run: kb check {path}")

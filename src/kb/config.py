@@ -259,4 +259,3 @@ class _TaxonomyReader:
                         f"unknown section; expected one of: {', '.join(sorted(known))}",
                     )
         return taxonomy
-

@@ -90,20 +90,20 @@ def scan_links(body: str, first_line: int) -> list[Link]:
         if "<" in line:
             for match in HTML_ATTR.finditer(line):
                 is_image = match.group(1).lower() == "img"
-                alt = HTML_ALT.search(line)
+                alt_match = HTML_ALT.search(line)
                 links.append(
                     Link(
                         match.group(3),
                         number,
                         is_image=is_image,
-                        alt=alt.group(1) if alt else "",
+                        alt=alt_match.group(1) if alt_match else "",
                         html=True,
                     )
                 )
-    for label, _number, is_image, alt in uses:
+    for label, _number, is_image, alt_text in uses:
         if label in definitions:
             target, defined_on = definitions[label]
-            links.append(Link(target, defined_on, is_image=is_image, alt=alt))
+            links.append(Link(target, defined_on, is_image=is_image, alt=alt_text))
     return links
 
 

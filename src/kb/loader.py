@@ -58,9 +58,7 @@ def load_knowledge_base(settings: Settings) -> LoadResult:
         if document is not None:
             documents[rel] = document
     problems.extend(_duplicate_ids(paths_by_id))
-    unique = {
-        doc.id: doc for doc in documents.values() if len(paths_by_id[doc.id]) == 1
-    }
+    unique = {doc.id: doc for doc in documents.values() if len(paths_by_id[doc.id]) == 1}
     problems.extend(_translations(unique, set(paths_by_id)))
     content_prefix = settings.rel(settings.content_dir)
     for source in sources.values():

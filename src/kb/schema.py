@@ -170,8 +170,9 @@ class _Checker:
         if value is None or value == "":
             return ""
         if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+\.[^\s]+$", value):
-            self.problem(keypath, f"expected a web address starting with https://, found "
-                         f"{describe(value)}")
+            self.problem(
+                keypath, f"expected a web address starting with https://, found {describe(value)}"
+            )
             return ""
         return value
 
@@ -212,8 +213,10 @@ class _Checker:
             if item not in terms:
                 hint = suggest(item, terms, labels)
                 if not hint:
-                    hint = f"; expected one of: {', '.join(terms)}" if len(terms) <= 20 else (
-                        "; see content/taxonomy.yml for the list"
+                    hint = (
+                        f"; expected one of: {', '.join(terms)}"
+                        if len(terms) <= 20
+                        else ("; see content/taxonomy.yml for the list")
                     )
                 self.problem(keypath, f"'{item}' is not {what}{hint}")
                 continue
@@ -233,8 +236,9 @@ class _Checker:
             if pycountry.countries.get(alpha_2=code) is not None and code.isupper():
                 result.append(code)
                 continue
-            self.problem(keypath, f"'{code}' is not an ISO 3166-1 alpha-2 country code"
-                         f"{country_hint(code)}")
+            self.problem(
+                keypath, f"'{code}' is not an ISO 3166-1 alpha-2 country code{country_hint(code)}"
+            )
         return tuple(result)
 
     def sources(self) -> tuple[Source, ...]:
@@ -261,8 +265,9 @@ class _Checker:
                 continue
             year = item.get("year")
             if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
-                self.problem(f"{keypath}.year", f"expected a year such as 2012, found "
-                             f"{describe(year)}")
+                self.problem(
+                    f"{keypath}.year", f"expected a year such as 2012, found {describe(year)}"
+                )
                 year = None
             publisher = item.get("publisher")
             result.append(
@@ -293,9 +298,14 @@ class _Checker:
         match = LANGUAGE_PATTERN.match(value)
         primary = match.group(1).lower() if match else ""
         known = (
-            pycountry.languages.get(alpha_2=primary) if len(primary) == 2
-            else pycountry.languages.get(alpha_3=primary)
-        ) if primary else None
+            (
+                pycountry.languages.get(alpha_2=primary)
+                if len(primary) == 2
+                else pycountry.languages.get(alpha_3=primary)
+            )
+            if primary
+            else None
+        )
         if not known:
             self.problem(
                 "language",
@@ -335,9 +345,7 @@ class _Checker:
                 f"'{programme}' is not a programme{suggest(programme, taxonomy.programmes)}",
             )
             programme = ""
-        stakeholders = self.vocabulary(
-            "stakeholders", taxonomy.stakeholders, "a stakeholder group"
-        )
+        stakeholders = self.vocabulary("stakeholders", taxonomy.stakeholders, "a stakeholder group")
         date = self.date("date", required=True)
         updated = self.date("updated")
         if date and updated and updated < date:

@@ -59,9 +59,7 @@ class _Budget(Exception):
     pass
 
 
-def load_yaml(
-    text: str, path: str, first_line: int = 1
-) -> tuple[YamlText | None, list[Problem]]:
+def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlText | None, list[Problem]]:
     """Parse ``text`` (which starts at ``first_line`` of ``path``).
 
     Returns ``None`` and the problems when the text cannot be read at all;
