@@ -1,0 +1,47 @@
+"""Where things live on the published site, relative to its root.
+
+One place decides the URL scheme, so the site pages, the catalogue, the PDF
+links to online pages and the search results all agree.
+"""
+
+from __future__ import annotations
+
+from kb.model import DOCUMENT_TYPES, Document
+
+
+def document_url(doc: Document) -> str:
+    """``case-studies/accra-stormwater/``."""
+    return f"{DOCUMENT_TYPES[doc.type]}/{doc.id}/"
+
+
+def type_url(doc_type: str) -> str:
+    return f"{DOCUMENT_TYPES[doc_type]}/"
+
+
+def theme_url(theme_id: str) -> str:
+    return f"themes/{theme_id}/"
+
+
+def level_url(level_id: str) -> str:
+    return f"levels/{level_id}/"
+
+
+def programme_url(programme_id: str) -> str:
+    return f"programmes/{programme_id}/"
+
+
+def country_url(code: str) -> str:
+    return f"countries/{code.lower()}/"
+
+
+def document_pdf_url(doc: Document) -> str:
+    return f"downloads/documents/{doc.id}.pdf"
+
+
+def pack_pdf_url(pack_id: str) -> str:
+    return f"downloads/packs/{pack_id}.pdf"
+
+
+def absolute(site_url: str, relative: str) -> str:
+    """The full address of a page, or the relative one when the site has no ``site_url``."""
+    return f"{site_url}{relative}" if site_url else relative
