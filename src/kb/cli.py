@@ -6,29 +6,23 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from kb import __version__
+from kb.content import document_files
 from kb.errors import KbError, ProblemsFound
-from kb.loader import LoadResult, load_project
-from kb.problems import Problem, format_problems, summarise
+from kb.clicontext import Context, pass_context
+from kb.loader import LoadResult
+from kb.problems import Problem, format_problems, sort_problems, summarise
+
+if TYPE_CHECKING:
+    from kb.external import LinkCheckOptions
 
 FORMATS = ("text", "github", "json")
 
 
-class Context:
-    """What every command needs: where the project is."""
-
-    def __init__(self, project: Path) -> None:
-        self.project = project
-
-    def load(self) -> LoadResult:
-        return load_project(self.project)
-
-
-pass_context = click.make_pass_decorator(Context)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,14 +41,16 @@ def main(ctx: click.Context, project: Path) -> None:
     ctx.obj = Context(project)
 
 
-def report(problems: list[Problem], fmt: str, documents: int, strict: bool) -> None:
+def report(
+    problems: list[Problem], fmt: str, documents: int, strict: bool, scope: str = ""
+) -> None:
     """Print problems in the chosen format and exit 1 if they should fail the run."""
     if problems:
         click.echo(format_problems(problems, fmt))
     elif fmt == "json":
         click.echo("[]")
     if fmt != "json":
-        click.echo(summarise(problems, documents), err=True)
+        click.echo(summarise(problems, documents, scope), err=True)
     failing = [p for p in problems if p.is_error or strict]
     if failing:
         raise ProblemsFound("the knowledge base has problems (listed above)")
@@ -71,28 +67,190 @@ def report(problems: list[Problem], fmt: str, documents: int, strict: bool) -> N
     help="text for people, github for workflow annotations, json for scripts.",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option(
+    "--changed",
+    "changed_base",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[BASE]",
+    help="Report only on the files changed since the git revision BASE (default: where "
+    "this branch left origin/main or main, else the previous commit) and the documents "
+    "that link to them. Write --changed=BASE when FILES could be mistaken for BASE.",
+)
+@click.option(
+    "--external",
+    is_flag=True,
+    help="Also check that links to web pages still answer; dead ones are warnings.",
+)
+@click.option(
+    "--refresh", is_flag=True, help="With --external: ask again even where the cache answers."
+)
+@click.option(
+    "--link-timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --external: how long to wait for one web server.",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=1.0),
+    default=120.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --external: stop asking after this long; the rest is listed as not checked.",
+)
+@click.option(
+    "--link-jobs",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    metavar="N",
+    help="With --external: how many web requests at once.",
+)
 @pass_context
-def check(ctx: Context, files: tuple[Path, ...], fmt: str, strict: bool) -> None:
+def check(
+    ctx: Context,
+    files: tuple[Path, ...],
+    fmt: str,
+    strict: bool,
+    changed_base: str | None,
+    external: bool,
+    refresh: bool,
+    link_timeout: float,
+    time_limit: float,
+    link_jobs: int,
+) -> None:
     """Validate the knowledge base and report every problem.
 
     With FILES, report only the problems in those files (checked in the
-    context of the whole knowledge base). Exit status: 0 clean, 1 problems
-    found, 2 the check could not run.
+    context of the whole knowledge base; a changed taxonomy.yml concerns
+    every document). Exit status: 0 clean, 1 problems found, 2 the check
+    could not run.
     """
+    if files and changed_base is not None:
+        raise KbError("give FILES or --changed, not both")
     result = ctx.load()
     problems = result.problems
-    if files:
-        wanted = {_project_relative(result, f) for f in files}
-        problems = [p for p in problems if p.path in wanted]
-    report(problems, fmt, result.files, strict)
+    checked = result.files
+    scope: frozenset[str] | None = None
+    if changed_base is not None:
+        scope = _changed_scope(result, changed_base or None)
+    elif files:
+        wanted = _selected_files(result, files)
+        taxonomy = result.settings.rel(result.settings.taxonomy_path)
+        if taxonomy not in wanted:
+            # Every document is checked against the taxonomy, so its problems stay in view.
+            scope = frozenset(wanted | {taxonomy})
+    if scope is not None:
+        problems = [p for p in problems if p.path in scope]
+        checked = sum(1 for path in scope if path.endswith(".md"))
+        of_all = f"of {result.files}"
+    if external:
+        from kb.external import LinkCheckOptions
+
+        options = LinkCheckOptions(
+            timeout=link_timeout, time_limit=time_limit, jobs=link_jobs, refresh=refresh
+        )
+        problems = sort_problems([*problems, *_external_problems(result, scope, options)])
+    report(problems, fmt, checked, strict, of_all if scope is not None else "")
+
+
+def _selected_files(result: LoadResult, files: tuple[Path, ...]) -> set[str]:
+    """FILES as project paths; a folder stands for every document below it."""
+    settings = result.settings
+    wanted: set[str] = set()
+    for given in files:
+        rel = _project_relative(result, given)
+        folder = settings.root / rel
+        if folder.is_dir():
+            wanted.update(
+                settings.rel(path)
+                for path in document_files(settings.content_dir)
+                if folder in path.parents
+            )
+        else:
+            wanted.add(rel)
+    return wanted
+
+
+def _changed_scope(result: LoadResult, base: str | None) -> frozenset[str] | None:
+    """The files ``--changed`` reports on, or None for all; says what it chose."""
+    from kb.changed import find_changes, select
+
+    changes = find_changes(result.settings, base)
+    since = f"since {changes.describe()}"
+    if changes.everything:
+        click.echo(f"{changes.everything} changed {since}: checking every document.", err=True)
+        return None
+    selection = select(result.settings, result.knowledge_base.documents.values(), changes)
+    if not selection.paths:
+        click.echo(f"No document changed {since}; nothing to report.", err=True)
+    else:
+        changed = _count(len(selection.changed), "changed file")
+        linking = (
+            f" and {_count(len(selection.linking), 'document')} linking to them"
+            if selection.linking
+            else ""
+        )
+        click.echo(f"Checking {changed} {since}{linking}.", err=True)
+    return selection.paths
+
+
+def _count(number: int, thing: str) -> str:
+    """``1 changed file``, ``2 changed files``."""
+    return f"{number} {thing}{'' if number == 1 else 's'}"
+
+
+def _external_problems(
+    result: LoadResult, scope: frozenset[str] | None, options: LinkCheckOptions
+) -> list[Problem]:
+    """Check the web links of the documents in scope; say what could not be checked."""
+    from kb.external import check_external_links
+
+    settings = result.settings
+    documents = [
+        doc
+        for doc in result.knowledge_base.documents.values()
+        if scope is None or doc.path in scope
+    ]
+    outcome = check_external_links(
+        documents,
+        settings.rel(settings.content_dir),
+        settings.root / ".kb-cache" / "links.json",
+        options,
+    )
+    click.echo(
+        f"Web links: {outcome.addresses} addresses, {outcome.from_cache} known good from "
+        f"the cache, {outcome.asked} asked now.",
+        err=True,
+    )
+    if outcome.unchecked:
+        click.echo(
+            f"{len(outcome.unchecked)} addresses were not checked within the "
+            f"{options.time_limit:g} s limit (run again: answers are cached), e.g. "
+            f"{outcome.unchecked[0]}",
+            err=True,
+        )
+    return outcome.problems
 
 
 def _project_relative(result: LoadResult, path: Path) -> str:
-    absolute = path if path.is_absolute() else (Path.cwd() / path)
-    absolute = absolute.resolve()
-    if not absolute.exists():
-        raise KbError(f"{path}: no such file")
-    return result.settings.rel(absolute)
+    """A FILES argument (relative to the current folder or the project) as a project path."""
+    settings = result.settings
+    candidates = [path] if path.is_absolute() else [Path.cwd() / path, settings.root / path]
+    absolute = next((c.resolve() for c in candidates if c.exists()), None)
+    if absolute is None:
+        raise KbError(f"{path}: no such file or folder")
+    content = settings.content_dir
+    if absolute != content and content not in absolute.parents:
+        raise KbError(
+            f"{path}: not in the content folder ({settings.rel(content)}); "
+            "kb check looks at documents there"
+        )
+    return settings.rel(absolute)
 
 
 @main.command()
@@ -147,3 +305,8 @@ def new(
 def run(args: list[str] | None = None) -> Any:
     """Entry point for ``python -m kb``."""
     return main.main(args=args if args is not None else sys.argv[1:], prog_name="kb")
+
+from kb.cli_site import build, serve  # noqa: E402
+
+main.add_command(build)
+main.add_command(serve)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pycountry
 import yaml
 
 from kb.errors import KbError
@@ -71,6 +72,8 @@ def load_settings(root: Path) -> Settings:
     """Read ``mkdocs.yml`` in ``root``; a missing or unreadable file is a KbError."""
     root = root.resolve()
     config_path = root / "mkdocs.yml"
+    if not root.is_dir():
+        raise KbError(f"{root}: no such folder; point to a kb project with --project DIR")
     if not config_path.is_file():
         raise KbError(
             f"{config_path}: no mkdocs.yml here; run kb inside a kb project "
@@ -155,9 +158,11 @@ class _TaxonomyReader:
         for key, entry in value.items():
             keypath = f"{name}.{key}"
             if not isinstance(key, str) or not ID_PATTERN.match(key):
+                usable = re.sub(r"[^a-z0-9]+", "-", str(key).lower()).strip("-")
+                hint = f", e.g. '{usable}'" if usable and ID_PATTERN.match(usable) else ""
                 self.problem(
                     keypath,
-                    f"'{key}' is not a usable id; use lowercase letters, digits and hyphens",
+                    f"'{key}' is not a usable id; use lowercase letters, digits and hyphens{hint}",
                 )
                 continue
             if entry is None:
@@ -172,16 +177,23 @@ class _TaxonomyReader:
         value = entry.get(key)
         if value is None:
             if required:
-                self.problem(keypath, f"'{key}' is missing")
+                self.problem(keypath, f"'{key}:' is missing; add it below the id")
             return ""
-        if not isinstance(value, (str, int, float)):
-            self.problem(f"{keypath}.{key}", "expected text")
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            found = "a list" if isinstance(value, list) else "a set of fields"
+            if isinstance(value, bool):
+                found = "yes/no; put the text in quotes"
+            self.problem(f"{keypath}.{key}", f"expected text, found {found}")
             return ""
         return str(value).strip()
 
     def terms(self, name: str, required: bool = True) -> dict[str, Term]:
         terms: dict[str, Term] = {}
-        for key, entry in self.section(name, required).items():
+        entries = self.section(name, required)
+        root = self.parsed.value
+        if required and isinstance(root, dict) and root.get(name) == {}:
+            self.problem(name, f"the section '{name}:' is empty; add at least one entry")
+        for key, entry in entries.items():
             keypath = f"{name}.{key}"
             order = entry.get("order", 0)
             if not isinstance(order, int) or isinstance(order, bool):
@@ -205,8 +217,16 @@ class _TaxonomyReader:
                 years = []
             countries = entry.get("countries") or []
             if not isinstance(countries, list):
-                self.problem(f"{keypath}.countries", "expected a list of country codes")
+                self.problem(
+                    f"{keypath}.countries", "expected a list of country codes, e.g. [GH, BF]"
+                )
                 countries = []
+            for n, code in enumerate(countries):
+                if not isinstance(code, str) or pycountry.countries.get(alpha_2=code) is None:
+                    self.problem(
+                        f"{keypath}.countries[{n}]",
+                        f"'{code}' is not an ISO 3166-1 alpha-2 country code (such as GH)",
+                    )
             programmes[key] = Programme(
                 id=key,
                 name=self.text(entry, keypath, "name", required=True) or key,

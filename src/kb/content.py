@@ -73,6 +73,10 @@ def decode(data: bytes, rel: str) -> tuple[str | None, Problem | None]:
             "",
             "the file is empty; a document starts with front matter between two '---' lines",
         )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, Problem(
+            rel, 1, "", "the file is saved as UTF-16; save it with UTF-8 encoding instead"
+        )
     if b"\x00" in data:
         return None, Problem(
             rel, 1, "", "this is a binary file, not a Markdown text file; remove it or rename it"
@@ -80,20 +84,50 @@ def decode(data: bytes, rel: str) -> tuple[str | None, Problem | None]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
-        byte = data[exc.start]
-        return None, Problem(
-            rel,
-            line,
-            "",
-            f"the file is not UTF-8: byte 0x{byte:02X} at line {line}, column {column} "
-            "cannot be read; save the file with UTF-8 encoding",
-        )
+        return None, _not_utf8(data, exc.start, rel)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, None
+
+
+def _not_utf8(data: bytes, start: int, rel: str) -> Problem:
+    """Name the first byte that is not UTF-8, where it is, and what it probably was."""
+    line_start = data.rfind(b"\n", 0, start) + 1
+    line = data.count(b"\n", 0, start) + 1
+    # Everything before the bad byte is valid UTF-8, so columns count characters.
+    column = len(data[line_start:start].decode("utf-8")) + 1
+    byte = data[start]
+    guess = ""
+    if byte >= 0x80:
+        meant = bytes([byte]).decode("cp1252", errors="replace")
+        if meant.isprintable() and meant != "\ufffd":
+            guess = f" (probably '{meant}' saved in another encoding, such as Windows-1252)"
+    return Problem(
+        rel,
+        line,
+        "",
+        f"the file is not UTF-8: byte 0x{byte:02X} at line {line}, column {column}{guess} "
+        "cannot be read; save the file with UTF-8 encoding",
+    )
+
+
+def _no_front_matter(text: str) -> str:
+    """Say why the file does not start with front matter, naming a near miss."""
+    head = text[:2000].split("\n")[:20]
+    first = head[0].strip()
+    if not first:
+        blank = next((n for n, line in enumerate(head) if line.strip()), 0)
+        if blank and head[blank].strip() == "---":
+            return (
+                "the front matter must start on the very first line; remove the empty "
+                f"line{'s' if blank > 1 else ''} above '---'"
+            )
+    elif first != "---" and set(first) <= {"-", " "} and first.count("-") >= 2:
+        return f"the first line must be exactly three dashes '---', found '{first}'"
+    return (
+        "no front matter: a document must start with a line '---', then its fields "
+        "(title: ..., type: ...), then another line '---'"
+    )
 
 
 def split(text: str, rel: str, path: Path) -> tuple[SourceFile | None, list[Problem]]:
@@ -101,15 +135,7 @@ def split(text: str, rel: str, path: Path) -> tuple[SourceFile | None, list[Prob
     first_end = text.find("\n")
     first = text if first_end < 0 else text[:first_end]
     if first.rstrip() != "---":
-        return None, [
-            Problem(
-                rel,
-                1,
-                "",
-                "no front matter: a document must start with a line '---', then its fields "
-                "(title: ..., type: ...), then another line '---'",
-            )
-        ]
+        return None, [Problem(rel, 1, "", _no_front_matter(text))]
     # Find the closing delimiter line by line, but without splitting a 5 MB
     # body into a list: front matter is short, so stop at the first match.
     position = first_end + 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
@@ -148,7 +148,7 @@ def plain_heading(text: str) -> str:
 class Target:
     """Where a link points, once classified."""
 
-    kind: str  # external | dangerous | anchor | outside | local
+    kind: str  # external | dangerous | anchor | outside | local | invalid
     path: str = ""  # posix path relative to the project, for local targets
     anchor: str = ""
     scheme: str = ""
@@ -161,7 +161,10 @@ def classify(target: str, document_path: str, content_prefix: str) -> Target:
     project (``content/lessons/x.md`` and ``content``).
     """
     stripped = target.strip()
-    parts = urlsplit(stripped)
+    try:
+        parts = urlsplit(stripped)
+    except ValueError:  # e.g. an unclosed '[' in the host: "http://[::1"
+        return Target("invalid")
     scheme = parts.scheme.lower()
     if scheme in DANGEROUS_SCHEMES or stripped.lower().startswith(("javascript:", "vbscript:")):
         return Target("dangerous", scheme=scheme or "javascript")
@@ -186,3 +189,57 @@ def risky_html(body: str, first_line: int) -> Iterator[tuple[int, str]]:
             match = SCRIPTY.search(line)
             if match:
                 yield number, match.group(0).strip()
+
+
+def rewrite_links(body: str, rewrite: Callable[[str], str | None]) -> str:
+    """Replace link and image targets outside code; ``rewrite`` returns a new target or None.
+
+    Inline links ``[text](target)`` and reference definitions ``[id]: target``
+    are rewritten; fenced code blocks and code spans are left exactly as they are.
+    """
+
+    def inline(match: re.Match[str]) -> str:
+        original = match.group(3)
+        new = rewrite(original.strip("<>"))
+        if new is None:
+            return match.group(0)
+        start = match.start(3) - match.start(0)
+        end = match.end(3) - match.start(0)
+        text = match.group(0)
+        return text[:start] + new + text[end:]
+
+    def outside_code(line: str) -> str:
+        if "`" not in line:
+            return INLINE.sub(inline, line)
+        pieces = []
+        position = 0
+        for span in CODE_SPAN.finditer(line):
+            pieces.append(INLINE.sub(inline, line[position : span.start()]))
+            pieces.append(span.group(0))
+            position = span.end()
+        pieces.append(INLINE.sub(inline, line[position:]))
+        return "".join(pieces)
+
+    out: list[str] = []
+    fence = ""
+    for line in body.split("\n"):
+        match = FENCE.match(line)
+        if fence:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = ""
+            out.append(line)
+            continue
+        if match:
+            fence = match.group(1)
+            out.append(line)
+            continue
+        if "[" in line and "](" in line:
+            line = outside_code(line)
+        elif "[" in line and "]:" in line:
+            definition = REFERENCE_DEF.match(line)
+            if definition:
+                new = rewrite(definition.group(2).strip("<>"))
+                if new is not None:
+                    line = line[: definition.start(2)] + new + line[definition.end(2) :]
+        out.append(line)
+    return "\n".join(out)

@@ -7,6 +7,8 @@ returns, ``kb build`` refuses to write while it returns errors.
 from __future__ import annotations
 
 import difflib
+import posixpath
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -14,10 +16,15 @@ from pathlib import Path
 
 from kb.config import Settings, load_settings, load_taxonomy
 from kb.content import SourceFile, document_files, read_source
-from kb.links import classify, heading_slugs, risky_html, scan_links
+from kb.links import classify, code_free_lines, heading_slugs, risky_html, scan_links
 from kb.model import Document, KnowledgeBase
+from kb.packs import check_packs
 from kb.problems import Problem, sort_problems
 from kb.schema import validate
+
+
+#: A placeholder ``kb new`` leaves in the body ("TODO: the place, ..."), not the word in prose.
+BODY_PLACEHOLDER = re.compile(r"\bTODO\b")
 
 
 @dataclass(frozen=True)
@@ -61,9 +68,11 @@ def load_knowledge_base(settings: Settings) -> LoadResult:
     unique = {doc.id: doc for doc in documents.values() if len(paths_by_id[doc.id]) == 1}
     problems.extend(_translations(unique, set(paths_by_id)))
     content_prefix = settings.rel(settings.content_dir)
+    hints = _PathHints(sources)
     for source in sources.values():
-        problems.extend(_body_problems(source, sources, content_prefix, settings.root))
+        problems.extend(_body_problems(source, sources, content_prefix, settings.root, hints))
     knowledge_base = KnowledgeBase(documents=unique, taxonomy=taxonomy)
+    problems.extend(check_packs(settings, knowledge_base))
     return LoadResult(settings, knowledge_base, sort_problems(problems), files)
 
 
@@ -94,7 +103,8 @@ def _translations(documents: dict[str, Document], all_ids: set[str]) -> Iterable
                 doc.path,
                 doc.line("translation_of"),
                 "translation_of",
-                f"no document has the id '{doc.translation_of}'",
+                f"no document has the id '{doc.translation_of}' (the original's file name "
+                f"without '.md'){_id_hint(doc.translation_of, all_ids)}",
             )
             continue
         if original.language == doc.language:
@@ -130,6 +140,7 @@ def _body_problems(
     sources: dict[str, SourceFile],
     content_prefix: str,
     root: Path,
+    hints: _PathHints,
 ) -> Iterable[Problem]:
     rel = source.rel
     for link in scan_links(source.body, source.body_line):
@@ -142,6 +153,14 @@ def _body_problems(
                 field,
                 f"'{target.scheme}:' links are not allowed ({link.target[:60]}); "
                 "link to a web page or another document",
+            )
+            continue
+        if target.kind == "invalid":
+            yield Problem(
+                rel,
+                link.line,
+                field,
+                f"'{link.target}' is not a valid address; check it for typing mistakes",
             )
             continue
         if target.kind == "outside":
@@ -175,13 +194,14 @@ def _body_problems(
             continue
         linked = _resolve(target.path, sources)
         if linked is None:
-            if target.path.endswith(".md") or not (root / target.path).exists():
+            # A file that exists but could not be loaded has its own problems reported.
+            if not (root / target.path).exists():
                 yield Problem(
                     rel,
                     link.line,
                     field,
-                    f"'{link.target}' does not exist"
-                    + (" (no document at that path)" if target.path.endswith(".md") else ""),
+                    f"'{link.target}' does not exist (looked for {target.path})"
+                    f"{'' if link.is_image else hints.hint(target.path, rel)}",
                 )
             continue
         if target.anchor and target.anchor not in heading_slugs(linked.body):
@@ -192,12 +212,24 @@ def _body_problems(
                 f"'{link.target}': '#{target.anchor}' matches no heading in {linked.rel}"
                 f"{_anchor_hint(target.anchor, linked.body)}",
             )
+    draft = source.front_matter.value.get("status") == "draft"
+    for number, line in code_free_lines(source.body, source.body_line):
+        if "TODO" in line and BODY_PLACEHOLDER.search(line):
+            yield Problem(
+                rel,
+                number,
+                "body",
+                "the text still has a 'TODO' placeholder from the template; write the text "
+                "or remove the line" + ("" if draft else " before the document is published"),
+                "warning" if draft else "error",
+            )
     for number, found in risky_html(source.body, source.body_line):
         yield Problem(
             rel,
             number,
             "body",
-            f"raw HTML '{found}' is removed or blocked when published; use Markdown instead",
+            f"raw HTML '{found}' can run code or load other sites in readers' browsers; "
+            "use Markdown instead",
             "warning",
         )
 
@@ -206,6 +238,43 @@ def _resolve(path: str, sources: dict[str, SourceFile]) -> SourceFile | None:
     if path in sources:
         return sources[path]
     return sources.get(path.rstrip("/") + "/index.md")
+
+
+class _PathHints:
+    """Suggest the document a broken link probably meant, from its file name.
+
+    A fuzzy match costs a pass over every file name, so after ``fuzzy_budget``
+    of them (a folder renamed can break thousands of links at once) only exact
+    file-name matches in another folder are suggested.
+    """
+
+    def __init__(self, paths: Iterable[str], fuzzy_budget: int = 200) -> None:
+        self.by_name: dict[str, list[str]] = defaultdict(list)
+        for path in sorted(paths):
+            self.by_name[posixpath.basename(path)].append(path)
+        self.fuzzy_budget = fuzzy_budget
+
+    def hint(self, missing: str, rel: str) -> str:
+        name = posixpath.basename(missing.rstrip("/"))
+        if not name.endswith(".md"):
+            name += ".md"  # a link written with the id alone, without '.md'
+        if name in self.by_name:
+            found = self.by_name[name][0]
+        elif self.fuzzy_budget > 0:
+            self.fuzzy_budget -= 1
+            close = difflib.get_close_matches(name, self.by_name, n=1, cutoff=0.75)
+            if not close:
+                return ""
+            found = self.by_name[close[0]][0]
+        else:
+            return ""
+        return f"; did you mean '{posixpath.relpath(found, posixpath.dirname(rel))}'?"
+
+
+def _id_hint(wanted: str, ids: Iterable[str]) -> str:
+    """``; did you mean 'x'?`` for a document id close to ``wanted``."""
+    close = difflib.get_close_matches(wanted, sorted(ids), n=1, cutoff=0.75)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _anchor_hint(anchor: str, body: str) -> str:

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
 from markdown.extensions.toc import slugify
 
-from kb.config import load_settings
+from kb.config import load_settings, load_taxonomy
 from kb.content import document_files, document_id
 from kb.errors import KbError
 from kb.model import DOCUMENT_TYPES
-from kb.schema import DOCUMENT_ID_PATTERN
+from kb.schema import DOCUMENT_ID_PATTERN, LANGUAGE_PATTERN
+
+
+def _ids(what: str, terms: Mapping[str, object], condition: str = "") -> str:
+    """A template comment listing the ids a field takes, shortened past a line's worth."""
+    ids = list(terms)
+    shown = ", ".join(ids[:8]) + (", ..." if len(ids) > 8 else "")
+    where = f"{what} from content/taxonomy.yml{condition}"
+    return f"{where}: {shown}" if ids else where
 
 
 def create_document(
@@ -30,11 +39,20 @@ def create_document(
     settings = load_settings(project)
     if not title.strip():
         raise KbError("the title is empty; give the document a title")
-    doc_id = doc_id or slugify(title, "-")
-    if not doc_id or not DOCUMENT_ID_PATTERN.match(doc_id):
+    if doc_id is None:
+        doc_id = slugify(title, "-")
+        if not doc_id:
+            raise KbError(
+                "cannot make a file name from this title; give one with --id, "
+                "e.g. --id accra-stormwater"
+            )
+    if not DOCUMENT_ID_PATTERN.match(doc_id):
         raise KbError(
             f"'{doc_id}' cannot be a document id; use --id with letters, digits and hyphens"
         )
+    language = language or settings.default_language
+    if not LANGUAGE_PATTERN.match(language):
+        raise KbError(f"'{language}' is not a BCP 47 language code; write e.g. en, fr or pt-BR")
     for path in document_files(settings.content_dir):
         if document_id(path) == doc_id:
             raise KbError(
@@ -43,12 +61,18 @@ def create_document(
             )
     target = settings.content_dir / DOCUMENT_TYPES[doc_type] / f"{doc_id}.md"
     template = resources.files("kb").joinpath(f"templates/new/{doc_type}.md").read_text("utf-8")
+    taxonomy, _problems = load_taxonomy(settings)  # kb check reports them
     text = template.format(
         title=json.dumps(title.strip(), ensure_ascii=False),
         date=today.isoformat(),
         year=today.year,
-        author=author.replace('"', "'") or "TODO: your name",
-        language=language or settings.default_language,
+        author=json.dumps(author.strip() or "TODO: your name", ensure_ascii=False),
+        language=language,
+        themes=_ids("theme ids", taxonomy.themes),
+        levels=_ids("level ids", taxonomy.levels),
+        stakeholders=_ids("stakeholder-group ids", taxonomy.stakeholders),
+        programmes=_ids("a programme id", taxonomy.programmes, ", if any"),
+        programme_example=next(iter(taxonomy.programmes), "TODO"),
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     try:

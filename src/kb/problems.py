@@ -65,12 +65,17 @@ def format_problems(problems: Sequence[Problem], fmt: str) -> str:
     return "\n".join(p.as_text() for p in problems)
 
 
-def summarise(problems: Sequence[Problem], documents: int) -> str:
-    """One closing line: how many errors and warnings, in how many files."""
+def summarise(problems: Sequence[Problem], documents: int, scope: str = "") -> str:
+    """One closing line: how many errors and warnings, in how many files.
+
+    ``scope`` qualifies the count when only some documents were asked for
+    (``of 57``: "1 document of 57 checked").
+    """
     errors = sum(1 for p in problems if p.is_error)
     warnings = len(problems) - errors
     files = len({p.path for p in problems})
-    checked = f"{documents} document{'s' if documents != 1 else ''} checked"
+    scope = f" {scope}" if scope else ""
+    checked = f"{documents} document{'s' if documents != 1 else ''}{scope} checked"
     if not problems:
         return f"No problems: {checked}."
     parts = []

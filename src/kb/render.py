@@ -7,9 +7,11 @@ table or an admonition looks the same online and on paper.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import markdown
+from markdown.extensions import Extension
 
 from kb.config import Settings
 
@@ -49,9 +51,24 @@ def split_extensions(extensions: list[Any]) -> tuple[list[str], dict[str, Any]]:
     return names, configs
 
 
-def markdown_renderer(settings: Settings) -> markdown.Markdown:
+def markdown_renderer(
+    settings: Settings,
+    extra: Sequence[Extension] = (),
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> markdown.Markdown:
+    """A renderer with the site's extensions.
+
+    ``extra`` adds extension instances after them (the PDF adds one that
+    rewrites links for print); ``overrides`` changes or adds the configuration
+    of named extensions (the PDF turns off the toc's permalink signs, which
+    mean nothing on paper).
+    """
     names, configs = split_extensions(markdown_extensions(settings))
-    return markdown.Markdown(extensions=names, extension_configs=configs)
+    for name, config in (overrides or {}).items():
+        if name not in names:
+            names.append(name)
+        configs[name] = {**configs.get(name, {}), **config}
+    return markdown.Markdown(extensions=[*names, *extra], extension_configs=configs)
 
 
 def render_markdown(text: str, settings: Settings) -> str:

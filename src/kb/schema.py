@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ import pycountry
 
 from kb.config import ID_PATTERN, Settings
 from kb.content import SourceFile
-from kb.model import DOCUMENT_TYPES, STATUSES, Document, Source, Taxonomy, Term
+from kb.model import DOCUMENT_TYPES, STATUSES, TYPE_LABELS, Document, Source, Taxonomy, Term
 from kb.problems import Problem, Severity
 
 SUMMARY_MAX = 300
@@ -57,6 +57,12 @@ FIELDS: tuple[Field, ...] = (
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 REQUIRED_FOR_AUTHORS = ("case-study", "guideline")
 SOURCE_KEYS = ("title", "url", "year", "publisher")
+SOURCE_PARTS = {
+    "title": "the title of the report, article or page",
+    "url": "its web address",
+    "year": "the year it was published",
+    "publisher": "the organisation that published it",
+}
 
 
 def suggest(value: str, choices: Iterable[str], labels: Mapping[str, str] | None = None) -> str:
@@ -99,11 +105,14 @@ class _Checker:
         self.taxonomy = taxonomy
         self.settings = settings
         self.problems: list[Problem] = []
+        self.placeholders = dict(placeholders(self.meta))
 
     def line(self, keypath: str) -> int:
         return self.source.front_matter.line(keypath)
 
     def problem(self, keypath: str, message: str, severity: Severity = "error") -> None:
+        if self.placeholders and _within(keypath, self.placeholders):
+            return  # the placeholder problem says it all: "'TODO' is not a theme" adds nothing
         self.problems.append(
             Problem(self.source.rel, self.line(keypath), keypath, message, severity)
         )
@@ -112,17 +121,25 @@ class _Checker:
 
     def text(self, name: str, required: bool = False) -> str:
         value = self.meta.get(name)
+        if isinstance(value, str):
+            value = value.strip()
         if value is None or value == "":
             if required:
                 self.missing(name)
             return ""
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.problem(name, f"expected text, found {describe(value)}")
+            self.problem(name, f"expected text, found {describe(value)}{text_hint(value)}")
             return ""
-        return str(value).strip()
+        return str(value)
 
     def missing(self, name: str) -> None:
+        """A required field that is absent, or present with nothing after the ':'."""
+        if name in self.source.front_matter.refused:
+            return  # its value was refused (a YAML tag); that problem is reported already
         field = next(f for f in FIELDS if f.name == name)
+        if name in self.meta:
+            self.problem(name, f"is empty; write a value after '{name}:' ({field.description})")
+            return
         self.problems.append(
             Problem(
                 self.source.rel,
@@ -139,8 +156,8 @@ class _Checker:
         if value and value not in choices:
             self.problem(
                 name,
-                f"'{value}' is not {what}{suggest(value, choices)}; "
-                f"expected one of: {', '.join(choices)}",
+                f"'{value}' is not {what} (expected one of: {', '.join(choices)})"
+                f"{suggest(value, choices)}",
             )
             return ""
         return value
@@ -160,10 +177,7 @@ class _Checker:
                 return dt.date.fromisoformat(value.strip())
             except ValueError:
                 pass
-        self.problem(
-            name,
-            f"expected a date written YYYY-MM-DD (e.g. 2026-11-27), found {describe(value)}",
-        )
+        self.problem(name, date_message(value))
         return None
 
     def url(self, keypath: str, value: Any) -> str:
@@ -186,8 +200,9 @@ class _Checker:
                 self.missing(name)
             return []
         if not isinstance(value, list):
-            shown = value if isinstance(value, str) else describe(value)
-            hint = f"; write it as [{shown}]" if isinstance(value, (str, int)) else ""
+            hint = ""
+            if isinstance(value, (str, int)) and not isinstance(value, bool):
+                hint = f"; write it as [{value}]"
             self.problem(name, f"expected a list, found {describe(value)}{hint}")
             return []
         return [(f"{name}[{i}]", item) for i, item in enumerate(value)]
@@ -206,11 +221,20 @@ class _Checker:
     ) -> tuple[str, ...]:
         labels = {term_id: term.label for term_id, term in terms.items()}
         result: list[str] = []
+        if not terms and not required and self.meta.get(name):
+            self.problem(
+                name,
+                f"content/taxonomy.yml defines no values for '{name}'; remove this field "
+                "or add the values to the taxonomy",
+            )
+            return ()
         for keypath, item in self.items(name, required):
             if not isinstance(item, str):
                 self.problem(keypath, f"expected {what} id, found {describe(item)}")
                 continue
-            if item not in terms:
+            # A required vocabulary that is empty means the taxonomy is broken, and
+            # says so once; repeating it in every document would bury that message.
+            if item not in terms and terms:
                 hint = suggest(item, terms, labels)
                 if not hint:
                     hint = (
@@ -255,8 +279,8 @@ class _Checker:
                 if key not in SOURCE_KEYS:
                     self.problem(
                         f"{keypath}.{key}",
-                        f"unknown source field{suggest(str(key), SOURCE_KEYS)}; "
-                        f"expected: {', '.join(SOURCE_KEYS)}",
+                        f"unknown source field (expected: {', '.join(SOURCE_KEYS)})"
+                        f"{suggest(str(key), SOURCE_KEYS)}",
                         "warning",
                     )
             title = item.get("title")
@@ -265,8 +289,14 @@ class _Checker:
                 continue
             year = item.get("year")
             if year is not None and (not isinstance(year, int) or isinstance(year, bool)):
+                hint = (
+                    f"; write it without quotes: year: {year.strip()}"
+                    if isinstance(year, str) and year.strip().isdigit()
+                    else ""
+                )
                 self.problem(
-                    f"{keypath}.year", f"expected a year such as 2012, found {describe(year)}"
+                    f"{keypath}.year",
+                    f"expected a year such as 2012, found {describe(year)}{hint}",
                 )
                 year = None
             publisher = item.get("publisher")
@@ -315,9 +345,32 @@ class _Checker:
 
     # -- the whole document --------------------------------------------------
 
+    def report_placeholders(self) -> None:
+        """Each template placeholder left in the front matter, with what to write instead."""
+        vocabularies: dict[str, tuple[Mapping[str, Any], str]] = {
+            "themes": (self.taxonomy.themes, "theme"),
+            "levels": (self.taxonomy.levels, "level"),
+            "stakeholders": (self.taxonomy.stakeholders, "stakeholder group"),
+            "programme": (self.taxonomy.programmes, "programme"),
+        }
+        for keypath, value in self.placeholders.items():
+            name = re.split(r"[.\[]", keypath, maxsplit=1)[0]
+            shown = value if len(value) <= 40 else value[:37].rstrip() + "..."
+            message = f"replace the template's placeholder '{shown}'"
+            if name in vocabularies:
+                terms, what = vocabularies[name]
+                ids = ", ".join(terms) if 0 < len(terms) <= 20 else "see content/taxonomy.yml"
+                message += f" with {what} ids ({ids})"
+            elif keypath.startswith("sources[") and keypath.rsplit(".", 1)[-1] in SOURCE_PARTS:
+                message += f" with {SOURCE_PARTS[keypath.rsplit('.', 1)[-1]]}"
+            elif name in described_fields():
+                message += f" ({described_fields()[name]})"
+            self.problems.append(Problem(self.source.rel, self.line(keypath), keypath, message))
+
     def check(self) -> Document | None:
         meta = self.meta
         taxonomy = self.taxonomy
+        self.report_placeholders()
         known = set(FIELD_NAMES) | set(taxonomy.facets)
         for key in meta:
             if str(key) not in known:
@@ -361,7 +414,8 @@ class _Checker:
                     self.source.rel,
                     1,
                     "authors",
-                    f"required for a {doc_type}; add 'authors: [\"Name\"]' to the front matter",
+                    f"required for a {TYPE_LABELS[doc_type][0].lower()}; "
+                    "add 'authors: [\"Name\"]' to the front matter",
                 )
             )
         language = self.language()
@@ -420,6 +474,69 @@ class _Checker:
             facets=facets,
             lines=dict(self.source.front_matter.lines),
         )
+
+
+PLACEHOLDER = re.compile(r"^\s*TODO\b")
+
+
+def placeholders(value: Any, keypath: str = "") -> Iterator[tuple[str, str]]:
+    """Key paths of the ``TODO`` placeholders ``kb new`` leaves for the editor to replace."""
+    if isinstance(value, str):
+        if keypath and PLACEHOLDER.match(value):
+            yield keypath, value.strip()
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from placeholders(item, f"{keypath}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from placeholders(item, f"{keypath}.{key}" if keypath else str(key))
+
+
+def _within(keypath: str, roots: Mapping[str, str]) -> bool:
+    """Whether ``keypath`` is one of ``roots`` or lies inside one."""
+    return any(keypath == root or keypath.startswith((f"{root}.", f"{root}[")) for root in roots)
+
+
+def described_fields() -> dict[str, str]:
+    """Field name to its description, without the final full stop."""
+    return {f.name: f.description.rstrip(".") for f in FIELDS}
+
+
+def text_hint(value: Any) -> str:
+    """How to turn a value YAML read as something else into the text that was meant."""
+    if isinstance(value, bool):
+        return "; put the text in quotes"
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+        return f"; write it without brackets: {value[0]}"
+    if isinstance(value, dict):
+        return "; if the text contains ': ', put it all in quotes"
+    return ""
+
+
+DAY_FIRST = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
+
+
+def date_message(value: Any) -> str:
+    """What is wrong with a date, and the ISO form of it when that is certain."""
+    expected = "expected a date written YYYY-MM-DD (e.g. 2026-11-27)"
+    if isinstance(value, str):
+        text = value.strip()
+        if re.match(r"^\d{4}-\d{1,2}-\d{1,2}$", text):
+            return (
+                f"'{text}' is not a real date; write it as YYYY-MM-DD with a month "
+                "from 01 to 12 and a day that exists in that month"
+            )
+        day_first = DAY_FIRST.match(text)
+        if day_first:
+            day, month, year = (int(g) for g in day_first.groups())
+            if day > 12 and 1 <= month <= 12:
+                try:
+                    meant = dt.date(year, month, day).isoformat()
+                except ValueError:
+                    meant = ""
+                if meant:
+                    return f"{expected}, found text '{text}'; did you mean {meant}?"
+    return f"{expected}, found {describe(value)}"
 
 
 def country_hint(code: str) -> str:

@@ -46,17 +46,31 @@ class YamlText:
     """Plain Python values and the 1-based line of each, by key path.
 
     Key paths are ``title``, ``sources[0]``, ``sources[0].url``, ``themes[2]``.
+    ``refused`` holds the key paths whose value was dropped (a tag that is not
+    allowed), so that the schema does not also call them missing.
     """
 
     value: Any
     lines: dict[str, int] = field(default_factory=dict)
+    refused: set[str] = field(default_factory=set)
 
     def line(self, keypath: str, default: int = 1) -> int:
         return self.lines.get(keypath, default)
 
 
-class _Budget(Exception):
-    pass
+#: How deeply values may be nested. Front matter needs three levels (sources,
+#: one source, its fields); the limit keeps hostile input from exhausting
+#: Python's recursion limit.
+MAX_DEPTH = 50
+
+
+class _TooBig(Exception):
+    """The YAML would expand beyond what front matter can sensibly hold."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
 
 
 def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlText | None, list[Problem]]:
@@ -69,39 +83,95 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlText | Non
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + (mark.line if mark else 0)
-        what = exc.problem or "cannot be read"
-        problems.append(Problem(path, line, "", f"YAML syntax error: {what}{_yaml_hint(what)}"))
+        line, message = explain_yaml_error(exc, text)
+        problems.append(Problem(path, first_line + line, "", f"YAML syntax error: {message}"))
         return None, problems
-    except yaml.YAMLError as exc:
-        problems.append(Problem(path, first_line, "", f"YAML syntax error: {exc}"))
+    except (yaml.YAMLError, RecursionError) as exc:
+        # The pure-Python composer recurses; libyaml stops at its own depth limit.
+        what = "values are nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        problems.append(Problem(path, first_line, "", f"YAML syntax error: {what}"))
         return None, problems
     if node is None:
         return YamlText(None), problems
     builder = _Builder(path, first_line, problems)
     try:
-        value = builder.build(node, "")
-    except _Budget:
-        problems.append(
-            Problem(
-                path,
-                first_line,
-                "",
-                f"YAML expands into more than {MAX_VALUES:,} values (anchors and aliases "
-                "repeated inside each other); write the values out plainly",
-            )
-        )
+        value = builder.build(node, "", 0)
+    except _TooBig as exc:
+        problems.append(Problem(path, exc.line, "", exc.message))
         return None, problems
-    return YamlText(value, builder.lines), problems
+    return YamlText(value, builder.lines, builder.refused), problems
 
 
-def _yaml_hint(problem: str) -> str:
+def explain_yaml_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
+    """The 0-based line to show and a message an editor can act on.
+
+    PyYAML's messages describe the parser's state ("while parsing a block
+    mapping ... did not find expected key"); the common mistakes behind them
+    are few, so they are named here in the editor's terms. Unclosed brackets
+    and quotes are reported on the line where they open, since that is where
+    the fix goes.
+    """
+    problem = exc.problem or "the text cannot be read"
+    context = exc.context or ""
+    problem_line = exc.problem_mark.line if exc.problem_mark else 0
+    context_line = exc.context_mark.line if exc.context_mark else problem_line
+    found = _character_at(text, exc.problem_mark)
+    if "quoted scalar" in context and "end of stream" in problem:
+        return context_line, "a quotation mark opened on this line is never closed"
+    if "flow sequence" in context:
+        return context_line, (
+            "a list opened with '[' on this line is not closed with ']', or its items "
+            "are not separated by commas"
+        )
+    if "flow mapping" in context:
+        return context_line, (
+            "a group opened with '{' on this line is not closed with '}', or its entries "
+            "are not separated by commas"
+        )
     if "mapping values are not allowed" in problem:
-        return "; a value that contains ': ' must be put in quotes"
-    if "found character '\\t'" in problem:
-        return "; indent with spaces, not tabs"
-    return ""
+        return problem_line, (
+            "unexpected ':' in this line; put a value that contains ': ' in quotes, "
+            "and start each new field at the beginning of its line"
+        )
+    if "tab" in problem or found == "\t":
+        return problem_line, "a tab character is used for indentation; indent with spaces"
+    if "alias" in context and "alphabetic or numeric" in problem:
+        return problem_line, "a value cannot start with '*'; put the whole value in quotes"
+    if "cannot start any token" in problem:
+        shown = f"'{found}'" if found.strip() else "this character"
+        return problem_line, f"a value cannot start with {shown}; put the whole value in quotes"
+    if "block mapping" in context or "block collection" in context:
+        return problem_line, (
+            "this line does not fit the field above it; check its indentation, and that "
+            "quotes enclose the whole value (write ' inside '...' as '')"
+        )
+    if "simple key" in context:
+        return context_line, (
+            "this line is not 'field: value'; add the ':', or indent the line if it "
+            "continues the value above"
+        )
+    if "duplicate anchor" in context:
+        return problem_line, "the same anchor ('&name') is defined twice; rename one"
+    if "nesting depth" in problem:
+        return problem_line, "values are nested too deeply"
+    where = f" ({context} on line {context_line + 1})" if context else ""
+    return problem_line, f"{problem}{where}"
+
+
+def _character_at(text: str, mark: yaml.Mark | None) -> str:
+    """The character a YAML error points at, as an editor would write it."""
+    if mark is None:
+        return ""
+    lines = text.split("\n")
+    if mark.line >= len(lines) or mark.column >= len(lines[mark.line]):
+        return ""
+    return lines[mark.line][mark.column]
+
+
+def _tag_name(tag: str) -> str:
+    """``tag:yaml.org,2002:python/object`` as it was typed: ``!!python/object``."""
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix) :] if tag.startswith(prefix) else tag
 
 
 class _Builder:
@@ -110,16 +180,28 @@ class _Builder:
         self.first_line = first_line
         self.problems = problems
         self.lines: dict[str, int] = {}
+        self.refused: set[str] = set()
         self.count = 0
         self.constructor = SafeConstructor()
+        self.open: set[int] = set()  # nodes being built, to catch an alias to its own parent
+        self.top_line = first_line  # the top-level key being built: where a blow-up is shown
 
     def line_of(self, node: Node) -> int:
         return self.first_line + node.start_mark.line
 
-    def build(self, node: Node, keypath: str) -> Any:
+    def build(self, node: Node, keypath: str, depth: int) -> Any:
         self.count += 1
         if self.count > MAX_VALUES:
-            raise _Budget
+            raise _TooBig(
+                self.top_line,
+                f"YAML expands into more than {MAX_VALUES:,} values (anchors and aliases "
+                "repeated inside each other); write the values out plainly",
+            )
+        if depth > MAX_DEPTH:
+            raise _TooBig(
+                self.line_of(node),
+                f"values are nested more than {MAX_DEPTH} levels deep; write them out plainly",
+            )
         if keypath and keypath not in self.lines:
             self.lines[keypath] = self.line_of(node)
         if isinstance(node, ScalarNode):
@@ -127,20 +209,36 @@ class _Builder:
         expected = _SEQ_TAG if isinstance(node, SequenceNode) else _MAP_TAG
         if not self.tag_allowed(node, expected, keypath):
             return None
-        if isinstance(node, SequenceNode):
-            return [self.build(item, f"{keypath}[{i}]") for i, item in enumerate(node.value)]
-        assert isinstance(node, MappingNode)
-        return self.mapping(node, keypath)
+        if id(node) in self.open:
+            raise _TooBig(
+                self.line_of(node),
+                "an alias ('*name') refers to a value that contains it, which never ends; "
+                "write the values out plainly",
+            )
+        self.open.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                return [
+                    self.build(item, f"{keypath}[{i}]", depth + 1)
+                    for i, item in enumerate(node.value)
+                ]
+            assert isinstance(node, MappingNode)
+            return self.mapping(node, keypath, depth)
+        finally:
+            self.open.discard(id(node))
 
     def tag_allowed(self, node: Node, expected: str, keypath: str) -> bool:
         if node.tag == expected:
             return True
+        if keypath:
+            self.refused.add(keypath)
         self.problems.append(
             Problem(
                 self.path,
                 self.line_of(node),
                 keypath,
-                f"the YAML tag '{node.tag}' is not allowed; remove it and write a plain value",
+                f"the YAML tag '{_tag_name(node.tag)}' is not allowed; remove it and write "
+                "a plain value",
             )
         )
         return False
@@ -159,7 +257,7 @@ class _Builder:
             # so that the schema can say what is wrong with it.
             return node.value
 
-    def mapping(self, node: MappingNode, keypath: str) -> dict[Any, Any]:
+    def mapping(self, node: MappingNode, keypath: str, depth: int) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
@@ -173,10 +271,16 @@ class _Builder:
                     )
                 )
                 continue
-            key = self.build(key_node, "")
-            if isinstance(key, (list, dict)):
+            key = self.build(key_node, "", depth + 1)
+            if isinstance(key, (list, dict)) or key is None:
                 self.problems.append(
-                    Problem(self.path, self.line_of(key_node), keypath, "a key must be plain text")
+                    Problem(
+                        self.path,
+                        self.line_of(key_node),
+                        keypath,
+                        "expected a field name such as 'title' before the ':', found "
+                        + ("nothing" if key is None else "a list or a group of fields"),
+                    )
                 )
                 continue
             key_text = str(key)
@@ -194,5 +298,7 @@ class _Builder:
                 continue
             seen[key] = line
             self.lines[child] = line
-            result[key] = self.build(value_node, child)
+            if depth == 0:
+                self.top_line = line
+            result[key] = self.build(value_node, child, depth + 1)
         return result

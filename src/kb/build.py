@@ -1,0 +1,231 @@
+"""``kb build``: run the stages in order and swap the new site in atomically.
+
+load → validate (stop on errors) → graph → PDFs → pages → MkDocs → Pagefind →
+catalogue and feed → swap. The new site is built in a sibling folder and only
+replaces ``site/`` once everything has succeeded, so a failed or interrupted
+build leaves the previous site as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.errors import KbError
+from kb.graph import KnowledgeGraph
+from kb.loader import LoadResult
+from kb.model import Document
+from kb.site.downloads import Download
+from kb.site.feeds import write_catalogue, write_feed
+from kb.site.mkdocs_config import copy_assets, write_effective_config
+from kb.site.pages import SiteGenerator, write_pages
+
+
+@dataclass
+class BuildReport:
+    documents: int
+    pages: int
+    pages_written: int
+    downloads: int
+    seconds: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def site_documents(result: LoadResult, drafts: bool) -> list[Document]:
+    docs = result.knowledge_base.documents.values()
+    return sorted((d for d in docs if drafts or not d.is_draft), key=lambda d: d.id)
+
+
+class _Collect(logging.Handler):
+    """Keeps MkDocs' warnings to report them once, in kb's words."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _mkdocs_logging() -> Iterator[_Collect]:
+    logger = logging.getLogger("mkdocs")
+    handler = _Collect()
+    previous = (logger.level, logger.propagate)
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous[0])
+        logger.propagate = previous[1]
+
+
+@contextlib.contextmanager
+def _source_date(documents: Sequence[Document]) -> Iterator[None]:
+    """Dates MkDocs writes (sitemap) come from the content, not the clock."""
+    newest = max((d.last_changed for d in documents), default=dt.date(2000, 1, 1))
+    epoch = int(dt.datetime.combine(newest, dt.time(), dt.timezone.utc).timestamp())
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
+
+
+def run_mkdocs(config_path: Path, *, dirty: bool = False) -> list[str]:
+    """Render with MkDocs in this process; returns its warnings."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    with _mkdocs_logging() as collected:
+        try:
+            config = load_config(config_file=str(config_path))
+            mkdocs_build(config, dirty=dirty)
+        except MkDocsException as exc:
+            raise KbError(f"MkDocs could not build the site: {exc.format_message()}") from None
+    return collected.messages
+
+
+def run_pagefind(site_dir: Path) -> None:
+    """Index the rendered pages for search; the index is written inside the site."""
+    command = [
+        sys.executable,
+        "-m",
+        "pagefind",
+        "--site",
+        str(site_dir),
+        "--output-subdir",
+        "pagefind",
+        "--exclude-selectors",
+        ".headerlink",
+        "--silent",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()[-5:]
+        raise KbError("Pagefind could not index the site: " + " / ".join(detail))
+
+
+def generate(
+    result: LoadResult,
+    build_dir: Path,
+    documents: Sequence[Document],
+    downloads: Sequence[Download],
+    graph: KnowledgeGraph,
+) -> tuple[Path, int, int]:
+    """Write the pages and the effective config into ``build_dir``; only changed files."""
+    settings = result.settings
+    docs_dir = build_dir / "docs"
+    generator = SiteGenerator(settings, result.knowledge_base, graph, documents, downloads)
+    written, unchanged, seen = write_pages(generator.pages(), docs_dir)
+    copy_media(settings.content_dir, docs_dir / "media")
+    copy_assets(settings, docs_dir)
+    seen_paths = {docs_dir / p for p in seen}
+    for stale in docs_dir.rglob("*.md"):
+        if stale not in seen_paths:
+            stale.unlink()
+    return docs_dir, written, written + unchanged
+
+
+def copy_media(content_dir: Path, target: Path) -> None:
+    """Images and attachments kept beside documents, at the same relative paths."""
+    for path in content_dir.rglob("*"):
+        if not path.is_file() or path.suffix in (".md", ".yml", ".yaml"):
+            continue
+        if any(part.startswith(".") for part in path.relative_to(content_dir).parts):
+            continue
+        destination = target / path.relative_to(content_dir)
+        if destination.exists() and destination.stat().st_size == path.stat().st_size:
+            if destination.read_bytes() == path.read_bytes():
+                continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, destination)
+
+
+def build(
+    result: LoadResult,
+    out: Path,
+    *,
+    drafts: bool = False,
+    pdf: bool = True,
+    strict: bool = False,
+    search: bool = True,
+) -> BuildReport:
+    """Build the whole site into ``out``, atomically."""
+    settings = result.settings
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    documents = site_documents(result, drafts)
+    graph = KnowledgeGraph.build(result.knowledge_base, include_drafts=drafts)
+    lap("graph")
+    build_dir = settings.root / ".kb-cache" / "site-build"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    downloads: list[Download] = []
+    pdf_dir = build_dir / "downloads"
+    if pdf:
+        from kb.pdf import build_downloads
+
+        downloads = build_downloads(result, pdf_dir, strict=strict, drafts=drafts)
+        lap("pdf")
+    docs_dir, written, total = generate(result, build_dir, documents, downloads, graph)
+    lap("pages")
+    out = out.resolve()
+    staging = out.parent / f".{out.name}.building-{os.getpid()}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    try:
+        config_path = write_effective_config(settings, build_dir, docs_dir, staging)
+        with _source_date(documents):
+            warnings = run_mkdocs(config_path)
+        lap("mkdocs")
+        if strict and warnings:
+            raise KbError(
+                "the site has warnings (strict build):\n" + "\n".join(f"  {w}" for w in warnings)
+            )
+        if search:
+            run_pagefind(staging)
+            lap("pagefind")
+        write_catalogue(staging, settings, result.knowledge_base, graph, documents, downloads)
+        write_feed(staging, settings, result.knowledge_base, documents)
+        if pdf and pdf_dir.exists():
+            shutil.copytree(pdf_dir, staging / "downloads", dirs_exist_ok=True)
+        lap("outputs")
+        swap(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return BuildReport(len(documents), total, written, len(downloads), timings, warnings)
+
+
+def swap(staging: Path, out: Path) -> None:
+    """Put ``staging`` in place of ``out`` with renames, never leaving no site."""
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        out.rename(old)
+    staging.rename(out)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,79 @@
+"""``kb build`` and ``kb serve``: publish the site, or preview it while editing."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from kb.clicontext import Context, pass_context
+from kb.errors import KbError, ProblemsFound
+from kb.loader import LoadResult
+from kb.problems import format_problems, summarise
+
+
+def _load_or_fail(ctx: Context) -> LoadResult:
+    """Load the project; stop with kb check's own messages when it has errors."""
+    result = ctx.load()
+    if result.errors:
+        click.echo(format_problems(result.problems, "text"), err=True)
+        click.echo(summarise(result.problems, result.files), err=True)
+        raise ProblemsFound("nothing was built: fix the problems above (kb check lists them too)")
+    return result
+
+
+@click.command()
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the site (default: site/ in the project).",
+)
+@click.option("--drafts", is_flag=True, help="Include documents with status: draft.")
+@click.option("--no-pdf", "no_pdf", is_flag=True, help="Skip the PDF packs and digests.")
+@click.option("--strict", is_flag=True, help="Fail on warnings (check, MkDocs and PDF).")
+@pass_context
+def build(ctx: Context, out: Path | None, drafts: bool, no_pdf: bool, strict: bool) -> None:
+    """Build the static site (and PDFs) into site/, replacing it only on success."""
+    from kb.build import build as build_site
+
+    started = time.perf_counter()
+    result = _load_or_fail(ctx)
+    if strict and result.problems:
+        click.echo(format_problems(result.problems, "text"), err=True)
+        raise ProblemsFound("strict build: the knowledge base has warnings")
+    target = out or result.settings.root / "site"
+    report = build_site(result, target, drafts=drafts, pdf=not no_pdf, strict=strict)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    seconds = time.perf_counter() - started
+    pdfs = f", {report.downloads} PDFs" if not no_pdf else ""
+    click.echo(
+        f"Built {target}: {report.documents} documents, {report.pages} pages{pdfs} "
+        f"in {seconds:.1f} s."
+    )
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--drafts/--no-drafts",
+    default=True,
+    show_default=True,
+    help="Show draft documents in the preview.",
+)
+@pass_context
+def serve(ctx: Context, host: str, port: int, drafts: bool) -> None:
+    """Preview the site, rebuilding it when content/ or mkdocs.yml change."""
+    from kb.serve import Preview
+
+    preview = Preview(ctx.project, drafts=drafts)
+    try:
+        preview.first_build()
+    except KbError:
+        raise
+    click.echo(f"Serving the preview on http://{host}:{port}/ (Ctrl+C to stop)")
+    preview.serve(host, port)

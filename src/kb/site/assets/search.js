@@ -1,0 +1,18 @@
+// kb: start Pagefind's search interface, and run the query from ?q= when there is one.
+(function () {
+  "use strict";
+  var target = document.getElementById("kb-search");
+  if (!target || typeof PagefindUI === "undefined") { return; }
+  var form = document.querySelector(".kb-search-form");
+  if (form) { form.hidden = true; }
+  var ui = new PagefindUI({
+    element: "#kb-search",
+    showImages: false,
+    showSubResults: true,
+    resetStyles: false,
+    pageSize: 10,
+    excerptLength: 24
+  });
+  var query = new URLSearchParams(window.location.search).get("q");
+  if (query) { ui.triggerSearch(query); }
+})();

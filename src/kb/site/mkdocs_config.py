@@ -1,0 +1,126 @@
+"""The effective mkdocs.yml: the site owner's settings plus what kb generates.
+
+It inherits the owner's file (``INHERIT``), so their name, theme, palette,
+logo, extra and Markdown extensions all apply, and overrides only what kb
+owns: where the pages are, the short navigation, no built-in search (Pagefind
+replaces it), kb's stylesheet and template override.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kb.config import Settings
+from kb.render import DEFAULT_EXTENSIONS
+
+ASSETS = Path(__file__).parent / "assets"
+OVERRIDES = Path(__file__).parent / "overrides"
+
+NAV: list[Any] = [
+    {"Home": "index.md"},
+    {
+        "Browse": [
+            {"Case studies": "case-studies/index.md"},
+            {"Facilitation guidelines": "guidelines/index.md"},
+            {"Lessons": "lessons/index.md"},
+            {"Themes": "themes/index.md"},
+            {"Institutional levels": "levels/index.md"},
+            {"Themes by level": "matrix/index.md"},
+            {"Programmes": "programmes/index.md"},
+            {"Countries": "countries/index.md"},
+        ]
+    },
+    {"Downloads": "downloads/index.md"},
+    {"Search": "search/index.md"},
+]
+
+#: Pages deliberately left out of the navigation (every document, every cell).
+NOT_IN_NAV = "\n".join(
+    [
+        "/case-studies/",
+        "/guidelines/",
+        "/lessons/",
+        "/themes/*/",
+        "/levels/*/",
+        "/programmes/*/",
+        "/countries/*/",
+    ]
+)
+
+
+def prepare_theme_dir(settings: Settings, build_dir: Path) -> Path:
+    """kb's template override, merged with the owner's own ``custom_dir`` if any."""
+    target = build_dir / "overrides"
+    if target.exists():
+        shutil.rmtree(target)
+    theme = settings.mkdocs.get("theme")
+    owner_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
+    if owner_dir:
+        shutil.copytree(settings.root / str(owner_dir), target)
+    target.mkdir(parents=True, exist_ok=True)
+    if not (target / "main.html").exists():
+        shutil.copy(OVERRIDES / "main.html", target / "main.html")
+    return target
+
+
+def copy_assets(settings: Settings, docs_dir: Path) -> None:
+    """kb's CSS and JavaScript, and the owner's ``assets/`` folder (logo, favicon)."""
+    owner_assets = settings.root / "assets"
+    if owner_assets.is_dir():
+        shutil.copytree(owner_assets, docs_dir / "assets", dirs_exist_ok=True)
+    target = docs_dir / "assets" / "kb"
+    target.mkdir(parents=True, exist_ok=True)
+    for asset in ASSETS.iterdir():
+        if asset.is_file():
+            data = asset.read_bytes()
+            destination = target / asset.name
+            if not destination.exists() or destination.read_bytes() != data:
+                destination.write_bytes(data)
+
+
+def write_effective_config(
+    settings: Settings, build_dir: Path, docs_dir: Path, site_dir: Path
+) -> Path:
+    """Write ``build_dir/mkdocs.yml`` and return its path."""
+    owner = settings.mkdocs
+    theme_dir = prepare_theme_dir(settings, build_dir)
+    plugins = [
+        p
+        for p in owner.get("plugins") or []
+        if (next(iter(p)) if isinstance(p, dict) else p) not in ("search",)
+    ]
+    extra_css = [*(owner.get("extra_css") or []), "assets/kb/kb.css"]
+    effective: dict[str, Any] = {
+        "INHERIT": str(settings.root / "mkdocs.yml"),
+        "docs_dir": str(docs_dir),
+        "site_dir": str(site_dir),
+        "use_directory_urls": True,
+        "nav": NAV,
+        "not_in_nav": NOT_IN_NAV,
+        "plugins": plugins,
+        "extra_css": extra_css,
+        "theme": {"custom_dir": str(theme_dir)},
+        "validation": {
+            "omitted_files": "info",
+            "absolute_links": "info",
+            "unrecognized_links": "info",
+            "anchors": "info",
+        },
+    }
+    if not owner.get("markdown_extensions"):
+        effective["markdown_extensions"] = DEFAULT_EXTENSIONS
+    theme = owner.get("theme")
+    if isinstance(theme, dict) and "font" not in theme:
+        # Material fetches Google Fonts unless told not to; nothing leaves the site.
+        effective["theme"]["font"] = False
+    if isinstance(theme, str):
+        effective["theme"] = {"name": theme, "font": False, "custom_dir": str(theme_dir)}
+    path = build_dir / "mkdocs.yml"
+    text = yaml.safe_dump(effective, allow_unicode=True, sort_keys=False)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,637 @@
+"""Generate the Markdown pages of the site from the model and the graph.
+
+Every value that comes from front matter or the taxonomy goes through Jinja2
+with autoescaping, so a title such as ``<script>`` shows as text. Document
+bodies are the editors' Markdown, with links to other documents and files
+rewritten to where the generated pages and copied files are.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pycountry
+
+from kb import urls
+from kb.config import Settings
+from kb.graph import KnowledgeGraph
+from kb.links import classify, rewrite_links
+from kb.model import DOCUMENT_TYPES, TYPE_LABELS, Document, KnowledgeBase
+from kb.site.downloads import Download
+
+PAGE_SIZE = 50
+GROUP_PREVIEW = 8
+NEWEST = 8
+RELATED = 5
+
+
+@dataclass(frozen=True)
+class Page:
+    """A generated page: its file under docs/, its URL, its Markdown."""
+
+    path: str
+    text: str
+
+    @property
+    def url(self) -> str:
+        return page_url(self.path)
+
+
+def page_url(path: str) -> str:
+    """``themes/x/index.md`` → ``themes/x/``; ``lessons/y.md`` → ``lessons/y/``."""
+    if path == "index.md":
+        return ""
+    if path.endswith("/index.md"):
+        return path[: -len("index.md")]
+    return path[: -len(".md")] + "/"
+
+
+@dataclass(frozen=True)
+class Linker:
+    """Relative links from one page's URL, so the site works from any folder or file://."""
+
+    url: str
+
+    def link(self, target: str) -> str:
+        if target.startswith(("http://", "https://", "#")):
+            return target
+        base = self.url or "."
+        rel = posixpath.relpath(target or ".", base)
+        if target.endswith("/") or target == "":
+            rel = rel.rstrip("/") + "/" if rel != "." else "./"
+        return rel
+
+
+@dataclass
+class Pagination:
+    number: int
+    pages: int
+    base: str
+
+    def url(self, number: int) -> str:
+        return self.base if number == 1 else f"{self.base}page/{number}/"
+
+
+@lru_cache(maxsize=512)
+def country_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return str(getattr(country, "common_name", None) or country.name)
+
+
+@lru_cache(maxsize=64)
+def language_name(code: str) -> str:
+    primary = code.split("-")[0].lower()
+    language = (
+        pycountry.languages.get(alpha_2=primary)
+        if len(primary) == 2
+        else pycountry.languages.get(alpha_3=primary)
+    )
+    return str(language.name) if language else code
+
+
+def type_label(doc_type: str, plural: bool = False) -> str:
+    return TYPE_LABELS[doc_type][1 if plural else 0]
+
+
+def filesize(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("kb.site", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["filesize"] = filesize
+    env.globals.update(
+        urls=urls,
+        type_label=type_label,
+        country_name=country_name,
+        language_name=language_name,
+    )
+    return env
+
+
+def html_block(text: str) -> str:
+    """Generated HTML as a Markdown raw block: no blank lines, no indentation."""
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def front_matter(title: str, description: str = "", **extra: Any) -> str:
+    """Page meta for MkDocs. Values are HTML-escaped: Material prints them unescaped."""
+    meta: dict[str, Any] = {"title": html.escape(title)}
+    if description:
+        meta["description"] = html.escape(description, quote=True)
+    meta.update(extra)
+    return (
+        "---\n"
+        + "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in meta.items())
+        + "---\n\n"
+    )
+
+
+@dataclass
+class SiteGenerator:
+    """Everything needed to write the pages; ``pages()`` yields them."""
+
+    settings: Settings
+    knowledge_base: KnowledgeBase
+    graph: KnowledgeGraph
+    documents: Sequence[Document]
+    downloads: Sequence[Download] = ()
+    env: jinja2.Environment = field(default_factory=_environment)
+
+    def __post_init__(self) -> None:
+        self.taxonomy = self.knowledge_base.taxonomy
+        self.default_language = self.settings.default_language
+        self.included = {d.id for d in self.documents}
+        self.output_paths = {d.id: self.document_page_path(d) for d in self.documents}
+        self.by_source = {d.path: d for d in self.documents}
+        self.content_prefix = self.settings.rel(self.settings.content_dir)
+        self.pack_downloads: dict[str, list[Download]] = {}
+        self.own_downloads: dict[str, Download] = {}
+        for download in self.downloads:
+            if download.kind == "document":
+                for doc_id in download.document_ids:
+                    self.own_downloads[doc_id] = download
+            else:
+                for doc_id in download.document_ids:
+                    self.pack_downloads.setdefault(doc_id, []).append(download)
+
+    # -- helpers -------------------------------------------------------------
+
+    def render(self, template: str, linker: Linker, **context: Any) -> str:
+        return html_block(
+            self.env.get_template(template).render(
+                page=linker,
+                taxonomy=self.taxonomy,
+                default_language=self.default_language,
+                **context,
+            )
+        )
+
+    def document_page_path(self, doc: Document) -> str:
+        return f"{DOCUMENT_TYPES[doc.type]}/{doc.id}.md"
+
+    def sorted_newest(self, docs: Iterable[Document]) -> list[Document]:
+        return sorted(docs, key=lambda d: (-d.last_changed.toordinal(), d.title.lower(), d.id))
+
+    def sorted_title(self, docs: Iterable[Document]) -> list[Document]:
+        return sorted(docs, key=lambda d: (d.title.lower(), d.id))
+
+    def listing(
+        self, linker: Linker, docs: Sequence[Document], pagination: Pagination | None = None
+    ) -> str:
+        return self.render("listing.html", linker, docs=docs, pagination=pagination)
+
+    def paginated(
+        self, base: str, title: str, intro: str, docs: Sequence[Document], description: str = ""
+    ) -> Iterable[Page]:
+        """A listing over as many pages as it needs, PAGE_SIZE documents each."""
+        pages = max(1, math.ceil(len(docs) / PAGE_SIZE))
+        for number in range(1, pages + 1):
+            pagination = Pagination(number, pages, base)
+            url = pagination.url(number)
+            linker = Linker(url)
+            chunk = docs[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+            heading = title if number == 1 else f"{title} (page {number})"
+            text = front_matter(heading, description)
+            text += self.render("heading.html", linker, title=heading, intro=intro)
+            text += "\n\n" + self.listing(linker, chunk, pagination) + "\n"
+            yield Page(f"{url}index.md", text)
+
+    # -- document pages ------------------------------------------------------
+
+    def rewrite_target(self, doc: Document, target: str) -> str | None:
+        """Where a link in ``doc``'s body must point once the site is generated."""
+        kind = classify(target, doc.path, self.content_prefix)
+        if kind.kind != "local":
+            return None
+        page_path = self.output_paths[doc.id]
+        linked = self.by_source.get(kind.path) or self.by_source.get(
+            kind.path.rstrip("/") + "/index.md"
+        )
+        if linked is not None:
+            relative = posixpath.relpath(self.output_paths[linked.id], posixpath.dirname(page_path))
+            return relative + (f"#{kind.anchor}" if kind.anchor else "")
+        if kind.path.endswith(".md"):
+            return None  # a link to a draft or a missing page: MkDocs reports it
+        media = "media/" + kind.path[len(self.content_prefix) + 1 :]
+        return posixpath.relpath(media, posixpath.dirname(page_path))
+
+    def document_page(self, doc: Document) -> Page:
+        path = self.output_paths[doc.id]
+        linker = Linker(page_url(path))
+        translations = [t for t in self.graph.translations(doc.id) if t.id in self.included]
+        own = self.own_downloads.get(doc.id)
+        downloads = [{"url": own.url, "label": "Download PDF"}] if own else []
+        head = self.render(
+            "document_head.html",
+            linker,
+            doc=doc,
+            translations=translations,
+            downloads=downloads,
+        )
+        foot = self.render(
+            "document_foot.html",
+            linker,
+            doc=doc,
+            citation=self.citation(doc),
+            related=[
+                r
+                for r in self.graph.related(doc.id, limit=RELATED)
+                if r.document.id in self.included
+            ],
+            backlinks=self.sorted_title(
+                d for d in self.graph.backlinks(doc.id) if d.id in self.included
+            ),
+            same_theme_other_levels=self.other_levels(doc),
+            packs=self.pack_downloads.get(doc.id, []),
+            jsonld=self.jsonld(doc),
+        )
+        body = rewrite_links(doc.body, lambda target: self.rewrite_target(doc, target))
+        text = front_matter(doc.title, doc.summary, kb_index=True, kb_id=doc.id)
+        text += head + "\n\n" + body.strip("\n") + "\n\n" + foot + "\n"
+        return Page(path, text)
+
+    def other_levels(self, doc: Document) -> list[dict[str, Any]]:
+        groups = []
+        for cross in self.graph.same_theme_other_levels(doc.id):
+            docs = [d for d in cross.documents if d.id in self.included][:4]
+            if docs:
+                groups.append(
+                    {
+                        "theme_label": cross.theme.label,
+                        "level_label": cross.level.label,
+                        "documents": docs,
+                    }
+                )
+        return groups
+
+    def citation(self, doc: Document) -> str:
+        authors = ", ".join(doc.authors) or self.settings.site_name
+        url = urls.absolute(self.settings.site_url, urls.document_url(doc))
+        return f"{authors} ({doc.date.year}). {doc.title}. {self.settings.site_name}. {url}"
+
+    def jsonld(self, doc: Document) -> str:
+        kind = {"case-study": "Report", "guideline": "HowTo", "lesson": "Article"}[doc.type]
+        data: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": kind,
+            "headline": doc.title,
+            "name": doc.title,
+            "description": doc.summary,
+            "datePublished": doc.date.isoformat(),
+            "inLanguage": doc.language,
+            "keywords": [self.taxonomy.themes[t].label for t in doc.themes],
+            "license": self.settings.license_url or doc.license,
+            "isPartOf": {"@type": "WebSite", "name": self.settings.site_name},
+        }
+        if doc.updated:
+            data["dateModified"] = doc.updated.isoformat()
+        if doc.authors:
+            data["author"] = [{"@type": "Person", "name": a} for a in doc.authors]
+        if self.settings.site_url:
+            data["url"] = urls.absolute(self.settings.site_url, urls.document_url(doc))
+            data["isPartOf"]["url"] = self.settings.site_url
+        if doc.countries:
+            data["spatialCoverage"] = [country_name(c) for c in doc.countries]
+        # "</script>" in a value would end the element early; JSON's \u003c cannot.
+        return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
+
+    # -- listing and taxonomy pages ------------------------------------------
+
+    def home(self) -> Page:
+        linker = Linker("")
+        newest = self.sorted_newest(self.documents)[:NEWEST]
+        counts = {t: len(self.graph.documents_by("type", t)) for t in DOCUMENT_TYPES}
+        text = front_matter(
+            self.settings.site_name,
+            str(self.settings.mkdocs.get("site_description") or ""),
+            hide=["navigation", "toc"],
+        )
+        text += self.render(
+            "home.html",
+            linker,
+            site_name=self.settings.site_name,
+            description=str(self.settings.mkdocs.get("site_description") or ""),
+            counts=counts,
+            themes=self.theme_counts(),
+            levels=self.level_counts(),
+            programmes=self.programme_counts(),
+            countries=self.country_counts(),
+            newest=newest,
+            packs=[d for d in self.downloads if d.kind == "pack"],
+        )
+        return Page("index.md", text + "\n")
+
+    def theme_counts(self) -> list[tuple[Any, int]]:
+        return [(t, len(self.in_site("theme", t.id))) for t in self.taxonomy.themes.values()]
+
+    def level_counts(self) -> list[tuple[Any, int]]:
+        return [(lv, len(self.in_site("level", lv.id))) for lv in self.taxonomy.levels_in_order()]
+
+    def programme_counts(self) -> list[tuple[Any, int]]:
+        return [
+            (p, len(self.in_site("programme", p.id))) for p in self.taxonomy.programmes.values()
+        ]
+
+    def country_counts(self) -> list[tuple[str, str, int]]:
+        codes = sorted({c for d in self.documents for c in d.countries}, key=country_name)
+        return [(c, country_name(c), len(self.in_site("country", c))) for c in codes]
+
+    def in_site(self, field_name: str, value: str) -> list[Document]:
+        return [d for d in self.graph.documents_by(field_name, value) if d.id in self.included]
+
+    def type_pages(self) -> Iterable[Page]:
+        for doc_type in DOCUMENT_TYPES:
+            docs = self.sorted_newest(self.in_site("type", doc_type))
+            yield from self.paginated(
+                urls.type_url(doc_type),
+                type_label(doc_type, plural=True),
+                f"{len(docs)} {type_label(doc_type, plural=True).lower()}, newest first.",
+                docs,
+            )
+
+    def grouped(
+        self, linker: Linker, groups: Iterable[tuple[str, str, str, list[Document]]]
+    ) -> str:
+        """Sections of documents, each cut to a preview with a link to all of them."""
+        return self.render(
+            "groups.html",
+            linker,
+            groups=[
+                {
+                    "label": label,
+                    "url": url,
+                    "anchor": anchor,
+                    "documents": self.sorted_newest(docs)[:GROUP_PREVIEW],
+                    "total": len(docs),
+                }
+                for label, anchor, url, docs in groups
+                if docs
+            ],
+        )
+
+    def theme_pages(self) -> Iterable[Page]:
+        linker = Linker("themes/")
+        text = front_matter("Themes")
+        text += self.render(
+            "heading.html",
+            linker,
+            title="Themes",
+            intro="Every theme with the number of documents on it.",
+        )
+        text += (
+            "\n\n"
+            + self.render(
+                "term_index.html",
+                linker,
+                terms=[
+                    (t.label, urls.theme_url(t.id), n, t.description)
+                    for t, n in self.theme_counts()
+                ],
+            )
+            + "\n"
+        )
+        yield Page("themes/index.md", text)
+        for theme in self.taxonomy.themes.values():
+            url = urls.theme_url(theme.id)
+            linker = Linker(url)
+            docs = self.in_site("theme", theme.id)
+            text = front_matter(theme.label, theme.description)
+            text += self.render("heading.html", linker, title=theme.label, intro=theme.description)
+            text += (
+                "\n\n"
+                + self.grouped(
+                    linker,
+                    (
+                        (
+                            f"{level.label} level",
+                            f"level-{level.id}",
+                            f"{url}{level.id}/",
+                            [d for d in docs if level.id in d.levels],
+                        )
+                        for level in self.taxonomy.levels_in_order()
+                    ),
+                )
+                + "\n"
+            )
+            yield Page(f"{url}index.md", text)
+            for level in self.taxonomy.levels_in_order():
+                cell = [d for d in docs if level.id in d.levels]
+                yield from self.paginated(
+                    f"{url}{level.id}/",
+                    f"{theme.label} at {level.label.lower()} level",
+                    f"{len(cell)} documents on {theme.label.lower()} at {level.label.lower()} level.",
+                    self.sorted_newest(cell),
+                )
+
+    def level_pages(self) -> Iterable[Page]:
+        linker = Linker("levels/")
+        text = front_matter("Institutional levels")
+        text += self.render(
+            "heading.html",
+            linker,
+            title="Institutional levels",
+            intro="Learning alliances connect platforms at these levels.",
+        )
+        text += (
+            "\n\n"
+            + self.render(
+                "term_index.html",
+                linker,
+                terms=[
+                    (lv.label, urls.level_url(lv.id), n, lv.description)
+                    for lv, n in self.level_counts()
+                ],
+            )
+            + "\n"
+        )
+        yield Page("levels/index.md", text)
+        for level in self.taxonomy.levels_in_order():
+            url = urls.level_url(level.id)
+            linker = Linker(url)
+            docs = self.in_site("level", level.id)
+            text = front_matter(f"{level.label} level", level.description)
+            text += self.render(
+                "heading.html", linker, title=f"{level.label} level", intro=level.description
+            )
+            text += (
+                "\n\n"
+                + self.grouped(
+                    linker,
+                    (
+                        (
+                            theme.label,
+                            f"theme-{theme.id}",
+                            f"{urls.theme_url(theme.id)}{level.id}/",
+                            [d for d in docs if theme.id in d.themes],
+                        )
+                        for theme in self.taxonomy.themes.values()
+                    ),
+                )
+                + "\n"
+            )
+            yield Page(f"{url}index.md", text)
+
+    def programme_pages(self) -> Iterable[Page]:
+        linker = Linker("programmes/")
+        text = front_matter("Programmes")
+        text += self.render(
+            "heading.html",
+            linker,
+            title="Programmes",
+            intro="Programmes that applied the learning alliance approach.",
+        )
+        text += (
+            "\n\n"
+            + self.render(
+                "term_index.html",
+                linker,
+                terms=[
+                    (p.name, urls.programme_url(p.id), n, p.description)
+                    for p, n in self.programme_counts()
+                ],
+            )
+            + "\n"
+        )
+        yield Page("programmes/index.md", text)
+        for programme in self.taxonomy.programmes.values():
+            url = urls.programme_url(programme.id)
+            linker = Linker(url)
+            docs = self.in_site("programme", programme.id)
+            text = front_matter(programme.name, programme.description)
+            text += self.render("programme.html", linker, programme=programme)
+            text += (
+                "\n\n"
+                + self.grouped(
+                    linker,
+                    (
+                        (
+                            f"{level.label} level",
+                            f"level-{level.id}",
+                            "",
+                            [d for d in docs if level.id in d.levels],
+                        )
+                        for level in self.taxonomy.levels_in_order()
+                    ),
+                )
+                + "\n"
+            )
+            yield Page(f"{url}index.md", text)
+
+    def country_pages(self) -> Iterable[Page]:
+        linker = Linker("countries/")
+        counts = self.country_counts()
+        text = front_matter("Countries")
+        text += self.render(
+            "heading.html",
+            linker,
+            title="Countries",
+            intro="Documents by the country they are about.",
+        )
+        text += (
+            "\n\n"
+            + self.render(
+                "term_index.html",
+                linker,
+                terms=[(name, urls.country_url(code), n, "") for code, name, n in counts],
+            )
+            + "\n"
+        )
+        yield Page("countries/index.md", text)
+        for code, name, _count in counts:
+            docs = self.sorted_newest(self.in_site("country", code))
+            yield from self.paginated(
+                urls.country_url(code), name, f"{len(docs)} documents about {name}.", docs
+            )
+
+    def matrix_page(self) -> Page:
+        linker = Linker("matrix/")
+        levels = self.taxonomy.levels_in_order()
+        rows = []
+        for theme in self.taxonomy.themes.values():
+            docs = self.in_site("theme", theme.id)
+            cells = [(level, sum(1 for d in docs if level.id in d.levels)) for level in levels]
+            rows.append((theme, cells))
+        text = front_matter(
+            "Themes by level", "How many documents cover each theme at each institutional level."
+        )
+        text += self.render("matrix.html", linker, levels=levels, rows=rows)
+        return Page("matrix/index.md", text + "\n")
+
+    def search_page(self) -> Page:
+        linker = Linker("search/")
+        text = front_matter("Search", hide=["toc"])
+        text += self.render("search.html", linker)
+        return Page("search/index.md", text + "\n")
+
+    def downloads_page(self) -> Page:
+        linker = Linker("downloads/")
+        text = front_matter(
+            "Downloads", "Printable guideline packs and PDF versions of every document."
+        )
+        text += self.render(
+            "downloads.html",
+            linker,
+            packs=[d for d in self.downloads if d.kind == "pack"],
+            documents=[d for d in self.downloads if d.kind == "document"],
+        )
+        return Page("downloads/index.md", text + "\n")
+
+    def pages(self) -> Iterable[Page]:
+        yield self.home()
+        yield from self.type_pages()
+        yield from self.theme_pages()
+        yield from self.level_pages()
+        yield from self.programme_pages()
+        yield from self.country_pages()
+        yield self.matrix_page()
+        yield self.search_page()
+        yield self.downloads_page()
+        for doc in self.documents:
+            yield self.document_page(doc)
+
+
+NAV_TITLE = re.compile(r"^title: (.*)$", re.MULTILINE)
+
+
+def write_pages(pages: Iterable[Page], docs_dir: Path) -> tuple[int, int, set[str]]:
+    """Write pages, touching only files whose text changed (so MkDocs' dirty build skips the rest).
+
+    Returns (written, unchanged, every path) so stale files can be removed.
+    """
+    written = unchanged = 0
+    seen: set[str] = set()
+    for page in pages:
+        seen.add(page.path)
+        target = docs_dir / page.path
+        data = page.text.encode("utf-8")
+        try:
+            if target.read_bytes() == data:
+                unchanged += 1
+                continue
+        except OSError:
+            pass
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        written += 1
+    return written, unchanged, seen

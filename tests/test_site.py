@@ -1,0 +1,268 @@
+"""kb build: pages, escaping, atomic output, determinism and machine-readable outputs."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+from click.testing import Result
+
+from kb import build as build_module
+from tests.conftest import ProjectFactory, document
+
+Kb = Callable[..., Result]
+
+
+def small_project(make_project: ProjectFactory, **extra: str) -> Path:
+    files = {
+        "content/case-studies/district-latrines.md": document(
+            "District latrines",
+            "case-study",
+            body="## Context\n\nA district platform on sanitation.\n\n"
+            "It applied [the ladder](../guidelines/ladder.md#steps).\n",
+            levels="[intermediate]",
+            countries="[GH]",
+            programme="washtech",
+        ),
+        "content/guidelines/ladder.md": document(
+            "Scoring ladder",
+            "guideline",
+            body="## Steps\n\n1. Agree the rungs.\n2. Score together.\n",
+            levels="[local]",
+            themes="[sanitation, governance]",
+        ),
+        "content/lessons/criteria.md": document(
+            "Criteria help approval",
+            body="**Criteria help.**\n\n"
+            "See [the district case](../case-studies/district-latrines.md).\n",
+            levels="[national]",
+            themes="[sanitation, governance]",
+        ),
+        "content/lessons/criteria-fr.md": document(
+            "Les critères aident",
+            body="**Les critères aident.**\n",
+            levels="[national]",
+            language="fr",
+            translation_of="criteria",
+        ),
+    }
+    files.update(extra)
+    return make_project(files)
+
+
+def build_ok(kb: Kb, project: Path, *args: str) -> Path:
+    out = project / "site"
+    result = kb(project, "build", "--no-pdf", "--out", str(out), *args)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_build_writes_every_kind_of_page(make_project: ProjectFactory, kb: Kb) -> None:
+    site = build_ok(kb, small_project(make_project))
+    for page in [
+        "index.html",
+        "case-studies/index.html",
+        "guidelines/index.html",
+        "lessons/index.html",
+        "case-studies/district-latrines/index.html",
+        "lessons/criteria-fr/index.html",
+        "themes/index.html",
+        "themes/sanitation/index.html",
+        "themes/sanitation/national/index.html",
+        "levels/local/index.html",
+        "programmes/washtech/index.html",
+        "countries/gh/index.html",
+        "matrix/index.html",
+        "search/index.html",
+        "downloads/index.html",
+        "catalogue.json",
+        "feed.xml",
+        "sitemap.xml",
+        "pagefind/pagefind-ui.js",
+    ]:
+        assert (site / page).is_file(), page
+    theme = (site / "themes/sanitation/index.html").read_text(encoding="utf-8")
+    assert theme.index('id="level-national"') < theme.index('id="level-intermediate"')
+    assert theme.index('id="level-intermediate"') < theme.index('id="level-local"')
+
+
+def test_document_page_has_panel_relations_and_rewritten_links(
+    make_project: ProjectFactory, kb: Kb
+) -> None:
+    site = build_ok(kb, small_project(make_project))
+    page = (site / "case-studies/district-latrines/index.html").read_text(encoding="utf-8")
+    assert 'data-pagefind-filter="level">Intermediate<' in page
+    assert 'data-pagefind-filter="programme">WASHTech<' in page
+    assert 'data-pagefind-filter="country">Ghana<' in page
+    # The body link to the guideline's .md file and anchor now points to its page.
+    assert 'href="../../guidelines/ladder/#steps"' in page
+    # The lesson links here: a backlink; the same theme at other levels.
+    assert 'id="kb-backlinks"' in page and "../../lessons/criteria/" in page
+    assert 'id="kb-other-levels"' in page
+    jsonld = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    assert jsonld is not None
+    data = json.loads(jsonld.group(1))
+    assert data["headline"] == "District latrines"
+    assert data["url"] == "https://kb.example.org/case-studies/district-latrines/"
+
+
+def test_translations_link_both_ways(make_project: ProjectFactory, kb: Kb) -> None:
+    site = build_ok(kb, small_project(make_project))
+    english = (site / "lessons/criteria/index.html").read_text(encoding="utf-8")
+    french = (site / "lessons/criteria-fr/index.html").read_text(encoding="utf-8")
+    assert 'hreflang="fr"' in english and "../criteria-fr/" in english
+    assert 'hreflang="en"' in french and "../criteria/" in french
+    assert '<h1 class="kb-title" lang="fr">' in french
+
+
+def test_front_matter_values_are_escaped(make_project: ProjectFactory, kb: Kb) -> None:
+    project = small_project(
+        make_project,
+        **{
+            "content/lessons/xss.md": document(
+                "<script>alert(1)</script>",
+                summary="'\"><img src=x onerror=alert(2)>'",
+                authors='["</title><b>bold</b>"]',
+            )
+        },
+    )
+    site = build_ok(kb, project)
+    for page in ["lessons/xss/index.html", "lessons/index.html", "index.html"]:
+        text = (site / page).read_text(encoding="utf-8")
+        assert "<script>alert(1)" not in text, page
+        assert '"><img src=x' not in text, page
+        assert "<b>bold</b>" not in text, page
+    text = (site / "lessons/xss/index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_raw_script_in_a_body_is_warned_about(make_project: ProjectFactory, kb: Kb) -> None:
+    project = small_project(
+        make_project,
+        **{
+            "content/lessons/raw.md": document(
+                "Raw", body='Text\n\n<iframe src="x"></iframe>\n<p onclick="go()">x</p>\n'
+            )
+        },
+    )
+    result = kb(project, "check")
+    assert result.exit_code == 0
+    assert (
+        "content/lessons/raw.md:11: body: warning: raw HTML '<iframe' can run code" in result.output
+    )
+    assert (
+        "content/lessons/raw.md:12: body: warning: raw HTML 'onclick=\"' can run code"
+        in result.output
+    )
+
+
+def test_drafts_are_left_out_unless_asked(make_project: ProjectFactory, kb: Kb) -> None:
+    project = small_project(
+        make_project,
+        **{"content/lessons/unfinished.md": document("Unfinished", status="draft")},
+    )
+    site = build_ok(kb, project)
+    assert not (site / "lessons/unfinished").exists()
+    assert "unfinished" not in (site / "catalogue.json").read_text(encoding="utf-8")
+    site = build_ok(kb, project, "--drafts")
+    assert (site / "lessons/unfinished/index.html").is_file()
+
+
+def test_invalid_content_stops_the_build_and_keeps_the_old_site(
+    make_project: ProjectFactory, kb: Kb
+) -> None:
+    project = small_project(make_project)
+    site = build_ok(kb, project)
+    before = (site / "index.html").read_bytes()
+    (project / "content/lessons/criteria.md").write_text(
+        document("Criteria", themes="[sanitaton]"), encoding="utf-8"
+    )
+    result = kb(project, "build", "--no-pdf", "--out", str(site))
+    assert result.exit_code == 1
+    assert (
+        "content/lessons/criteria.md:5: themes[0]: 'sanitaton' is not a theme; "
+        "did you mean 'sanitation'?" in result.output
+    )
+    assert (site / "index.html").read_bytes() == before
+
+
+def test_a_failure_late_in_the_build_leaves_the_previous_site(
+    make_project: ProjectFactory, kb: Kb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = small_project(make_project)
+    site = build_ok(kb, project)
+    marker = site / "index.html"
+    before = marker.read_bytes()
+
+    def broken(site_dir: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_module, "run_pagefind", broken)
+    result = kb(project, "build", "--no-pdf", "--out", str(site))
+    assert result.exit_code == 1 and "Aborted" in result.output
+    assert marker.read_bytes() == before
+    assert [p.name for p in project.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_two_builds_are_identical(make_project: ProjectFactory, kb: Kb) -> None:
+    """Identical files, except Pagefind's filter and metadata indexes.
+
+    Pagefind writes those from hash maps in arbitrary order (upstream issue
+    Pagefind/pagefind#638: fragments are stable since 1.3, the indexes are not);
+    its fragments, which hold the page text, must be identical.
+    """
+    project = small_project(make_project)
+    first = project / "first"
+    second = project / "second"
+    assert kb(project, "build", "--no-pdf", "--out", str(first)).exit_code == 0
+    assert kb(project, "build", "--no-pdf", "--out", str(second)).exit_code == 0
+
+    def ours(root: Path) -> list[Path]:
+        return sorted(
+            p.relative_to(root)
+            for p in root.rglob("*")
+            if p.is_file()
+            and (p.relative_to(root).parts[0] != "pagefind" or p.parent.name == "fragment")
+        )
+
+    files = ours(first)
+    assert files == ours(second)
+    assert any(f.parts[0] == "pagefind" for f in files)
+    different = [f for f in files if (first / f).read_bytes() != (second / f).read_bytes()]
+    assert different == []
+
+
+def test_catalogue_and_feed(make_project: ProjectFactory, kb: Kb) -> None:
+    site = build_ok(kb, small_project(make_project))
+    catalogue = json.loads((site / "catalogue.json").read_text(encoding="utf-8"))
+    entries = {d["id"]: d for d in catalogue["documents"]}
+    assert set(entries) == {"district-latrines", "ladder", "criteria", "criteria-fr"}
+    case = entries["district-latrines"]
+    assert case["url"] == "https://kb.example.org/case-studies/district-latrines/"
+    assert case["relations"]["links_to"] == ["ladder"]
+    assert case["relations"]["backlinks"] == ["criteria"]
+    assert entries["criteria"]["relations"]["translations"] == ["criteria-fr"]
+    feed = ET.parse(site / "feed.xml").getroot()
+    atom = "{http://www.w3.org/2005/Atom}"
+    assert len(feed.findall(f"{atom}entry")) == 4
+
+
+def test_pages_stay_on_the_site_and_navigation_lists_no_documents(
+    make_project: ProjectFactory, kb: Kb
+) -> None:
+    site = build_ok(kb, small_project(make_project))
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for tag in re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", text):
+            if re.search(r'rel="(?:canonical|alternate)"', tag):
+                continue  # an address, not something the browser loads
+            assert not re.search(r"(?:src|href)=\"(?:https?:)?//", tag), (page, tag)
+        nav = re.search(r'<nav class="md-nav md-nav--primary".*?</nav>', text, re.S)
+        assert nav is not None
+        assert "District latrines" not in nav.group(0)
+        assert "Scoring ladder" not in nav.group(0)
