@@ -59,6 +59,12 @@ def paragraph(rng: random.Random, words: list[str]) -> str:
     return " ".join(sentence(rng, words) for _ in range(rng.randint(3, 6)))
 
 
+def section_text(rng: random.Random, words: list[str]) -> str:
+    """Two to four paragraphs: with 3 to 6 sections a body has about 800 words,
+    close to the shipped knowledge base's documents (lessons ~500, cases ~1,000)."""
+    return "\n\n".join(paragraph(rng, words) for _ in range(rng.randint(2, 4)))
+
+
 def generate(out: Path, documents: int, seed: int = 1) -> Path:
     """Write a kb project with ``documents`` documents into ``out`` (replaced)."""
     rng = random.Random(seed)
@@ -114,8 +120,8 @@ def generate(out: Path, documents: int, seed: int = 1) -> Path:
             else:
                 meta["translation_of"] = original[0]
         sections = []
-        for heading in rng.sample(HEADINGS, rng.randint(2, 4)):
-            text = paragraph(rng, words)
+        for heading in rng.sample(HEADINGS, rng.randint(3, 6)):
+            text = section_text(rng, words)
             if written and rng.random() < 0.5:
                 target_id, target_path = rng.choice(written)
                 relative = Path("..") / target_path

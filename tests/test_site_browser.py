@@ -158,14 +158,14 @@ def test_document_page_links_lead_to_the_right_pages(page: Watched, base_url: st
         assert p.locator(f"h2#{section}").count() == 1, section
     for section in ("kb-related", "kb-backlinks", "kb-other-levels"):
         p.goto(f"{base_url}case-studies/washtech-burkina-faso/")
-        link = p.locator(f"h2#{section} ~ ul.kb-list a.kb-item__title").first
+        link = p.locator(f"h2#{section} ~ ul.kb-titles a").first
         title = link.inner_text()
         link.click()
         p.wait_for_load_state()
         assert p.locator("h1").first.inner_text() == title, section
     # A backlink really links back: the page it leads to has a link to this one.
     p.goto(f"{base_url}case-studies/washtech-burkina-faso/")
-    p.locator("h2#kb-backlinks + ul.kb-list a.kb-item__title").first.click()
+    p.locator("h2#kb-backlinks + ul.kb-titles a").first.click()
     p.wait_for_load_state()
     assert p.locator("article a[href*='washtech-burkina-faso/']").count() >= 1
     page.assert_clean()

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
+import os
 import posixpath
 import re
 import shutil
@@ -86,9 +87,11 @@ EDITIONS: dict[str, Edition] = {
         "translated by",
         "Licensed under",
         "Converted for this example site from the lesson's Markdown source: Jekyll's "
-        "Liquid tags rewritten (figures replaced by captioned placeholders, as the images "
-        "are not included), links between lessons pointed to this site and this note added; "
-        "the text is otherwise unchanged.",
+        "Liquid tags rewritten, figures and images replaced by captioned placeholders (the "
+        "images are not included), embedded players replaced by links, links between lessons "
+        "pointed to this site, links to sections matched to the new heading ids (or removed "
+        "where the section does not exist) and this note added; the text is otherwise "
+        "unchanged.",
     ),
     "es": Edition(
         "es",
@@ -100,9 +103,11 @@ EDITIONS: dict[str, Edition] = {
         "traducido por",
         "Publicado bajo la licencia",
         "Convertido para este sitio de ejemplo a partir del Markdown de la lección: "
-        "etiquetas Liquid de Jekyll reescritas (figuras sustituidas por marcadores con su "
-        "leyenda, porque las imágenes no se incluyen), enlaces entre lecciones dirigidos a "
-        "este sitio y esta nota añadida; el texto no ha sido modificado en lo demás.",
+        "etiquetas Liquid de Jekyll reescritas, figuras e imágenes sustituidas por marcadores "
+        "con su leyenda (las imágenes no se incluyen), reproductores incrustados sustituidos "
+        "por enlaces, enlaces entre lecciones dirigidos a este sitio, enlaces a secciones "
+        "ajustados a los nuevos identificadores (o suprimidos si la sección no existe) y esta "
+        "nota añadida; el texto no ha sido modificado en lo demás.",
     ),
     "fr": Edition(
         "fr",
@@ -114,9 +119,11 @@ EDITIONS: dict[str, Edition] = {
         "traduit par",
         "Publié sous la licence",
         "Converti pour ce site d'exemple à partir du Markdown de la leçon : balises Liquid "
-        "de Jekyll réécrites (figures remplacées par un emplacement avec leur légende, les "
-        "images n'étant pas incluses), liens entre leçons dirigés vers ce site et cette note "
-        "ajoutée ; le texte n'est pas modifié par ailleurs.",
+        "de Jekyll réécrites, figures et images remplacées par un emplacement avec leur "
+        "légende (les images ne sont pas incluses), lecteurs intégrés remplacés par des liens, "
+        "liens entre leçons dirigés vers ce site, liens vers des sections ajustés aux nouveaux "
+        "identifiants (ou supprimés si la section n'existe pas) et cette note ajoutée ; le "
+        "texte n'est pas modifié par ailleurs.",
     ),
     "pt": Edition(
         "pt",
@@ -128,9 +135,11 @@ EDITIONS: dict[str, Edition] = {
         "traduzido por",
         "Publicado sob a licença",
         "Convertido para este site de exemplo a partir do Markdown da lição: etiquetas "
-        "Liquid do Jekyll reescritas (figuras substituídas por marcadores com a legenda, "
-        "pois as imagens não estão incluídas), ligações entre lições dirigidas a este site e "
-        "esta nota acrescentada; o texto não foi alterado de outra forma.",
+        "Liquid do Jekyll reescritas, figuras e imagens substituídas por marcadores com a "
+        "legenda (as imagens não estão incluídas), leitores incorporados substituídos por "
+        "ligações, ligações entre lições dirigidas a este site, ligações a secções ajustadas "
+        "aos novos identificadores (ou suprimidas se a secção não existir) e esta nota "
+        "acrescentada; o texto não foi alterado de outra forma.",
     ),
 }
 LEVELS = {1: "beginner", 2: "intermediate", 3: "advanced"}
@@ -162,7 +171,12 @@ class Report:
 # -- reading the corpus ------------------------------------------------------
 
 
-class _TolerantLoader(yaml.SafeLoader):
+#: libyaml when PyYAML was built with it: several times faster, same values and marks.
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _TolerantLoader(_BaseLoader):  # type: ignore[misc]
     """PyYAML's safe loader, noting duplicate keys (the last value is kept, as PyYAML does)."""
 
     def __init__(self, stream: str) -> None:
@@ -172,17 +186,18 @@ class _TolerantLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             if key in seen:
                 self.duplicates.append((str(key), seen[key], line))
             seen[key] = line
-        return super().construct_mapping(node, deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep)
+        return mapping
 
 
 _TolerantLoader.add_constructor(
     "tag:yaml.org,2002:map",
-    _TolerantLoader.construct_mapping,  # type: ignore[arg-type]
+    _TolerantLoader.construct_mapping,
 )
 
 
@@ -343,7 +358,7 @@ def shorten(text: str, limit: int = SUMMARY_MAX) -> str:
     cut = text[: limit - 1]
     if " " in cut:
         cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:.-–—") + "…"
+    return cut.rstrip(" ,;:.-\u2013\u2014") + "\u2026"
 
 
 def first_paragraph(body: str) -> str:
@@ -403,10 +418,8 @@ def safe_alt(text: str) -> str:
 def figure_markdown(params: dict[str, str], inline: bool) -> list[str]:
     """A figure as Markdown: the placeholder image, then the caption as its own line."""
     caption = one_line(params.get("caption", ""))
-    filename = params.get("filename", "").strip()
     alt = safe_alt(params.get("alt", "")) or safe_alt(caption) or "Figure"
-    title = f"Image not included in this example: {filename}".replace('"', "'")
-    image = f'![{alt}](../{PLACEHOLDER} "{title}")'
+    image = placeholder_image(alt, params.get("filename", "").strip())
     if inline or not caption:
         return [image]
     # Wrapping the caption in *...* would break on emphasis inside it, so only
@@ -498,9 +511,7 @@ def _replacement(
         expression = match.group("var").strip()
         if expression.replace(" ", "") in SITE_ROOT_VARIABLES:
             return None  # what follows is a path from the site's root; links handle it
-        report.warn(
-            lesson.rel, line, f"Liquid output '{{{{ {expression} }}}}' removed", "liquid"
-        )
+        report.warn(lesson.rel, line, f"Liquid output '{{{{ {expression} }}}}' removed", "liquid")
         return None
     tag = match.group("tag").strip()
     name, _, rest = tag.partition(" ")
@@ -733,7 +744,9 @@ def rewrite_links(text: str, lesson: Lesson, links: LinkMap, counts: Counter[str
             chunk = substitute(HTML_IMG, chunk, html_img)
             chunk = substitute(HTML_HREF, chunk, html_href)
             # <a name="x"> is an old way of writing <a id="x">, the one kb and HTML5 know.
-            chunk = substitute(HTML_NAME, chunk, lambda m, t: f"{_group(m, t, 1)}id{_group(m, t, 2)}")
+            chunk = substitute(
+                HTML_NAME, chunk, lambda m, t: f"{_group(m, t, 1)}id{_group(m, t, 2)}"
+            )
         return chunk
 
     return map_prose(text, rewrite)
@@ -745,55 +758,89 @@ def fold(anchor: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def fix_anchors(converted: list[Converted], counts: Counter[str]) -> None:
-    """Point ``#anchors`` at the ids headings get here when Jekyll named them differently.
+class AnchorFixer:
+    """Point ``#anchors`` at the ids that headings get here.
 
-    Jekyll's kramdown keeps accents and case in heading ids, Python-Markdown
-    (which MkDocs and kb use) does not: ``#recursos-útiles`` becomes
-    ``#recursos-utiles``. Only an anchor that then matches a heading exactly is
-    changed; the others stay for ``kb check`` to report.
+    Jekyll's kramdown keeps accents and case in heading ids and numbers a
+    repeated one ``x-1``; Python-Markdown (which MkDocs and kb use) gives
+    ``recursos-utiles`` for ``recursos-útiles`` and ``x_1``. An anchor that
+    matches a heading once compared that way is rewritten. An anchor that
+    matches nothing was already broken upstream: with ``repair`` its link
+    keeps its text (same lesson) or loses the fragment (another lesson), and
+    the script reports it; without, it stays for ``kb check`` to report.
     """
-    slugs = {item.rel: heading_slugs(item.body) for item in converted}
-    folded = {
-        rel: {fold(s): s for s in sorted(found, key=lambda s: (len(s), s))}
-        for rel, found in slugs.items()
-    }
 
-    for item in converted:
+    def __init__(self, converted: list[Converted], report: Report, counts: Counter[str]) -> None:
+        self.report = report
+        self.counts = counts
+        self.slugs = {item.rel: heading_slugs(item.body) for item in converted}
+        self.folded = {
+            rel: {fold(s): s for s in sorted(found, key=lambda s: (len(s), s))}
+            for rel, found in self.slugs.items()
+        }
 
-        def fixed(old: str, item: Converted = item) -> str:
-            path, hash_, anchor = old.partition("#")
-            if not hash_ or not anchor:
-                return old
-            if path == "":
-                rel = item.rel
-            elif path.startswith("../") and path.endswith(".md"):
-                rel = path[3:]
-            else:
-                return old
-            if rel not in slugs or unquote(anchor) in slugs[rel]:
-                return old
-            better = folded[rel].get(fold(anchor))
-            if better is None:
-                return old
-            counts["anchor rewritten"] += 1
-            return f"{path}#{better}"
+    def better(self, rel: str, anchor: str) -> str | None:
+        """The id this anchor meant, or ``None`` when no heading fits."""
+        folded = self.folded[rel]
+        found = folded.get(fold(anchor))
+        numbered = re.match(r"^(.*)-(\d+)$", anchor)
+        if found is None and numbered:
+            base = folded.get(fold(numbered.group(1)))
+            if base and f"{base}_{numbered.group(2)}" in self.slugs[rel]:
+                found = f"{base}_{numbered.group(2)}"
+        return found
+
+    def resolve(self, item: Converted, old: str) -> tuple[str, bool]:
+        """The target to write, and whether its anchor matches nothing at all."""
+        path, hash_, anchor = old.partition("#")
+        if not hash_ or not anchor:
+            return old, False
+        if path == "":
+            rel = item.rel
+        elif path.startswith("../") and path.endswith(".md"):
+            rel = path[3:]
+        else:
+            return old, False
+        if rel not in self.slugs or unquote(anchor) in self.slugs[rel]:
+            return old, False
+        found = self.better(rel, anchor)
+        if found is None:
+            return old, True
+        self.counts["anchor rewritten"] += 1
+        return f"{path}#{found}", False
+
+    def fix(self, item: Converted, repair: bool) -> None:
+        broken: list[str] = []
 
         def inline(match: re.Match[str], text: str) -> str | None:
             if match.group("bang"):
                 return None
             old = _group(match, text, "target")
-            new = fixed(old)
+            new, missing = self.resolve(item, old)
+            link_text = _group(match, text, "text")
+            if missing:
+                broken.append(old)
+                if not repair:
+                    return None
+                self.counts["broken anchor removed"] += 1
+                if new.startswith("#"):
+                    return link_text
+                new = new.partition("#")[0]
             if new == old:
                 return None
-            return f"[{_group(match, text, 'text')}]({new}{_group(match, text, 'title')})"
+            return f"[{link_text}]({new}{_group(match, text, 'title')})"
 
         def definition(match: re.Match[str], text: str) -> str | None:
-            return _group(match, text, "lead") + fixed(_group(match, text, "target"))
+            new, missing = self.resolve(item, _group(match, text, "target"))
+            if missing:
+                broken.append(new)
+            return _group(match, text, "lead") + new
 
         def html_href(match: re.Match[str], text: str) -> str | None:
             quote = match.group(2)
-            new = fixed(_group(match, text, "target"))
+            new, missing = self.resolve(item, _group(match, text, "target"))
+            if missing:
+                broken.append(new)
             return f"{_group(match, text, 'lead')}{quote}{new}{quote}"
 
         def rewrite(chunk: str) -> str:
@@ -807,6 +854,31 @@ def fix_anchors(converted: list[Converted], counts: Counter[str]) -> None:
             return chunk
 
         item.body = map_prose(item.body, rewrite)
+        lesson = item.lesson
+        source_lines = lesson.body.split("\n")
+        for target in dict.fromkeys(broken):
+            anchor = target.partition("#")[2]
+            what = (
+                "kept for kb check to report"
+                if repair is False
+                else (
+                    "the link is removed, its text kept"
+                    if target.startswith("#")
+                    else "the link now goes to the lesson's top"
+                )
+            )
+            lines = [
+                lesson.body_line + number
+                for number, line in enumerate(source_lines)
+                if f"#{anchor}" in line
+            ] or [1]
+            for line in lines:
+                self.report.warn(
+                    lesson.rel,
+                    line,
+                    f"'#{anchor}' matches no heading (a broken link upstream too); {what}",
+                    "broken-anchor",
+                )
 
 
 # -- one document ------------------------------------------------------------
@@ -843,8 +915,7 @@ def required_values(lesson: Lesson, report: Report) -> tuple[str, list[str], str
         report.warn(
             lesson.rel,
             1,
-            f"skipped: no {', '.join(missing)} in the front matter, "
-            "and no honest default for them",
+            f"skipped: no {', '.join(missing)} in the front matter, and no honest default for them",
             "skipped",
         )
         return None
@@ -898,9 +969,7 @@ def convert_lesson(
     summary = plain_text(str(abstract)) if abstract else ""
     if not summary:
         summary = first_paragraph(lesson.body)
-        report.warn(
-            lesson.rel, 1, "no abstract; the summary is the first paragraph", "no-abstract"
-        )
+        report.warn(lesson.rel, 1, "no abstract; the summary is the first paragraph", "no-abstract")
     translators = names(meta.get("translator"))
     published = as_date(meta.get("date"))
     translated = as_date(meta.get("translation_date"))
@@ -1033,8 +1102,10 @@ def assign_ids(lessons: list[Lesson], report: Report) -> None:
             lesson.id = base if len(group) == 1 else f"{base}-{lesson.edition.language}"
             if len(group) > 1:
                 report.warn(
-                    lesson.rel, 1, f"the name '{base}' is used in several editions; "
-                    f"the id is '{lesson.id}'", "id",
+                    lesson.rel,
+                    1,
+                    f"the name '{base}' is used in several editions; the id is '{lesson.id}'",
+                    "id",
                 )
 
 
@@ -1078,8 +1149,7 @@ def link_translations(lessons: list[Lesson], report: Report) -> None:
             report.warn(
                 lesson.rel,
                 lesson.line("original"),
-                f"original '{root.stem}' is in the same language; the translation link is "
-                "left out",
+                f"original '{root.stem}' is in the same language; the translation link is left out",
                 "translation",
             )
             root = None
@@ -1095,7 +1165,9 @@ class Outcome:
     seconds: float
 
 
-def convert(corpus: Path, out: Path, report: Report | None = None) -> Outcome:
+def convert(
+    corpus: Path, out: Path, report: Report | None = None, repair_anchors: bool = True
+) -> Outcome:
     """Read the whole corpus, convert every lesson, then write them all at once."""
     started = time.perf_counter()
     report = report or Report()
@@ -1135,7 +1207,9 @@ def convert(corpus: Path, out: Path, report: Report | None = None) -> Outcome:
                 "translation",
             )
             del item.front["translation_of"]
-    fix_anchors(converted, link_counts)
+    fixer = AnchorFixer(converted, report, link_counts)
+    for item in converted:
+        fixer.fix(item, repair=repair_anchors)
     write_lessons(out / "content" / "lessons", converted)
     return Outcome(converted, skipped, report, link_counts, time.perf_counter() - started)
 
@@ -1152,7 +1226,7 @@ def _prepare_project(out: Path) -> None:
 
 
 def front_matter_text(front: dict[str, Any]) -> str:
-    return yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=10_000)
+    return yaml.dump(front, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000)
 
 
 PLACEHOLDER_SVG = """\
@@ -1175,6 +1249,9 @@ def write_lessons(target: Path, converted: list[Converted]) -> None:
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".lessons-", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the lessons are not
     try:
         (staging / MARKER).write_text(
             "Written by examples/programming-historian/convert.py; rebuilt on every run.\n",
@@ -1236,6 +1313,11 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=HERE, help="the kb project to write into (default: %(default)s)"
     )
     parser.add_argument("--quiet", action="store_true", help="do not print each warning")
+    parser.add_argument(
+        "--keep-broken-anchors",
+        action="store_true",
+        help="leave links to sections that do not exist for kb check to report",
+    )
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(
@@ -1246,7 +1328,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     report = Report(echo=not args.quiet)
     try:
-        outcome = convert(args.corpus.resolve(), args.out.resolve(), report)
+        outcome = convert(
+            args.corpus.resolve(),
+            args.out.resolve(),
+            report,
+            repair_anchors=not args.keep_broken_anchors,
+        )
     except ConversionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ from typing import Any
 import pycountry
 import yaml
 
+from kb.content import not_utf8
 from kb.errors import KbError
 from kb.model import Facet, Programme, Taxonomy, Term
 from kb.problems import Problem
@@ -117,10 +118,15 @@ def load_taxonomy(settings: Settings) -> tuple[Taxonomy, list[Problem]]:
             Problem(rel, 1, "", "the taxonomy file is missing; it defines themes and levels")
         ]
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return _empty_taxonomy(), [Problem(rel, 1, "", f"cannot be read: {exc}")]
-    parsed, problems = load_yaml(text.replace("\r\n", "\n"), rel)
+        data = path.read_bytes()
+    except OSError as exc:
+        return _empty_taxonomy(), [Problem(rel, 1, "", f"cannot be read: {exc.strerror or exc}")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        return _empty_taxonomy(), [not_utf8(data, start, rel)]
+    parsed, problems = load_yaml(text.replace("\r\n", "\n").replace("\r", "\n"), rel)
     if parsed is None:
         return _empty_taxonomy(), problems
     reader = _TaxonomyReader(rel, parsed, problems)

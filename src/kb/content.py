@@ -84,13 +84,13 @@ def decode(data: bytes, rel: str) -> tuple[str | None, Problem | None]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return None, _not_utf8(data, exc.start, rel)
+        return None, not_utf8(data, exc.start, rel)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text, None
 
 
-def _not_utf8(data: bytes, start: int, rel: str) -> Problem:
+def not_utf8(data: bytes, start: int, rel: str) -> Problem:
     """Name the first byte that is not UTF-8, where it is, and what it probably was."""
     line_start = data.rfind(b"\n", 0, start) + 1
     line = data.count(b"\n", 0, start) + 1

@@ -18,7 +18,9 @@ from urllib.parse import unquote, urlsplit
 
 from markdown.extensions.toc import slugify
 
-FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+#: A backtick fence's info string has no backtick (CommonMark, and Python-Markdown's
+#: superfences): "```python x.py```" on its own line is a code span, not a fence.
+FENCE = re.compile(r"^ {0,3}(`{3,}(?=[^`]*$)|~{3,})")
 CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
 INLINE = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*(<[^>]*>|[^\s()]*(?:\([^\s()]*\))?)")
 REFERENCE_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*(<[^>]*>|\S+)")
@@ -28,7 +30,9 @@ HTML_ALT = re.compile(r"\balt\s*=\s*[\"']([^\"']*)", re.IGNORECASE)
 HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 ATTR_ID = re.compile(r"\{[^}]*#([\w-]+)[^}]*\}\s*$")
 HTML_ID = re.compile(r"<[^>]+\bid\s*=\s*[\"']([^\"']+)", re.IGNORECASE)
-SCRIPTY = re.compile(r"<\s*(script|iframe)\b|\bon[a-z]+\s*=\s*[\"']", re.IGNORECASE)
+#: ``\<iframe\>`` (escaped) is text about a tag, not a tag.
+SCRIPTY = re.compile(r"(?<!\\)<\s*(script|iframe)\b|\bon[a-z]+\s*=\s*[\"']", re.IGNORECASE)
+SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel", "ftp", "ftps", "news", "irc"}
 DANGEROUS_SCHEMES = {"javascript", "vbscript", "data", "file"}
 
@@ -115,13 +119,29 @@ def heading_slugs(body: str) -> frozenset[str]:
 @lru_cache(maxsize=4096)
 def _heading_slugs(body: str) -> frozenset[str]:
     slugs: set[str] = set()
-    for _number, line in code_free_lines(body, 1):
-        if "<" in line:
-            slugs.update(HTML_ID.findall(line))
+    # A setext heading is the first line of a paragraph underlined with === or ---.
+    paragraph_start = ""
+    previous_blank = True
+    last_number = 0
+    lines = body.split("\n")
+    for number, blanked in code_free_lines(body, 1):
+        # Code spans count in a heading's id ("Output: `@csv`" is output-csv), so the
+        # heading is read from the line as written, not with its code spans blanked.
+        line = lines[number - 1]
+        if number != last_number + 1:  # a code block came in between
+            paragraph_start, previous_blank = "", True
+        last_number = number
+        if "<" in blanked:
+            slugs.update(HTML_ID.findall(blanked))
         match = HEADING.match(line)
-        if not match:
+        underline = SETEXT_UNDERLINE.match(line)
+        text = match.group(2) if match else paragraph_start if underline else ""
+        blank = not line.strip()
+        starts = previous_blank and not blank and not match and not underline
+        paragraph_start = line.strip() if starts else ""
+        previous_blank = blank
+        if not text:
             continue
-        text = match.group(2)
         explicit = ATTR_ID.search(text)
         if explicit:
             slugs.add(explicit.group(1))

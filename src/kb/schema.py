@@ -16,7 +16,7 @@ from typing import Any
 
 import pycountry
 
-from kb.config import ID_PATTERN, Settings
+from kb.config import Settings
 from kb.content import SourceFile
 from kb.model import DOCUMENT_TYPES, STATUSES, TYPE_LABELS, Document, Source, Taxonomy, Term
 from kb.problems import Problem, Severity
@@ -75,7 +75,8 @@ def suggest(value: str, choices: Iterable[str], labels: Mapping[str, str] | None
         for term_id, label in labels.items():
             if label.lower() == value.strip().lower():
                 return f"; did you mean '{term_id}'?"
-    close = difflib.get_close_matches(folded, choices, n=1, cutoff=0.6)
+    # 0.7 keeps typos ('sanitaton') and drops look-alikes ('sanitation' for 'irrigation').
+    close = difflib.get_close_matches(folded, choices, n=1, cutoff=0.7)
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
@@ -585,7 +586,7 @@ def json_schema(taxonomy: Taxonomy) -> dict[str, Any]:
         "updated": {"type": "string", "format": "date"},
         "authors": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "language": {"type": "string", "pattern": LANGUAGE_PATTERN.pattern},
-        "translation_of": {"type": "string", "pattern": ID_PATTERN.pattern},
+        "translation_of": {"type": "string", "pattern": DOCUMENT_ID_PATTERN.pattern},
         "sources": {
             "type": "array",
             "items": {

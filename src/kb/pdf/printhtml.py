@@ -78,6 +78,7 @@ class PrintJob:
     source: str
     images: tuple[tuple[str, str, int], ...] = ()
     problems: tuple[Problem, ...] = ()
+    documents: tuple[tuple[str, str], ...] = ()
     allowed_roots: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -552,6 +553,7 @@ def pack_job(
         source=settings.rel(settings.packs_path),
         images=images,
         problems=tuple(p for d in printed for p in d.problems),
+        documents=tuple((doc.id, doc.path) for doc in documents),
         allowed_roots=(str(settings.root),),
     )
 
@@ -603,5 +605,6 @@ def document_job(doc: Document, printer: PrintRenderer) -> PrintJob:
         source=doc.path,
         images=printed.images,
         problems=printed.problems,
+        documents=((doc.id, doc.path),),
         allowed_roots=(str(settings.root),),
     )

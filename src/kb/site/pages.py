@@ -58,18 +58,20 @@ def page_url(path: str) -> str:
 
 @dataclass(frozen=True)
 class Linker:
-    """Relative links from one page's URL, so the site works from any folder or file://."""
+    """Relative links from one page's URL, so the site works from any folder or file://.
+
+    Every URL kb makes is relative to the site root and names a folder
+    (``themes/x/``) or a file (``downloads/packs/x.pdf``), so the way up from
+    a page is one ``../`` per folder in its own URL.
+    """
 
     url: str
 
     def link(self, target: str) -> str:
         if target.startswith(("http://", "https://", "#")):
             return target
-        base = self.url or "."
-        rel = posixpath.relpath(target or ".", base)
-        if target.endswith("/") or target == "":
-            rel = rel.rstrip("/") + "/" if rel != "." else "./"
-        return rel
+        up = "../" * self.url.count("/")
+        return up + target or "./"
 
 
 @dataclass
@@ -274,7 +276,7 @@ class SiteGenerator:
     def other_levels(self, doc: Document) -> list[dict[str, Any]]:
         groups = []
         for cross in self.graph.same_theme_other_levels(doc.id):
-            docs = [d for d in cross.documents if d.id in self.included][:4]
+            docs = [d for d in cross.documents if d.id in self.included][:3]
             if docs:
                 groups.append(
                     {

@@ -1,0 +1,833 @@
+"""The search index: the knowledge base in Whoosh, kept up to date incrementally.
+
+This is the only module that imports Whoosh. Its interface is small, so that
+another engine can replace it for very large collections:
+
+- ``SearchIndex(index_dir).update(knowledge_base) -> UpdateStats``
+- ``SearchIndex(index_dir).search(query, filters, limit) -> SearchResults``
+
+Layout and guarantees:
+
+- Every document is indexed with a hash of what was indexed; ``update``
+  re-indexes only the documents whose hash changed and removes the ones that
+  are gone. A different ``INDEX_VERSION`` (schema, analysers) or an index
+  that cannot be opened means a full rebuild.
+- A full rebuild is written into a fresh folder beside the index and swapped
+  in when complete; an incremental one is a Whoosh transaction, which only
+  becomes visible when its table of contents is renamed into place. An
+  interrupted build therefore leaves the previous index as it was.
+- One ``update`` at a time: a lock file beside the index (released by the
+  operating system if the process dies). A second writer waits up to
+  ``lock_timeout`` seconds and then fails with a KbError saying why.
+- Language-aware text: every document's title, summary, headings and body go
+  into fields for its language, analysed with that language's stop words
+  and Snowball stemmer (English, French, Spanish, Portuguese, German,
+  Italian, Dutch; other languages are indexed without stemming). Accents are
+  folded after stemming, so ``evaluation`` finds ``évaluation``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.analysis import (
+    Analyzer,
+    CharsetFilter,
+    LanguageAnalyzer,
+    LowercaseFilter,
+    RegexTokenizer,
+)
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, Formatter, Highlighter, get_text
+from whoosh.lang import stopwords_for_language
+from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
+from whoosh.searching import Searcher
+from whoosh.support.charset import accent_map
+from whoosh.util.filelock import FileLock
+
+from kb.errors import KbError
+from kb.links import HEADING, code_free_lines, plain_heading
+from kb.model import Document, KnowledgeBase
+from kb.urls import document_url
+
+#: Bump when the schema, the analysers or the indexed text change: forces a full rebuild.
+INDEX_VERSION = "kb-search-1"
+INDEX_NAME = "kb"
+#: Languages with their own stop words and stemmer; others go into the ``xx`` fields.
+LANGUAGES = ("en", "fr", "es", "pt", "de", "it", "nl")
+OTHER_LANGUAGE = "xx"
+TEXT_PARTS = ("title", "summary", "headings", "body")
+BOOSTS = {"title": 4.0, "summary": 2.0, "headings": 2.0, "body": 1.0}
+#: Filter and facet names (as the command line spells them) → index field.
+FILTER_FIELDS = {
+    "type": "type",
+    "theme": "themes",
+    "level": "levels",
+    "country": "countries",
+    "programme": "programme",
+    "stakeholder": "stakeholders",
+    "language": "language",
+}
+FACET_PREFIX = "facet_"
+LOCK_TIMEOUT = 10.0
+SNIPPET_CHARS = 220
+MARK_START, MARK_END = "\x02", "\x03"
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_REF_LINK = re.compile(r"\[([^\]]*)\]\[[^\]]*\]")
+_REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
+_HTML = re.compile(r"<[^>]+>")
+_ATTRS = re.compile(r"\{:?[^}\n]*\}")
+_MARKUP = re.compile(r"(^|\s)(#{1,6}|>|[-*+]|\d+\.|!!!|\?\?\?\+?|\|)(?=\s)|[*_`~|]+")
+_SPACE = re.compile(r"[ \t]+")
+
+
+# -- what the index answers ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpdateStats:
+    """What an update did. ``rebuilt`` is true when the whole index was written anew."""
+
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    rebuilt: bool = False
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A passage of a document with the words that matched marked."""
+
+    parts: tuple[tuple[str, bool], ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "".join(text for text, _matched in self.parts)
+
+    def marked(self, start: str = "[", end: str = "]") -> str:
+        """The passage with each match between ``start`` and ``end``."""
+        return "".join(f"{start}{text}{end}" if hit else text for text, hit in self.parts)
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    title: str
+    type: str
+    levels: tuple[str, ...]
+    path: str
+    url: str
+    language: str
+    score: float
+    snippet: Snippet
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """The hits of a search, best first, and what a person needs around them.
+
+    ``total`` counts every match (``hits`` stops at the limit); ``facets``
+    counts, for each filter field, the values among all matches;
+    ``did_you_mean`` is a corrected query when a word was not found;
+    ``notices`` explain what was done with a query that could not be taken
+    as written.
+    """
+
+    query: str
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    did_you_mean: str | None = None
+    notices: tuple[str, ...] = ()
+
+
+class QueryError(KbError):
+    """A query that cannot be searched for: empty, or only common words."""
+
+
+# -- analysis ---------------------------------------------------------------------
+
+
+def language_key(language: str) -> str:
+    """The suffix of a language's text fields: ``pt-BR`` → ``pt``; unsupported → ``xx``."""
+    primary = language.split("-")[0].lower()
+    return primary if primary in LANGUAGES else OTHER_LANGUAGE
+
+
+def _analyzer(language: str) -> Analyzer:
+    if language == OTHER_LANGUAGE:
+        return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+    # Folding accents after stemming: the stemmers expect them, searchers often omit them.
+    return LanguageAnalyzer(language) | CharsetFilter(accent_map)
+
+
+def _schema() -> Schema:
+    fields: dict[str, Any] = {
+        "id": ID(stored=True, unique=True, sortable=True),
+        "hash": ID(sortable=True),
+        "path": STORED(),
+        "url": STORED(),
+        "title": STORED(),
+        "summary": STORED(),
+        "body": STORED(),
+        "date": ID(sortable=True),
+        "status": ID(),
+        "type": ID(stored=True),
+        "themes": KEYWORD(),
+        "levels": KEYWORD(stored=True),
+        "countries": KEYWORD(),
+        "programme": ID(),
+        "stakeholders": KEYWORD(),
+        "language": ID(stored=True),
+        # Every word as written, for "did you mean".
+        "spell": KEYWORD(scorable=False),
+    }
+    for language in (*LANGUAGES, OTHER_LANGUAGE):
+        analyzer = _analyzer(language)
+        for part in TEXT_PARTS:
+            fields[f"{part}_{language}"] = TEXT(analyzer=analyzer)
+    schema = Schema(**fields)
+    schema.add(f"{FACET_PREFIX}*", KEYWORD(), glob=True)
+    return schema
+
+
+def plain_text(markdown: str) -> str:
+    """A Markdown body as the words a reader sees: no link targets, tags or markup."""
+    text = _CONTROL.sub(" ", markdown)
+    text = _REF_DEF.sub(" ", text)
+    text = _IMAGE.sub(r"\1", text)
+    text = _LINK.sub(r"\1", text)
+    text = _REF_LINK.sub(r"\1", text)
+    text = _HTML.sub(" ", text)
+    text = _ATTRS.sub(" ", text)
+    lines = []
+    for line in text.split("\n"):
+        if line.lstrip().startswith(("```", "~~~")):
+            continue
+        line = _SPACE.sub(" ", _MARKUP.sub(r"\1 ", line)).strip()
+        lines.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _headings(body: str) -> list[str]:
+    headings = []
+    for _number, line in code_free_lines(body, 1):
+        match = HEADING.match(line)
+        if match:
+            headings.append(plain_heading(match.group(2)))
+    return headings
+
+
+def _index_fields(doc: Document) -> dict[str, str]:
+    """The fields of a document as the index stores them (everything its hash covers)."""
+    language = language_key(doc.language)
+    body = plain_text(doc.body)
+    words = {w.lower() for w in _WORD.findall(" ".join((doc.title, doc.summary, body)))}
+    fields = {
+        "id": doc.id,
+        "path": doc.path,
+        "url": document_url(doc),
+        "title": doc.title,
+        "summary": doc.summary,
+        "body": body,
+        "date": doc.last_changed.isoformat(),
+        "status": doc.status,
+        "type": doc.type,
+        "themes": " ".join(doc.themes),
+        "levels": " ".join(doc.levels),
+        "countries": " ".join(c.upper() for c in doc.countries),
+        "programme": doc.programme or "",
+        "stakeholders": " ".join(doc.stakeholders),
+        "language": doc.language.lower(),
+        "spell": " ".join(sorted(w for w in words if len(w) > 2 and "'" not in w)),
+        f"title_{language}": doc.title,
+        f"summary_{language}": doc.summary,
+        f"headings_{language}": "\n".join(_headings(doc.body)),
+        f"body_{language}": body,
+    }
+    for facet, values in sorted(doc.facets.items()):
+        if values:
+            fields[f"{FACET_PREFIX}{facet}"] = " ".join(values)
+    return fields
+
+
+def _content_hash(fields: Mapping[str, str]) -> str:
+    data = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+# -- the index ----------------------------------------------------------------------
+
+
+class SearchIndex:
+    """The Whoosh index of one knowledge base, kept in ``index_dir``.
+
+    ``<project>/.kb-cache/index/`` by convention (``for_project``). Use as a
+    context manager, or call ``close()``, to release the open index files.
+    """
+
+    def __init__(self, index_dir: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
+        self.index_dir = Path(index_dir)
+        self.lock_timeout = lock_timeout
+        self._ix: Any = None
+        self._searcher: Searcher | None = None
+        self._facet_sets: dict[str, dict[str, frozenset[int]]] | None = None
+
+    @classmethod
+    def for_project(cls, project_root: Path, **kwargs: Any) -> SearchIndex:
+        return cls(Path(project_root) / ".kb-cache" / "index", **kwargs)
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+        if self._ix is not None:
+            self._ix.close()
+            self._ix = None
+        self._facet_sets = None
+
+    # -- building --------------------------------------------------------------
+
+    def update(self, knowledge_base: KnowledgeBase) -> UpdateStats:
+        """Bring the index in line with the knowledge base (drafts included, marked).
+
+        Only documents whose content hash changed are re-indexed; documents
+        no longer there are removed. The whole index is rebuilt when it is
+        missing, unreadable or of another ``INDEX_VERSION``.
+        """
+        start = time.perf_counter()
+        wanted: dict[str, dict[str, str]] = {}
+        for doc in sorted(knowledge_base.documents.values(), key=lambda d: d.id):
+            fields = _index_fields(doc)
+            fields["hash"] = _content_hash(fields)
+            wanted[doc.id] = fields
+        self.close()
+        with self._build_lock():
+            self._remove_leftovers()
+            existing = self._existing_hashes()
+            if existing is None:
+                self._full_build(wanted)
+                stats = UpdateStats(len(wanted), 0, 0, 0, rebuilt=True)
+            else:
+                stats = self._incremental(wanted, existing)
+        return UpdateStats(
+            stats.added,
+            stats.updated,
+            stats.removed,
+            stats.unchanged,
+            stats.rebuilt,
+            round(time.perf_counter() - start, 3),
+        )
+
+    @contextlib.contextmanager
+    def _build_lock(self) -> Iterator[None]:
+        self.index_dir.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = self.index_dir.parent / f"{self.index_dir.name}.lock"
+        lock = FileLock(str(lock_path))
+        deadline = time.monotonic() + self.lock_timeout
+        while not lock.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                raise KbError(
+                    f"{self.index_dir}: another kb process is updating the search index "
+                    f"and did not finish within {self.lock_timeout:g} s; try again when it "
+                    "is done"
+                )
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _remove_leftovers(self) -> None:
+        """Folders of builds that were interrupted (we hold the lock: none is running)."""
+        for pattern in (f"{self.index_dir.name}.building-*", f"{self.index_dir.name}.old-*"):
+            for leftover in self.index_dir.parent.glob(pattern):
+                shutil.rmtree(leftover, ignore_errors=True)
+
+    def _existing_hashes(self) -> dict[str, str] | None:
+        """id → hash of what the index holds, or None when it must be rebuilt."""
+        try:
+            marker = json.loads((self.index_dir / "kb-index.json").read_text(encoding="utf-8"))
+            if marker.get("version") != INDEX_VERSION:
+                return None
+            ix = whoosh_index.open_dir(str(self.index_dir), indexname=INDEX_NAME)
+        except Exception:
+            # Missing, half-deleted or unreadable: the index is a cache, write it anew.
+            return None
+        try:
+            with ix.reader() as reader:
+                ids = reader.column_reader("id")
+                hashes = reader.column_reader("hash")
+                return {ids[n]: hashes[n] for n in reader.all_doc_ids()}
+        except Exception:
+            return None
+        finally:
+            ix.close()
+
+    def _full_build(self, wanted: Mapping[str, Mapping[str, str]]) -> None:
+        parent = self.index_dir.parent
+        building = Path(tempfile.mkdtemp(prefix=f"{self.index_dir.name}.building-", dir=parent))
+        try:
+            ix = whoosh_index.create_in(str(building), _schema(), indexname=INDEX_NAME)
+            writer = ix.writer(limitmb=256)
+            try:
+                for fields in wanted.values():
+                    writer.add_document(**fields)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            ix.close()
+            (building / "kb-index.json").write_text(
+                json.dumps({"version": INDEX_VERSION}), encoding="utf-8"
+            )
+            self._swap_in(building)
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
+
+    def _swap_in(self, building: Path) -> None:
+        """Put a complete new index in place of the old one."""
+        old = self.index_dir.parent / f"{self.index_dir.name}.old-{os.getpid()}"
+        if self.index_dir.exists():
+            os.replace(self.index_dir, old)
+        os.replace(building, self.index_dir)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def _incremental(
+        self, wanted: Mapping[str, Mapping[str, str]], existing: Mapping[str, str]
+    ) -> UpdateStats:
+        added = [i for i in wanted if i not in existing]
+        updated = [i for i in wanted if i in existing and existing[i] != wanted[i]["hash"]]
+        removed = [i for i in existing if i not in wanted]
+        unchanged = len(wanted) - len(added) - len(updated)
+        if added or updated or removed:
+            ix = whoosh_index.open_dir(str(self.index_dir), indexname=INDEX_NAME)
+            try:
+                try:
+                    writer = ix.writer(timeout=self.lock_timeout)
+                except whoosh_index.LockError:
+                    raise KbError(
+                        f"{self.index_dir}: the index is locked by another program "
+                        "(its WRITELOCK file is held); try again when it is done"
+                    ) from None
+                try:
+                    for doc_id in (*removed, *updated):
+                        writer.delete_by_term("id", doc_id)
+                    for doc_id in (*added, *updated):
+                        writer.add_document(**wanted[doc_id])
+                except BaseException:
+                    writer.cancel()
+                    raise
+                writer.commit()
+            finally:
+                ix.close()
+        return UpdateStats(len(added), len(updated), len(removed), unchanged)
+
+    # -- searching ---------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        filters: Mapping[str, Sequence[str]] | None = None,
+        limit: int = 10,
+        *,
+        include_drafts: bool = False,
+    ) -> SearchResults:
+        """Search the index: words, "phrases", AND/OR/NOT, prefix*; all words must match.
+
+        ``filters`` maps a field (type, theme, level, country, programme,
+        stakeholder, language or a facet id) to the values wanted: a document
+        matches if it has any of the values of each field given (OR within a
+        field, AND across fields). An empty query with filters lists the
+        matching documents, most recent first. A query that cannot be taken
+        as written is searched for as plain words, with a notice saying so;
+        an empty one, or one of only common words, raises ``QueryError``.
+        """
+        searcher = self._open_searcher()
+        notices: list[str] = []
+        allowed = self._allowed(searcher, filters or {}, include_drafts, notices)
+        text = _normalise_query(query, notices)
+        languages = self._languages(searcher)
+        if not text:
+            if not filters:
+                raise QueryError("the query is empty; give some words to search for")
+            return self._browse(searcher, allowed, limit, query, notices)
+        words = _query_words(text)
+        if words and _all_stop_words(words, languages):
+            raise QueryError(
+                f"'{query.strip()}' has only common words ({', '.join(words)}), which are "
+                "not indexed; add a word that says what you are looking for"
+            )
+        parsed = self._parse(text, languages, AndGroup, notices)
+        if parsed is None or isinstance(parsed, type(wq.NullQuery)):
+            raise QueryError(
+                f"'{query.strip()}' has nothing to search for once operators and common "
+                "words are left out; add a word that says what you are looking for"
+            )
+        results = searcher.search(parsed, limit=limit, filter=allowed, terms=True)
+        matched = self._matched(searcher, parsed, allowed)
+        if not matched and len(words) > 1 and not (set(text.split()) & _OPERATORS):
+            relaxed = self._parse(text, languages, OrGroup, [])
+            if relaxed is not None:
+                results = searcher.search(relaxed, limit=limit, filter=allowed, terms=True)
+                matched = self._matched(searcher, relaxed, allowed)
+                if matched:
+                    notices.append(
+                        "no document has all of the words; showing those with any of them"
+                    )
+        hits = [self._hit(hit) for hit in results]
+        return SearchResults(
+            query=query,
+            hits=hits,
+            total=len(matched),
+            facets=self._facets(searcher, matched),
+            did_you_mean=self._did_you_mean(searcher, text, words, languages),
+            notices=tuple(notices),
+        )
+
+    def _open_searcher(self) -> Searcher:
+        if self._searcher is None:
+            try:
+                marker = json.loads(
+                    (self.index_dir / "kb-index.json").read_text(encoding="utf-8")
+                )
+                if marker.get("version") != INDEX_VERSION:
+                    raise KbError(
+                        f"{self.index_dir}: the search index is from another version of kb; "
+                        "update it first (kb search does)"
+                    )
+                self._ix = whoosh_index.open_dir(str(self.index_dir), indexname=INDEX_NAME)
+            except KbError:
+                raise
+            except Exception:
+                raise KbError(
+                    f"{self.index_dir}: there is no usable search index here; "
+                    "build it first (kb search does)"
+                ) from None
+            self._searcher = self._ix.searcher()
+        return self._searcher
+
+    def _languages(self, searcher: Searcher) -> list[str]:
+        """The language fields that hold documents."""
+        present = {language_key(v) for v in _lexicon(searcher, "language")}
+        return [lang for lang in (*LANGUAGES, OTHER_LANGUAGE) if lang in present]
+
+    def _parse(
+        self, text: str, languages: Sequence[str], group: Any, notices: list[str]
+    ) -> Any:
+        fields = [f"{part}_{lang}" for lang in languages for part in TEXT_PARTS]
+        if not fields:
+            return None
+        boosts = {f"{part}_{lang}": BOOSTS[part] for lang in languages for part in TEXT_PARTS}
+        parser = MultifieldParser(fields, None, fieldboosts=boosts, group=group)
+        parser.schema = self._searcher.schema if self._searcher else _schema()
+        for plugin in (
+            plugins.FieldsPlugin,
+            plugins.RangePlugin,
+            plugins.BoostPlugin,
+            plugins.EveryPlugin,
+            plugins.SingleQuotePlugin,
+        ):
+            parser.remove_plugin_class(plugin)
+        try:
+            parsed = parser.parse(text)
+            if _has_error(parsed):
+                raise ValueError("syntax")
+            return parsed
+        except Exception:
+            plain = " ".join(_query_words(text))
+            notices.append(
+                f"the query could not be read as written; searched for the words: {plain}"
+            )
+            if not plain:
+                return None
+            try:
+                return parser.parse(plain)
+            except Exception:
+                return None
+
+    def _matched(self, searcher: Searcher, parsed: Any, allowed: set[int] | None) -> set[int]:
+        matched = set(searcher.docs_for_query(parsed))
+        return matched & allowed if allowed is not None else matched
+
+    def _browse(
+        self,
+        searcher: Searcher,
+        allowed: set[int] | None,
+        limit: int,
+        query: str,
+        notices: list[str],
+    ) -> SearchResults:
+        """Every document the filters let through, most recently changed first."""
+        everything = wq.Every()
+        results = searcher.search(
+            everything, limit=limit, filter=allowed, sortedby="date", reverse=True
+        )
+        matched = self._matched(searcher, everything, allowed)
+        return SearchResults(
+            query=query,
+            hits=[self._hit(hit, highlight=False) for hit in results],
+            total=len(matched),
+            facets=self._facets(searcher, matched),
+            notices=tuple(notices),
+        )
+
+    def _facet_postings(self, searcher: Searcher) -> dict[str, dict[str, frozenset[int]]]:
+        """Field → value → documents holding it; read once per opened index."""
+        if self._facet_sets is None:
+            names = list(FILTER_FIELDS.values()) + ["status"]
+            names += sorted(
+                n for n in searcher.reader().indexed_field_names() if n.startswith(FACET_PREFIX)
+            )
+            reader = searcher.reader()
+            sets: dict[str, dict[str, frozenset[int]]] = {}
+            for name in names:
+                sets[name] = {
+                    value: frozenset(reader.postings(name, value).all_ids())
+                    for value in _lexicon(searcher, name)
+                }
+            self._facet_sets = sets
+        return self._facet_sets
+
+    def _allowed(
+        self,
+        searcher: Searcher,
+        filters: Mapping[str, Sequence[str]],
+        include_drafts: bool,
+        notices: list[str],
+    ) -> set[int] | None:
+        """The documents the filters let through, or None for all of them."""
+        postings = self._facet_postings(searcher)
+        allowed: set[int] | None = None
+        for name, values in filters.items():
+            if not values:
+                continue
+            index_field = _filter_field(name, postings)
+            known = postings.get(index_field, {})
+            chosen: set[int] = set()
+            for value in values:
+                key = _normalise_value(index_field, value)
+                matches = [v for v in known if v == key or (
+                    index_field == "language" and v.startswith(key + "-"))]
+                if not matches:
+                    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+                    hint = f"; did you mean '{close[0]}'?" if close else ""
+                    notices.append(f"no document has {name} '{value}'{hint}")
+                for match in matches:
+                    chosen.update(known[match])
+            allowed = chosen if allowed is None else allowed & chosen
+        if not include_drafts and "draft" in postings.get("status", {}):
+            drafts = postings["status"]["draft"]
+            if allowed is None:
+                allowed = set(searcher.reader().all_doc_ids()) - drafts
+            else:
+                allowed -= drafts
+        return allowed
+
+    def _facets(self, searcher: Searcher, matched: set[int]) -> dict[str, dict[str, int]]:
+        """For each filter field, how many matches hold each value, most first."""
+        postings = self._facet_postings(searcher)
+        facets: dict[str, dict[str, int]] = {}
+        names = {**{v: k for k, v in FILTER_FIELDS.items()}}
+        for index_field, values in postings.items():
+            if index_field == "status":
+                continue
+            name = names.get(index_field, index_field.removeprefix(FACET_PREFIX))
+            counts = {}
+            for value, docs in values.items():
+                count = len(docs & matched) if len(docs) < len(matched) else len(matched & docs)
+                if count:
+                    counts[value] = count
+            facets[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        return facets
+
+    def _hit(self, hit: Any, highlight: bool = True) -> Hit:
+        stored = hit.fields()
+        language = language_key(stored.get("language", ""))
+        snippet = Snippet()
+        if highlight:
+            snippet = _highlight(hit, f"body_{language}", stored.get("body", ""))
+            if not snippet.parts:
+                snippet = _highlight(hit, f"summary_{language}", stored.get("summary", ""))
+        if not snippet.parts:
+            snippet = Snippet(((_shorten(stored.get("summary", ""), SNIPPET_CHARS), False),))
+        return Hit(
+            id=stored["id"],
+            title=stored.get("title", ""),
+            type=stored.get("type", ""),
+            levels=tuple(stored.get("levels", "").split()),
+            path=stored.get("path", ""),
+            url=stored.get("url", ""),
+            language=stored.get("language", ""),
+            score=round(float(hit.score or 0.0), 3),
+            snippet=snippet,
+        )
+
+    def _did_you_mean(
+        self, searcher: Searcher, text: str, words: Sequence[str], languages: Sequence[str]
+    ) -> str | None:
+        """The query with unknown words replaced by the closest indexed ones, if any."""
+        reader = searcher.reader()
+        replacements: dict[str, str] = {}
+        for word in words:
+            lowered = word.lower()
+            if "*" in word or "?" in word or ("spell", lowered) in reader:
+                continue
+            if _known_stem(reader, lowered, languages):
+                continue
+            suggestions = searcher.suggest("spell", lowered, limit=1, maxdist=2)
+            if suggestions and suggestions[0] != lowered:
+                replacements[word] = suggestions[0]
+        if not replacements:
+            return None
+        return _WORD.sub(lambda m: replacements.get(m.group(0), m.group(0)), text)
+
+
+class _Marks(Formatter):
+    """Marks matches with control characters that ``Snippet`` splits on."""
+
+    between = " … "
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return f"{MARK_START}{get_text(text, token, replace)}{MARK_END}"
+
+
+_HIGHLIGHTER = Highlighter(
+    fragmenter=ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70), formatter=_Marks()
+)
+
+
+def _highlight(hit: Any, fieldname: str, text: str) -> Snippet:
+    if not text:
+        return Snippet()
+    marked = _HIGHLIGHTER.highlight_hit(hit, fieldname, text=text, top=2, minscore=1)
+    if not marked or MARK_START not in marked:
+        return Snippet()
+    parts: list[tuple[str, bool]] = []
+    for piece in re.split(f"({MARK_START}[^{MARK_END}]*{MARK_END})", " ".join(marked.split())):
+        if piece.startswith(MARK_START):
+            parts.append((piece[1:-1], True))
+        elif piece:
+            parts.append((piece, False))
+    return Snippet(tuple(parts))
+
+
+# -- reading queries ---------------------------------------------------------------
+
+
+def _normalise_query(query: str, notices: list[str]) -> str:
+    """The query with typographic quotes made plain and unbalanced quotes or brackets
+    dropped (with a notice), so the parser sees something it can read."""
+    text = " ".join(query.replace("“", '"').replace("”", '"').replace("„", '"').split())
+    if text.count('"') % 2:
+        notices.append("a quotation mark was not closed; searched without quotation marks")
+        text = text.replace('"', " ")
+    depth, balanced = 0, True
+    for char in text:
+        depth += 1 if char == "(" else -1 if char == ")" else 0
+        if depth < 0:
+            balanced = False
+    if depth or not balanced:
+        notices.append("the brackets do not pair up; searched without brackets")
+        text = text.replace("(", " ").replace(")", " ")
+    return " ".join(text.split())
+
+
+def _query_words(text: str) -> list[str]:
+    """The words of a query, without operators and syntax."""
+    words = []
+    for match in re.finditer(r"[^\s\"()]+", text):
+        token = match.group(0)
+        if token in _OPERATORS:
+            continue
+        words.extend(w for w in _WORD.findall(token.replace("*", "").replace("?", "")))
+    return words
+
+
+def _all_stop_words(words: Sequence[str], languages: Iterable[str]) -> bool:
+    stop: set[str] = set()
+    for language in languages:
+        if language != OTHER_LANGUAGE:
+            stop.update(stopwords_for_language(language))
+    return all(w.lower() in stop or len(w) < 2 for w in words)
+
+
+def _has_error(parsed: Any) -> bool:
+    return any(getattr(q, "error", None) for q in parsed.leaves()) or bool(
+        getattr(parsed, "error", None)
+    )
+
+
+def _known_stem(reader: Any, word: str, languages: Sequence[str]) -> bool:
+    """Whether the word, as some language's analyser reduces it, is in that language's text."""
+    for language in languages:
+        for token in _analyzer(language)(word):
+            if (f"body_{language}", token.text) in reader or (
+                f"title_{language}",
+                token.text,
+            ) in reader:
+                return True
+    return False
+
+
+def _lexicon(searcher: Searcher, fieldname: str) -> list[str]:
+    return [
+        v.decode("utf-8") if isinstance(v, bytes) else v
+        for v in searcher.reader().lexicon(fieldname)
+    ]
+
+
+def _filter_field(name: str, postings: Mapping[str, Any]) -> str:
+    if name in FILTER_FIELDS:
+        return FILTER_FIELDS[name]
+    plural = {v: v for v in FILTER_FIELDS.values()}
+    if name in plural:
+        return name
+    facet = f"{FACET_PREFIX}{name}"
+    if facet in postings:
+        return facet
+    known = ", ".join([*FILTER_FIELDS, *(n.removeprefix(FACET_PREFIX) for n in postings if n.startswith(FACET_PREFIX))])
+    raise KbError(f"'{name}' is not a field to filter on; use one of {known}")
+
+
+def _normalise_value(index_field: str, value: str) -> str:
+    value = value.strip()
+    return value.upper() if index_field == "countries" else value.lower()
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"

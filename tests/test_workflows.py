@@ -1,0 +1,158 @@
+"""The GitHub Actions workflows: linted with actionlint, and doing what the editors rely on."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import yaml
+
+from kb.cli import main
+from tests.conftest import REPO
+
+WORKFLOWS = REPO / ".github" / "workflows"
+INSTALL_HINT = "install the test tools with: bash scripts/install.sh --test"
+
+
+def tool(name: str) -> str:
+    """The path of a command-line tool from the virtual environment or PATH."""
+    search = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    found = shutil.which(name, path=search)
+    assert found, f"{name} is not installed; {INSTALL_HINT}"
+    return found
+
+
+def actionlint(folder: Path) -> subprocess.CompletedProcess[str]:
+    """Lint the workflows under ``folder``, with shellcheck looking at the run: scripts."""
+    return subprocess.run(
+        [tool("actionlint"), "-no-color", "-shellcheck", tool("shellcheck")],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def workflow(name: str) -> dict[str, Any]:
+    data = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    # YAML 1.1 reads the key ``on`` as the boolean true.
+    if True in data:
+        data["on"] = data.pop(True)
+    return data
+
+
+def steps(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for job in data["jobs"].values() for step in job.get("steps", [])]
+
+
+def uses(data: dict[str, Any], action: str) -> dict[str, Any]:
+    """The step that uses ``action`` (any version)."""
+    found = [s for s in steps(data) if str(s.get("uses", "")).split("@")[0] == action]
+    assert len(found) == 1, f"expected one step using {action}"
+    return found[0]
+
+
+def kb_commands(data: dict[str, Any]) -> list[list[str]]:
+    """Each ``kb ...`` line of the run: scripts, split into words."""
+    commands = []
+    for step in steps(data):
+        for line in str(step.get("run", "")).splitlines():
+            words = shlex.split(line.strip())
+            if words and words[0] == "kb":
+                commands.append(words[1:])
+    return commands
+
+
+def test_the_workflows_pass_actionlint() -> None:
+    linted = actionlint(REPO)
+
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert linted.stdout == ""
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
+    # Proof that the lint above can fail: the same files with one mistake each.
+    copy = tmp_path / ".github" / "workflows"
+    shutil.copytree(WORKFLOWS, copy)
+    publish = copy / "publish.yml"
+    publish.write_text(
+        publish.read_text(encoding="utf-8").replace("needs: build", "needs: biuld"),
+        encoding="utf-8",
+    )
+    preview = copy / "pull-request.yml"
+    preview.write_text(
+        preview.read_text(encoding="utf-8").replace("github.base_ref", "github.base_reff"),
+        encoding="utf-8",
+    )
+
+    linted = actionlint(tmp_path)
+
+    assert linted.returncode == 1
+    assert 'job "deploy" needs job "biuld" which does not exist' in linted.stdout
+    assert 'property "base_reff" is not defined' in linted.stdout
+
+
+def test_every_kb_command_in_the_workflows_exists_with_its_options() -> None:
+    seen = []
+    for name in sorted(p.name for p in WORKFLOWS.glob("*.yml")):
+        for words in kb_commands(workflow(name)):
+            words = [w.replace("$BASE_REF", "main") for w in words]
+            with click.Context(main) as context:
+                command = main.get_command(context, words[0])
+                assert command is not None, f"{name}: kb {words[0]} is not a command"
+                command.make_context(words[0], words[1:], parent=context)
+            seen.append(words[0])
+    assert {"check", "build"} <= set(seen)
+
+
+def test_a_pull_request_is_checked_on_its_changed_lines_then_built_for_preview() -> None:
+    data = workflow("pull-request.yml")
+
+    assert "pull_request" in data["on"]
+    assert uses(data, "actions/checkout")["with"]["fetch-depth"] == 0
+    commands = kb_commands(data)
+    changed = [c for c in commands if c[0] == "check" and "--changed" in c]
+    assert changed == [["check", "--format", "github", "--changed", "origin/$BASE_REF"]]
+    assert ["build"] in commands
+    upload = uses(data, "actions/upload-artifact")["with"]
+    assert upload["path"].rstrip("/") == "site"
+    assert data["permissions"] == {"contents": "read"}
+    assert data["concurrency"]["cancel-in-progress"] is True
+
+
+def test_main_is_checked_built_and_deployed_to_pages() -> None:
+    data = workflow("publish.yml")
+
+    assert data["on"]["push"]["branches"] == ["main"]
+    assert ["check", "--format", "github"] in kb_commands(data)
+    assert ["build"] in kb_commands(data)
+    assert uses(data, "actions/upload-pages-artifact")["with"]["path"].rstrip("/") == "site"
+    deploy = data["jobs"]["deploy"]
+    assert deploy["needs"] == "build"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    assert uses(data, "actions/deploy-pages")["id"] == "deployment"
+    # Deployments queue up rather than cancel each other half-way.
+    assert data["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+
+
+def test_web_links_are_checked_on_a_schedule_with_a_cache() -> None:
+    data = workflow("links.yml")
+
+    assert "schedule" in data["on"]
+    assert uses(data, "actions/cache")["with"]["path"] == ".kb-cache/links.json"
+    assert any("--external" in c for c in kb_commands(data))
+
+
+@pytest.mark.parametrize("name", ["pull-request.yml", "publish.yml", "links.yml"])
+def test_install_goes_through_the_projects_install_script(name: str) -> None:
+    runs = [str(s.get("run", "")) for s in steps(workflow(name))]
+    assert any("bash scripts/install.sh" in run for run in runs)
