@@ -114,8 +114,8 @@ def test_translations_link_both_ways(make_project: ProjectFactory, kb: Kb) -> No
     site = build_ok(kb, small_project(make_project))
     english = (site / "lessons/criteria/index.html").read_text(encoding="utf-8")
     french = (site / "lessons/criteria-fr/index.html").read_text(encoding="utf-8")
-    assert 'hreflang="fr"' in english and "../criteria-fr/" in english
-    assert 'hreflang="en"' in french and "../criteria/" in french
+    assert 'hreflang="fr"' in english and "../../lessons/criteria-fr/" in english
+    assert 'hreflang="en"' in french and "../../lessons/criteria/" in french
     assert '<h1 class="kb-title" lang="fr">' in french
 
 
