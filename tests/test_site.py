@@ -266,3 +266,43 @@ def test_pages_stay_on_the_site_and_navigation_lists_no_documents(
         assert nav is not None
         assert "District latrines" not in nav.group(0)
         assert "Scoring ladder" not in nav.group(0)
+
+
+def cold_transfer(site: Path, page: Path) -> int:
+    """Gzipped bytes of a page and the stylesheets and scripts it loads."""
+    import gzip
+
+    text = page.read_text(encoding="utf-8")
+    total = len(gzip.compress(text.encode("utf-8"), 9))
+    for ref in re.findall(r'<(?:script[^>]*src|link[^>]*rel="stylesheet"[^>]*href)="([^"]+)"', text):
+        asset = (page.parent / ref).resolve()
+        assert asset.is_relative_to(site.resolve()), ref
+        total += len(gzip.compress(asset.read_bytes(), 9))
+    return total
+
+
+def test_document_pages_are_light_and_do_not_grow_with_the_knowledge_base(
+    make_project: ProjectFactory, kb: Kb
+) -> None:
+    small = build_ok(kb, small_project(make_project))
+    page = small / "case-studies/district-latrines/index.html"
+    assert cold_transfer(small, page) <= 150 * 1024
+    many = {
+        f"content/lessons/extra-{n:02d}.md": document(
+            f"Extra lesson {n}",
+            body="See [the district case](../case-studies/district-latrines.md).\n",
+            levels="[local]",
+        )
+        for n in range(40)
+    }
+    big = build_ok(kb, small_project(make_project, **many))
+
+    def outside_article(site: Path) -> str:
+        text = (site / "case-studies/district-latrines/index.html").read_text(encoding="utf-8")
+        return re.sub(r"<article.*</article>", "", text, flags=re.S)
+
+    assert len(outside_article(big)) == len(outside_article(small))
+    article = (big / "case-studies/district-latrines/index.html").read_text(encoding="utf-8")
+    # 40 pages link here, but each relation list is capped.
+    assert article.count(">Extra lesson") <= 20 + 3 + 5
+    assert "And 20 more pages link here" in article

@@ -33,6 +33,7 @@ PAGE_SIZE = 50
 GROUP_PREVIEW = 8
 NEWEST = 8
 RELATED = 5
+BACKLINKS = 20
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,9 @@ class SiteGenerator:
             translations=translations,
             downloads=downloads,
         )
+        backlinks = self.sorted_newest(
+            d for d in self.graph.backlinks(doc.id) if d.id in self.included
+        )
         foot = self.render(
             "document_foot.html",
             linker,
@@ -261,9 +265,8 @@ class SiteGenerator:
                 for r in self.graph.related(doc.id, limit=RELATED)
                 if r.document.id in self.included
             ],
-            backlinks=self.sorted_title(
-                d for d in self.graph.backlinks(doc.id) if d.id in self.included
-            ),
+            backlinks=backlinks[:BACKLINKS],
+            more_backlinks=max(0, len(backlinks) - BACKLINKS),
             same_theme_other_levels=self.other_levels(doc),
             packs=self.pack_downloads.get(doc.id, []),
             jsonld=self.jsonld(doc),
