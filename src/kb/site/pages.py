@@ -445,7 +445,8 @@ class SiteGenerator:
                 yield from self.paginated(
                     f"{url}{level.id}/",
                     f"{theme.label} at {level.label.lower()} level",
-                    f"{len(cell)} documents on {theme.label.lower()} at {level.label.lower()} level.",
+                    f"{len(cell)} documents on {theme.label.lower()} "
+                    f"at {level.label.lower()} level.",
                     self.sorted_newest(cell),
                 )
 
