@@ -1,0 +1,71 @@
+"""kb serve: the preview rebuilds a page after its document changes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.conftest import ProjectFactory, document
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return str(response.read().decode("utf-8"))
+
+
+def wait_for(url: str, text: str, limit: float = 60.0) -> str:
+    deadline = time.monotonic() + limit
+    last = ""
+    while time.monotonic() < deadline:
+        try:
+            last = fetch(url)
+            if text in last:
+                return last
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} never appeared at {url}")
+
+
+def test_serve_rebuilds_an_edited_document(make_project: ProjectFactory) -> None:
+    project = make_project(
+        {
+            "content/lessons/first.md": document("First lesson", body="Original words.\n"),
+            "content/lessons/draft.md": document("Draft lesson", status="draft"),
+        }
+    )
+    port = free_port()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kb", "--project", str(project), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/lessons/first/"
+        wait_for(url, "Original words.")
+        # Drafts are shown in the preview.
+        assert "Draft lesson" in fetch(f"http://127.0.0.1:{port}/lessons/draft/")
+        path = Path(project, "content/lessons/first.md")
+        path.write_text(document("First lesson", body="Revised words.\n"), encoding="utf-8")
+        wait_for(url, "Revised words.")
+        # A bad edit keeps the last good page and says why on the console.
+        path.write_text(document("First lesson", themes="[nonsense]"), encoding="utf-8")
+        time.sleep(2)
+        assert "Revised words." in fetch(url)
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+    assert b"'nonsense' is not a theme" in output
