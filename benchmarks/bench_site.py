@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gzip
 import http.server
 import os
 import shutil
@@ -64,16 +65,36 @@ def build_times(project: Path, plain: Path, runs: int) -> dict[str, list[float]]
     return results
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
+class _Gzipping(http.server.SimpleHTTPRequestHandler):
+    """Serves text files gzipped, as any production web server or GitHub Pages does."""
+
+    TEXT = (".html", ".js", ".css", ".json", ".xml", ".svg")
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
+    def do_GET(self) -> None:
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        accepts = "gzip" in self.headers.get("Accept-Encoding", "")
+        if not (accepts and path.suffix in self.TEXT and path.is_file()):
+            super().do_GET()
+            return
+        body = gzip.compress(path.read_bytes(), 6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
 
 def search_bytes(site: Path, query: str) -> tuple[int, int]:
-    """Bytes of Pagefind files a browser fetches for one search, and their count."""
+    """Bytes of Pagefind files a browser downloads for one search (gzip as served), and count."""
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(_Quiet, directory=str(site))
+    handler = functools.partial(_Gzipping, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
@@ -98,7 +119,9 @@ def search_bytes(site: Path, query: str) -> tuple[int, int]:
             def on_response(response: object) -> None:
                 url = getattr(response, "url", "")
                 if "/pagefind/" in url and getattr(response, "status", 0) == 200:
-                    sizes.append(len(response.body()))  # type: ignore[attr-defined]
+                    # Bytes on the wire: the encoded body, as the browser received it.
+                    request = response.request  # type: ignore[attr-defined]
+                    sizes.append(int(request.sizes()["responseBodySize"]))
 
             page.on("response", on_response)
             page.goto(f"{base}search/?q={query}")

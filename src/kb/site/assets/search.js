@@ -10,7 +10,7 @@
     showImages: false,
     showSubResults: true,
     resetStyles: false,
-    pageSize: 10,
+    pageSize: 5,
     excerptLength: 24
   });
   var query = new URLSearchParams(window.location.search).get("q");
