@@ -68,7 +68,7 @@ def row(label: str, results: list[Run]) -> str:
     codes = sorted({r.exit_code for r in results})
     return (
         f"| {label:<22} | {statistics.median(times):>8.2f} | "
-        f"{min(times):>5.2f}–{max(times):<5.2f} | {max(r.peak_mb for r in results):>8.0f} | "
+        f"{min(times):>5.2f}-{max(times):<5.2f} | {max(r.peak_mb for r in results):>8.0f} | "
         f"{','.join(str(c) for c in codes):>4} |"
     )
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install kb into ./.venv. With --test, also the test needs: Debian's Chromium
-# and poppler-utils (for browser tests and PDF pictures) and the Python test tools.
+# and poppler-utils (for browser tests and PDF pictures), shellcheck and
+# actionlint (to lint the GitHub workflows) and the Python test tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

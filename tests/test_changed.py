@@ -102,9 +102,7 @@ def test_three_errors_in_one_changed_document_are_the_three_annotations(
     assert "Checking 1 changed file since main" in result.stderr
 
 
-def test_unchanged_documents_keep_their_problems_to_themselves(
-    repo: Path, kb: KbRunner
-) -> None:
+def test_unchanged_documents_keep_their_problems_to_themselves(repo: Path, kb: KbRunner) -> None:
     # A problem already on main (here a misspelt field) is not this change's business.
     old = repo / "content/case-studies/accra.md"
     old.write_text(document("Accra", doc_type="case-study", colour="blue"), encoding="utf-8")
@@ -172,14 +170,13 @@ def test_a_renamed_document_reports_its_translations(repo: Path, kb: KbRunner) -
     result = kb(repo, "check", "--changed")
 
     assert result.exit_code == 1
-    assert "content/case-studies/accra-fr.md:10: translation_of: no document has the id 'accra'" in (
-        result.stdout
+    assert (
+        "content/case-studies/accra-fr.md:10: translation_of: no document has the id 'accra'"
+        in (result.stdout)
     )
 
 
-def test_documents_linking_to_a_changed_document_are_checked_too(
-    repo: Path, kb: KbRunner
-) -> None:
+def test_documents_linking_to_a_changed_document_are_checked_too(repo: Path, kb: KbRunner) -> None:
     # Removing a heading breaks an anchor in another document.
     (repo / "content/lessons/water-points.md").write_text(
         document("Water points", body="See [agenda](../guidelines/running-meetings.md#agenda).\n"),
@@ -201,7 +198,9 @@ def test_documents_linking_to_a_changed_document_are_checked_too(
 def test_a_changed_taxonomy_checks_every_document(repo: Path, kb: KbRunner) -> None:
     taxonomy = repo / "content/taxonomy.yml"
     taxonomy.write_text(
-        taxonomy.read_text(encoding="utf-8").replace("  sanitation:\n", "  sanitation-and-waste:\n"),
+        taxonomy.read_text(encoding="utf-8").replace(
+            "  sanitation:\n", "  sanitation-and-waste:\n"
+        ),
         encoding="utf-8",
     )
 

@@ -220,9 +220,7 @@ def test_the_time_limit_stops_the_check_and_lists_what_was_not_asked() -> None:
     stuck = frozenset(urls[:2])
     web = FakeWeb(blocked=stuck)
     try:
-        answers, unchecked = check_urls(
-            urls, LinkCheckOptions(jobs=3, time_limit=0.5), ask=web.ask
-        )
+        answers, unchecked = check_urls(urls, LinkCheckOptions(jobs=3, time_limit=0.5), ask=web.ask)
     finally:
         web.release.set()
 
@@ -255,9 +253,7 @@ def project_with_links(make_project: ProjectFactory, server: Server) -> Path:
     )
 
 
-def test_links_are_collected_with_their_lines(
-    make_project: ProjectFactory, server: Server
-) -> None:
+def test_links_are_collected_with_their_lines(make_project: ProjectFactory, server: Server) -> None:
     root = project_with_links(make_project, server)
     result = load_project(root)
 

@@ -21,8 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import Result
 
+from kb import yamlsrc
 from kb.config import load_settings
 from kb.content import read_source
 from kb.loader import load_project
@@ -204,3 +206,16 @@ def test_python_tags_never_construct_objects(make_project: ProjectFactory, tmp_p
         "the YAML tag '!!python/object/apply:pathlib.Path.touch' is not allowed; "
         "remove it and write a plain value"
     ]
+
+
+@pytest.mark.parametrize("name", golden_cases())
+def test_golden_without_libyaml(
+    name: str, make_project: ProjectFactory, kb: Kb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PyYAML without libyaml words its errors differently; kb's messages stay the same."""
+    monkeypatch.setattr(yamlsrc, "_Loader", yaml.SafeLoader)
+    project = install_case(name, make_project)
+
+    result = kb(project, "check")
+
+    assert result.stdout.splitlines() == expected_lines(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -13,9 +14,10 @@ from typing import Any
 import click
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from kb.cli import main
-from tests.conftest import REPO
+from tests.conftest import REPO, ProjectFactory, document
 
 WORKFLOWS = REPO / ".github" / "workflows"
 INSTALL_HINT = "install the test tools with: bash scripts/install.sh --test"
@@ -31,8 +33,10 @@ def tool(name: str) -> str:
 
 def actionlint(folder: Path) -> subprocess.CompletedProcess[str]:
     """Lint the workflows under ``folder``, with shellcheck looking at the run: scripts."""
+    files = sorted(str(p) for p in (folder / ".github" / "workflows").glob("*.yml"))
+    assert files, f"no workflows in {folder}"
     return subprocess.run(
-        [tool("actionlint"), "-no-color", "-shellcheck", tool("shellcheck")],
+        [tool("actionlint"), "-no-color", "-shellcheck", tool("shellcheck"), *files],
         cwd=folder,
         capture_output=True,
         text=True,
@@ -121,7 +125,7 @@ def test_a_pull_request_is_checked_on_its_changed_lines_then_built_for_preview()
     commands = kb_commands(data)
     changed = [c for c in commands if c[0] == "check" and "--changed" in c]
     assert changed == [["check", "--format", "github", "--changed", "origin/$BASE_REF"]]
-    assert ["build"] in commands
+    assert ["build", "--drafts"] in commands  # reviewers see new documents, drafts or not
     upload = uses(data, "actions/upload-artifact")["with"]
     assert upload["path"].rstrip("/") == "site"
     assert data["permissions"] == {"contents": "read"}
@@ -156,3 +160,47 @@ def test_web_links_are_checked_on_a_schedule_with_a_cache() -> None:
 def test_install_goes_through_the_projects_install_script(name: str) -> None:
     runs = [str(s.get("run", "")) for s in steps(workflow(name))]
     assert any("bash scripts/install.sh" in run for run in runs)
+
+
+# -- pre-commit -------------------------------------------------------------------
+
+
+def test_the_pre_commit_hook_names_a_kb_command_and_the_content_files() -> None:
+    from importlib.metadata import entry_points
+
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert [hook["id"] for hook in hooks] == ["kb-check"]
+    hook = hooks[0]
+    assert (hook["language"], hook["pass_filenames"]) == ("python", True)
+    script, *args = shlex.split(hook["entry"])
+    (installed,) = entry_points(group="console_scripts", name=script)
+    assert installed.value == "kb.cli:main"
+    assert args == ["check"] and main.get_command(click.Context(main), "check") is not None
+    files = re.compile(hook["files"])
+    for path in ("content/lessons/a.md", "content/case-studies/x/index.md", "content/taxonomy.yml"):
+        assert files.search(path), path
+    for path in ("README.md", "src/kb/cli.py", "content/case-studies/x/photo.jpg"):
+        assert not files.search(path), path
+
+
+def test_the_pre_commit_hook_checks_the_staged_files_as_pre_commit_runs_it(
+    make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hook = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))[0]
+    root = make_project(
+        {
+            "content/lessons/good.md": document("Good"),
+            "content/lessons/bad.md": document("Bad", levels="[regional]"),
+        }
+    )
+    # pre-commit runs the entry from the repository's top with relative file names.
+    monkeypatch.chdir(root)
+    runner = CliRunner()
+    args = shlex.split(hook["entry"])[1:]
+
+    good = runner.invoke(main, [*args, "content/lessons/good.md"])
+    bad = runner.invoke(main, [*args, "content/lessons/good.md", "content/lessons/bad.md"])
+
+    assert good.exit_code == 0, good.output
+    assert bad.exit_code == 1
+    assert bad.stdout.startswith("content/lessons/bad.md:6: levels[0]: 'regional' is not a level")

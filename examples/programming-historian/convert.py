@@ -434,6 +434,22 @@ def alert_markdown(params: dict[str, str]) -> list[str]:
     return ["!!! note", *("    " + line if line.strip() else "" for line in text.split("\n"))]
 
 
+#: kramdown's generated table of contents: an optional heading marked ``{:.no_toc}``,
+#: then a one-item list marked ``{:toc}``. The site makes its own contents.
+KRAMDOWN_TOC = re.compile(
+    r"^(?:#{1,6}[ \t][^\n]*\n\{:\s*\.no_toc\s*\}[ \t]*\n\s*\n)?"
+    r"[*-][ \t][^\n]*\n\{:\s*toc\s*\}[ \t]*$\n?",
+    re.MULTILINE,
+)
+
+
+def remove_kramdown_toc(text: str) -> str:
+    """Drop kramdown's table-of-contents marker, outside code."""
+    if "{:" not in text:
+        return text
+    return map_prose(text, lambda chunk: KRAMDOWN_TOC.sub("", chunk))
+
+
 def expand_liquid(lesson: Lesson, report: Report) -> str:
     """Rewrite Jekyll's Liquid as Jekyll would have rendered it, in Markdown.
 
@@ -1043,7 +1059,7 @@ def convert_lesson(
             "unclosed-fence",
         )
     body = expand_liquid(lesson, report)
-    body = rewrite_links(body, lesson, links, counts)
+    body = remove_kramdown_toc(rewrite_links(body, lesson, links, counts))
     body = body.rstrip("\n") + "\n\n" + attribution(lesson, title, authors, translators, date)
     return Converted(lesson, front, body)
 

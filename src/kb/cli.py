@@ -310,3 +310,12 @@ from kb.cli_site import build, serve  # noqa: E402
 
 main.add_command(build)
 main.add_command(serve)
+
+from kb.cli_pdf import pdf  # noqa: E402
+
+main.add_command(pdf)
+
+from kb.cli_search import search, show  # noqa: E402
+
+main.add_command(search)
+main.add_command(show)

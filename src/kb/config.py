@@ -165,7 +165,8 @@ class _TaxonomyReader:
             keypath = f"{name}.{key}"
             if not isinstance(key, str) or not ID_PATTERN.match(key):
                 usable = re.sub(r"[^a-z0-9]+", "-", str(key).lower()).strip("-")
-                hint = f", e.g. '{usable}'" if usable and ID_PATTERN.match(usable) else ""
+                fits = usable and usable != str(key) and ID_PATTERN.match(usable)
+                hint = f", e.g. '{usable}'" if fits else ""
                 self.problem(
                     keypath,
                     f"'{key}' is not a usable id; use lowercase letters, digits and hyphens{hint}",

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import heapq
 import math
-from operator import itemgetter, mul
 import posixpath
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter, mul
 
 from kb.links import classify, scan_links
 from kb.model import DOCUMENT_TYPES, Document, KnowledgeBase, Taxonomy, Term
@@ -290,7 +290,7 @@ class KnowledgeGraph:
                         if (theme_id in self._documents[i].themes)
                         and level.id in self._documents[i].levels
                     ),
-                    key=lambda i: (-scores[i], i),
+                    key=lambda i: (-scores[i], -self._documents[i].last_changed.toordinal(), i),
                 )
                 for i in (*ranked, *group.recent):
                     if limit is not None and len(chosen) >= limit:
@@ -457,7 +457,7 @@ class _Similarity:
         self.vectors: dict[str, dict[str, float]] = {}
         self.strongest: dict[str, list[tuple[str, float]]] = {}
         postings: dict[str, list[tuple[float, str]]] = defaultdict(list)
-        for doc, words in zip(documents, counts):
+        for doc, words in zip(documents, counts, strict=True):
             weights = [((1.0 + math.log(n)) * idf[w], w) for w, n in words.items() if w in idf]
             weights = heapq.nlargest(TERMS_PER_VECTOR, weights)
             norm = math.sqrt(sum(weight * weight for weight, _w in weights)) or 1.0

@@ -22,7 +22,6 @@ from kb.packs import check_packs
 from kb.problems import Problem, sort_problems
 from kb.schema import validate
 
-
 #: A placeholder ``kb new`` leaves in the body ("TODO: the place, ..."), not the word in prose.
 BODY_PLACEHOLDER = re.compile(r"\bTODO\b")
 HTML_COMMENT = re.compile(r"<!--.*?-->")

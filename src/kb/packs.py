@@ -92,13 +92,16 @@ def _primary(language: str) -> str:
     return language.split("-")[0].lower()
 
 
-def select(pack: Pack, knowledge_base: KnowledgeBase) -> list[Document]:
-    """The published documents of ``pack``, in the pack's order (drafts never go in)."""
+def select(pack: Pack, knowledge_base: KnowledgeBase, *, drafts: bool = False) -> list[Document]:
+    """The published documents of ``pack``, in the pack's order.
+
+    Drafts never go in, except in a preview (``drafts=True``).
+    """
+    candidates = knowledge_base.documents.values() if drafts else knowledge_base.published()
     chosen = [
         doc
-        for doc in knowledge_base.published()
-        if doc.id not in pack.exclude
-        and (doc.id in pack.include or pack.selection.matches(doc))
+        for doc in candidates
+        if doc.id not in pack.exclude and (doc.id in pack.include or pack.selection.matches(doc))
     ]
     return _ordered(chosen, pack)
 
@@ -120,7 +123,9 @@ def _ordered(documents: list[Document], pack: Pack) -> list[Document]:
     return listed + [d for d in rest if d.id not in first]
 
 
-def packs_by_document(packs: Iterable[Pack], knowledge_base: KnowledgeBase) -> dict[str, list[Pack]]:
+def packs_by_document(
+    packs: Iterable[Pack], knowledge_base: KnowledgeBase
+) -> dict[str, list[Pack]]:
     """For each document id, the packs that contain it (in the order packs are defined)."""
     result: dict[str, list[Pack]] = {}
     for pack in packs:
@@ -234,7 +239,9 @@ class _PackReader:
     def problem(self, keypath: str, message: str, severity: str = "error") -> None:
         line = self.parsed.line(keypath)
         self.problems.append(
-            Problem(self.rel, line, keypath, message, "warning" if severity == "warning" else "error")
+            Problem(
+                self.rel, line, keypath, message, "warning" if severity == "warning" else "error"
+            )
         )
 
     def read(self) -> list[Pack]:
@@ -258,7 +265,8 @@ class _PackReader:
             keypath = f"packs.{key}"
             if not isinstance(key, str) or not ID_PATTERN.match(key):
                 self.problem(
-                    keypath, f"'{key}' is not a usable id; use lowercase letters, digits and hyphens"
+                    keypath,
+                    f"'{key}' is not a usable id; use lowercase letters, digits and hyphens",
                 )
                 continue
             if not isinstance(entry, dict):
@@ -274,7 +282,8 @@ class _PackReader:
             if key not in PACK_KEYS:
                 self.problem(
                     f"{keypath}.{key}",
-                    f"unknown field{suggest(str(key), PACK_KEYS)}; expected: {', '.join(PACK_KEYS)}",
+                    f"unknown field (expected: {', '.join(PACK_KEYS)})"
+                    f"{suggest(str(key), PACK_KEYS)}",
                 )
         title = self.text(entry, keypath, "title", required=True)
         introduction = self.text(entry, keypath, "introduction")
@@ -344,7 +353,9 @@ class _PackReader:
             if isinstance(item, (str, int)) and not isinstance(item, bool) and str(item).strip():
                 result.append((item_path, str(item).strip()))
             else:
-                self.problem(item_path, f"expected a value or a list of values, found {describe(item)}")
+                self.problem(
+                    item_path, f"expected a value or a list of values, found {describe(item)}"
+                )
         return result
 
     def selection(self, raw: Any, keypath: str) -> Selection:
@@ -357,8 +368,8 @@ class _PackReader:
             if key not in SELECT_KEYS:
                 self.problem(
                     f"{keypath}.{key}",
-                    f"cannot select on '{key}'{suggest(str(key), SELECT_KEYS)}; "
-                    f"expected: {', '.join(SELECT_KEYS)}",
+                    f"cannot select on '{key}' (expected: {', '.join(SELECT_KEYS)})"
+                    f"{suggest(str(key), SELECT_KEYS)}",
                 )
         taxonomy = self.knowledge_base.taxonomy
 
@@ -442,14 +453,14 @@ class _PackReader:
                 else:
                     first.append(doc_id)
             return "type", tuple(first)
+        hint = suggest(str(raw), ORDER_NAMES) if isinstance(raw, str) else ""
         self.problem(
             keypath,
             f"expected one of {', '.join(ORDER_NAMES)} or a list of document ids, "
-            f"found {describe(raw)}{suggest(str(raw), ORDER_NAMES) if isinstance(raw, str) else ''}",
+            f"found {describe(raw)}{hint}",
         )
         return "type", ()
 
     def id_hint(self, doc_id: str) -> str:
         close = difflib.get_close_matches(doc_id, sorted(self.knowledge_base.documents), n=1)
         return f"; did you mean '{close[0]}'?" if close else ""
-

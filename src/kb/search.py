@@ -84,10 +84,10 @@ FILTER_FIELDS = {
 }
 FACET_PREFIX = "facet_"
 LOCK_TIMEOUT = 10.0
-SNIPPET_CHARS = 220
+SNIPPET_CHARS = 160
 MARK_START, MARK_END = "\x02", "\x03"
 
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
@@ -96,7 +96,10 @@ _REF_LINK = re.compile(r"\[([^\]]*)\]\[[^\]]*\]")
 _REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+.*$", re.MULTILINE)
 _HTML = re.compile(r"<[^>]+>")
 _ATTRS = re.compile(r"\{:?[^}\n]*\}")
-_MARKUP = re.compile(r"(^|\s)(#{1,6}|>|[-*+]|\d+\.|!!!|\?\?\?\+?|\|)(?=\s)|[*_`~|]+")
+_FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~).*$", re.MULTILINE)
+_LINE_MARKUP = re.compile(r"^[ \t]*(?:#{1,6}|>|[-*+]|\d+\.|!!!|\?\?\?\+?)(?=[ \t])", re.MULTILINE)
+_INLINE_MARKUP = re.compile(r"[*`~]+|(?<!\w)_+|_+(?!\w)")
+_RULE_LINE = re.compile(r"^[ \t|:=-]*-{3,}[ \t|:=-]*$", re.MULTILINE)
 _SPACE = re.compile(r"[ \t]+")
 
 
@@ -198,21 +201,21 @@ def _schema() -> Schema:
         "date": ID(sortable=True),
         "status": ID(),
         "type": ID(stored=True),
-        "themes": KEYWORD(),
-        "levels": KEYWORD(stored=True),
-        "countries": KEYWORD(),
+        "themes": KEYWORD(lowercase=True, scorable=True),
+        "levels": KEYWORD(stored=True, lowercase=True, scorable=True),
+        "countries": KEYWORD(scorable=True),
         "programme": ID(),
-        "stakeholders": KEYWORD(),
+        "stakeholders": KEYWORD(lowercase=True, scorable=True),
         "language": ID(stored=True),
         # Every word as written, for "did you mean".
-        "spell": KEYWORD(scorable=False),
+        "spell": KEYWORD(scorable=True),
     }
     for language in (*LANGUAGES, OTHER_LANGUAGE):
         analyzer = _analyzer(language)
         for part in TEXT_PARTS:
             fields[f"{part}_{language}"] = TEXT(analyzer=analyzer)
     schema = Schema(**fields)
-    schema.add(f"{FACET_PREFIX}*", KEYWORD(), glob=True)
+    schema.add(f"{FACET_PREFIX}*", KEYWORD(lowercase=True, scorable=True), glob=True)
     return schema
 
 
@@ -225,13 +228,17 @@ def plain_text(markdown: str) -> str:
     text = _REF_LINK.sub(r"\1", text)
     text = _HTML.sub(" ", text)
     text = _ATTRS.sub(" ", text)
-    lines = []
-    for line in text.split("\n"):
-        if line.lstrip().startswith(("```", "~~~")):
-            continue
-        line = _SPACE.sub(" ", _MARKUP.sub(r"\1 ", line)).strip()
-        lines.append(line)
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    text = _FENCE_LINE.sub("", text)
+    text = _LINE_MARKUP.sub(" ", text)
+    text = _RULE_LINE.sub("", text)
+    text = _INLINE_MARKUP.sub("", text).replace("|", " ")
+    text = _SPACE.sub(" ", text)
+    text = re.sub(r"^ | $", "", text, flags=re.MULTILINE)
+    return re.sub(r"\n[ \n]*\n", "\n\n", text).strip()
+
+
+def _by_id(doc: Document) -> str:
+    return doc.id
 
 
 def _headings(body: str) -> list[str]:
@@ -257,11 +264,10 @@ def _index_fields(doc: Document) -> dict[str, str]:
         "body": body,
         "date": doc.last_changed.isoformat(),
         "status": doc.status,
-        "type": doc.type,
+        "type": doc.type.lower(),
         "themes": " ".join(doc.themes),
         "levels": " ".join(doc.levels),
         "countries": " ".join(c.upper() for c in doc.countries),
-        "programme": doc.programme or "",
         "stakeholders": " ".join(doc.stakeholders),
         "language": doc.language.lower(),
         "spell": " ".join(sorted(w for w in words if len(w) > 2 and "'" not in w)),
@@ -270,15 +276,36 @@ def _index_fields(doc: Document) -> dict[str, str]:
         f"headings_{language}": "\n".join(_headings(doc.body)),
         f"body_{language}": body,
     }
+    if doc.programme:
+        fields["programme"] = doc.programme.lower()
     for facet, values in sorted(doc.facets.items()):
         if values:
             fields[f"{FACET_PREFIX}{facet}"] = " ".join(values)
     return fields
 
 
-def _content_hash(fields: Mapping[str, str]) -> str:
-    data = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    return hashlib.sha256(data).hexdigest()[:32]
+def content_hash(doc: Document) -> str:
+    """A fingerprint of everything about a document that the index holds."""
+    data = {
+        "id": doc.id,
+        "path": doc.path,
+        "url": document_url(doc),
+        "type": doc.type,
+        "title": doc.title,
+        "summary": doc.summary,
+        "body": doc.body,
+        "themes": doc.themes,
+        "levels": doc.levels,
+        "countries": doc.countries,
+        "programme": doc.programme,
+        "stakeholders": doc.stakeholders,
+        "language": doc.language,
+        "status": doc.status,
+        "date": doc.last_changed.isoformat(),
+        "facets": {k: list(v) for k, v in sorted(doc.facets.items())},
+    }
+    encoded = json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()[:32]
 
 
 # -- the index ----------------------------------------------------------------------
@@ -327,20 +354,17 @@ class SearchIndex:
         missing, unreadable or of another ``INDEX_VERSION``.
         """
         start = time.perf_counter()
-        wanted: dict[str, dict[str, str]] = {}
-        for doc in sorted(knowledge_base.documents.values(), key=lambda d: d.id):
-            fields = _index_fields(doc)
-            fields["hash"] = _content_hash(fields)
-            wanted[doc.id] = fields
+        documents = {d.id: d for d in sorted(knowledge_base.documents.values(), key=_by_id)}
+        wanted = {doc_id: content_hash(doc) for doc_id, doc in documents.items()}
         self.close()
         with self._build_lock():
             self._remove_leftovers()
             existing = self._existing_hashes()
             if existing is None:
-                self._full_build(wanted)
+                self._full_build(documents, wanted)
                 stats = UpdateStats(len(wanted), 0, 0, 0, rebuilt=True)
             else:
-                stats = self._incremental(wanted, existing)
+                stats = self._incremental(documents, wanted, existing)
         return UpdateStats(
             stats.added,
             stats.updated,
@@ -395,15 +419,15 @@ class SearchIndex:
         finally:
             ix.close()
 
-    def _full_build(self, wanted: Mapping[str, Mapping[str, str]]) -> None:
+    def _full_build(self, documents: Mapping[str, Document], wanted: Mapping[str, str]) -> None:
         parent = self.index_dir.parent
         building = Path(tempfile.mkdtemp(prefix=f"{self.index_dir.name}.building-", dir=parent))
         try:
             ix = whoosh_index.create_in(str(building), _schema(), indexname=INDEX_NAME)
             writer = ix.writer(limitmb=256)
             try:
-                for fields in wanted.values():
-                    writer.add_document(**fields)
+                for doc_id, doc in documents.items():
+                    writer.add_document(hash=wanted[doc_id], **_index_fields(doc))
             except BaseException:
                 writer.cancel()
                 raise
@@ -425,10 +449,13 @@ class SearchIndex:
         shutil.rmtree(old, ignore_errors=True)
 
     def _incremental(
-        self, wanted: Mapping[str, Mapping[str, str]], existing: Mapping[str, str]
+        self,
+        documents: Mapping[str, Document],
+        wanted: Mapping[str, str],
+        existing: Mapping[str, str],
     ) -> UpdateStats:
         added = [i for i in wanted if i not in existing]
-        updated = [i for i in wanted if i in existing and existing[i] != wanted[i]["hash"]]
+        updated = [i for i in wanted if i in existing and existing[i] != wanted[i]]
         removed = [i for i in existing if i not in wanted]
         unchanged = len(wanted) - len(added) - len(updated)
         if added or updated or removed:
@@ -445,7 +472,7 @@ class SearchIndex:
                     for doc_id in (*removed, *updated):
                         writer.delete_by_term("id", doc_id)
                     for doc_id in (*added, *updated):
-                        writer.add_document(**wanted[doc_id])
+                        writer.add_document(hash=wanted[doc_id], **_index_fields(documents[doc_id]))
                 except BaseException:
                     writer.cancel()
                     raise
@@ -475,6 +502,8 @@ class SearchIndex:
         an empty one, or one of only common words, raises ``QueryError``.
         """
         searcher = self._open_searcher()
+        if not searcher.doc_count():
+            return SearchResults(query=query, hits=[], total=0)
         notices: list[str] = []
         allowed = self._allowed(searcher, filters or {}, include_drafts, notices)
         text = _normalise_query(query, notices)
@@ -495,18 +524,19 @@ class SearchIndex:
                 f"'{query.strip()}' has nothing to search for once operators and common "
                 "words are left out; add a word that says what you are looking for"
             )
-        results = searcher.search(parsed, limit=limit, filter=allowed, terms=True)
-        matched = self._matched(searcher, parsed, allowed)
-        if not matched and len(words) > 1 and not (set(text.split()) & _OPERATORS):
+        # One pass scores every match: the top hits, the total and the facet counts
+        # all come from it (Whoosh's top-N shortcut would need a second pass to count).
+        results = searcher.search(parsed, limit=None, filter=allowed)
+        if results.is_empty() and len(words) > 1 and not (set(text.split()) & _OPERATORS):
             relaxed = self._parse(text, languages, OrGroup, [])
             if relaxed is not None:
-                results = searcher.search(relaxed, limit=limit, filter=allowed, terms=True)
-                matched = self._matched(searcher, relaxed, allowed)
-                if matched:
+                results = searcher.search(relaxed, limit=None, filter=allowed)
+                if not results.is_empty():
                     notices.append(
                         "no document has all of the words; showing those with any of them"
                     )
-        hits = [self._hit(hit) for hit in results]
+        matched = results.docs()
+        hits = [self._hit(hit) for hit in results[:limit]]
         return SearchResults(
             query=query,
             hits=hits,
@@ -519,9 +549,7 @@ class SearchIndex:
     def _open_searcher(self) -> Searcher:
         if self._searcher is None:
             try:
-                marker = json.loads(
-                    (self.index_dir / "kb-index.json").read_text(encoding="utf-8")
-                )
+                marker = json.loads((self.index_dir / "kb-index.json").read_text(encoding="utf-8"))
                 if marker.get("version") != INDEX_VERSION:
                     raise KbError(
                         f"{self.index_dir}: the search index is from another version of kb; "
@@ -543,9 +571,7 @@ class SearchIndex:
         present = {language_key(v) for v in _lexicon(searcher, "language")}
         return [lang for lang in (*LANGUAGES, OTHER_LANGUAGE) if lang in present]
 
-    def _parse(
-        self, text: str, languages: Sequence[str], group: Any, notices: list[str]
-    ) -> Any:
+    def _parse(self, text: str, languages: Sequence[str], group: Any, notices: list[str]) -> Any:
         fields = [f"{part}_{lang}" for lang in languages for part in TEXT_PARTS]
         if not fields:
             return None
@@ -577,10 +603,6 @@ class SearchIndex:
             except Exception:
                 return None
 
-    def _matched(self, searcher: Searcher, parsed: Any, allowed: set[int] | None) -> set[int]:
-        matched = set(searcher.docs_for_query(parsed))
-        return matched & allowed if allowed is not None else matched
-
     def _browse(
         self,
         searcher: Searcher,
@@ -590,14 +612,13 @@ class SearchIndex:
         notices: list[str],
     ) -> SearchResults:
         """Every document the filters let through, most recently changed first."""
-        everything = wq.Every()
         results = searcher.search(
-            everything, limit=limit, filter=allowed, sortedby="date", reverse=True
+            wq.Every(), limit=None, filter=allowed, sortedby="date", reverse=True
         )
-        matched = self._matched(searcher, everything, allowed)
+        matched = results.docs()
         return SearchResults(
             query=query,
-            hits=[self._hit(hit, highlight=False) for hit in results],
+            hits=[self._hit(hit, highlight=False) for hit in results[:limit]],
             total=len(matched),
             facets=self._facets(searcher, matched),
             notices=tuple(notices),
@@ -606,7 +627,7 @@ class SearchIndex:
     def _facet_postings(self, searcher: Searcher) -> dict[str, dict[str, frozenset[int]]]:
         """Field → value → documents holding it; read once per opened index."""
         if self._facet_sets is None:
-            names = list(FILTER_FIELDS.values()) + ["status"]
+            names = [*FILTER_FIELDS.values(), "status"]
             names += sorted(
                 n for n in searcher.reader().indexed_field_names() if n.startswith(FACET_PREFIX)
             )
@@ -638,8 +659,11 @@ class SearchIndex:
             chosen: set[int] = set()
             for value in values:
                 key = _normalise_value(index_field, value)
-                matches = [v for v in known if v == key or (
-                    index_field == "language" and v.startswith(key + "-"))]
+                matches = [
+                    v
+                    for v in known
+                    if v == key or (index_field == "language" and v.startswith(key + "-"))
+                ]
                 if not matches:
                     close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
                     hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -706,7 +730,11 @@ class SearchIndex:
                 continue
             if _known_stem(reader, lowered, languages):
                 continue
-            suggestions = searcher.suggest("spell", lowered, limit=1, maxdist=2)
+            # Assuming the first letter is right makes this a hundred times faster;
+            # only when that finds nothing is the first letter questioned too.
+            suggestions = searcher.suggest("spell", lowered, limit=1, maxdist=2, prefix=1)
+            if not suggestions:
+                suggestions = searcher.suggest("spell", lowered, limit=1, maxdist=1)
             if suggestions and suggestions[0] != lowered:
                 replacements[word] = suggestions[0]
         if not replacements:
@@ -714,7 +742,7 @@ class SearchIndex:
         return _WORD.sub(lambda m: replacements.get(m.group(0), m.group(0)), text)
 
 
-class _Marks(Formatter):
+class _Marks(Formatter):  # type: ignore[misc]
     """Marks matches with control characters that ``Snippet`` splits on."""
 
     between = " … "
@@ -724,7 +752,7 @@ class _Marks(Formatter):
 
 
 _HIGHLIGHTER = Highlighter(
-    fragmenter=ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70), formatter=_Marks()
+    fragmenter=ContextFragmenter(maxchars=SNIPPET_CHARS, surround=50), formatter=_Marks()
 )
 
 
@@ -766,7 +794,7 @@ def _normalise_query(query: str, notices: list[str]) -> str:
 
 def _query_words(text: str) -> list[str]:
     """The words of a query, without operators and syntax."""
-    words = []
+    words: list[str] = []
     for match in re.finditer(r"[^\s\"()]+", text):
         token = match.group(0)
         if token in _OPERATORS:
@@ -811,13 +839,13 @@ def _lexicon(searcher: Searcher, fieldname: str) -> list[str]:
 def _filter_field(name: str, postings: Mapping[str, Any]) -> str:
     if name in FILTER_FIELDS:
         return FILTER_FIELDS[name]
-    plural = {v: v for v in FILTER_FIELDS.values()}
-    if name in plural:
+    if name in FILTER_FIELDS.values():
         return name
     facet = f"{FACET_PREFIX}{name}"
     if facet in postings:
         return facet
-    known = ", ".join([*FILTER_FIELDS, *(n.removeprefix(FACET_PREFIX) for n in postings if n.startswith(FACET_PREFIX))])
+    facets = [n.removeprefix(FACET_PREFIX) for n in postings if n.startswith(FACET_PREFIX)]
+    known = ", ".join([*FILTER_FIELDS, *facets])
     raise KbError(f"'{name}' is not a field to filter on; use one of {known}")
 
 

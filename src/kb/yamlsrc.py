@@ -62,6 +62,7 @@ class YamlText:
 #: one source, its fields); the limit keeps hostile input from exhausting
 #: Python's recursion limit.
 MAX_DEPTH = 50
+TOO_DEEP = f"values are nested more than {MAX_DEPTH} levels deep; write them out plainly"
 
 
 class _TooBig(Exception):
@@ -82,14 +83,19 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlText | Non
     problems: list[Problem] = []
     try:
         node = yaml.compose(text, Loader=_Loader)
+    except RecursionError:
+        # The pure-Python composer recurses; libyaml stops at its own depth limit (below).
+        problems.append(Problem(path, first_line, "", TOO_DEEP))
+        return None, problems
     except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in (exc.problem or ""):
+            problems.append(Problem(path, first_line, "", TOO_DEEP))
+            return None, problems
         line, message = explain_yaml_error(exc, text)
         problems.append(Problem(path, first_line + line, "", f"YAML syntax error: {message}"))
         return None, problems
-    except (yaml.YAMLError, RecursionError) as exc:
-        # The pure-Python composer recurses; libyaml stops at its own depth limit.
-        what = "values are nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        problems.append(Problem(path, first_line, "", f"YAML syntax error: {what}"))
+    except yaml.YAMLError as exc:
+        problems.append(Problem(path, first_line, "", f"YAML syntax error: {exc}"))
         return None, problems
     if node is None:
         return YamlText(None), problems
@@ -152,10 +158,7 @@ def explain_yaml_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
         )
     if "duplicate anchor" in context:
         return problem_line, "the same anchor ('&name') is defined twice; rename one"
-    if "nesting depth" in problem:
-        return problem_line, "values are nested too deeply"
-    where = f" ({context} on line {context_line + 1})" if context else ""
-    return problem_line, f"{problem}{where}"
+    return problem_line, f"{problem} ({context})" if context else problem
 
 
 def _character_at(text: str, mark: yaml.Mark | None) -> str:
@@ -198,10 +201,7 @@ class _Builder:
                 "repeated inside each other); write the values out plainly",
             )
         if depth > MAX_DEPTH:
-            raise _TooBig(
-                self.line_of(node),
-                f"values are nested more than {MAX_DEPTH} levels deep; write them out plainly",
-            )
+            raise _TooBig(self.line_of(node), TOO_DEEP)
         if keypath and keypath not in self.lines:
             self.lines[keypath] = self.line_of(node)
         if isinstance(node, ScalarNode):

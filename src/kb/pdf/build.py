@@ -180,7 +180,7 @@ def _render_into_cache(job: PrintJob, key: str, folder: str) -> tuple[int, tuple
     pdf, _sidecar = cache.paths(job, key)
     try:
         rendered = engine.render_to_file(job, pdf, bytes.fromhex(key[:32]))
-    except Exception as exc:  # noqa: BLE001 - one broken PDF must not hide the others
+    except Exception as exc:  # one broken PDF must not hide the others
         return -1, (Problem(job.source, 1, "pdf", f"could not be rendered: {exc}"),)
     return rendered.pages, rendered.problems
 
@@ -199,7 +199,9 @@ def render_jobs(
 ) -> list[_Entry]:
     """Each job's cached PDF, rendering the ones the cache does not hold."""
     keys = [cache.key(job) for job in jobs]
-    entries: list[_Entry | None] = [cache.get(job, key) for job, key in zip(jobs, keys)]
+    entries: list[_Entry | None] = [
+        cache.get(job, key) for job, key in zip(jobs, keys, strict=True)
+    ]
     missing = [i for i, entry in enumerate(entries) if entry is None]
     # The longest jobs first, so that the last one to finish is a short one.
     missing.sort(key=lambda i: -len(jobs[i].html))
@@ -221,7 +223,7 @@ def render_jobs(
             for future in concurrent.futures.as_completed(futures):
                 results[futures[future]] = future.result()
     final: list[_Entry] = []
-    for i, (job, key) in enumerate(zip(jobs, keys)):
+    for i, (job, key) in enumerate(zip(jobs, keys, strict=True)):
         entry = entries[i]
         if entry is None:
             pages, problems = results[i]
@@ -316,7 +318,7 @@ def _run(
         raise PdfProblems(problems)
     (report or _echo_problems)(problems)
     downloads: list[Download] = []
-    for plan, entry in zip(planned, entries):
+    for plan, entry in zip(planned, entries, strict=True):
         _copy_atomic(entry.pdf, plan.target)
         downloads.append(plan.download(entry.pages, plan.target.stat().st_size))
     return downloads
@@ -327,35 +329,56 @@ def cache_for(result: LoadResult) -> PdfCache:
     return PdfCache(result.settings.root / CACHE_DIR)
 
 
+def _in_downloads(out_dir: Path, url: str) -> Path:
+    """Where a ``downloads/...`` URL lands inside the downloads folder ``out_dir``."""
+    return out_dir / url.removeprefix("downloads/")
+
+
 def build_downloads(
     result: LoadResult,
     out_dir: Path,
     *,
     strict: bool,
+    drafts: bool = False,
     workers: int | None = None,
     documents: bool = True,
     report: Callable[[Sequence[Problem]], None] | None = None,
 ) -> list[Download]:
-    """Render every pack and every published document into ``out_dir`` (the site root).
+    """Render every pack and every published document into ``out_dir``.
 
-    Returns what the downloads page lists, packs first (in the order of
-    ``packs.yml``), then documents by id. Problems that fail the run (errors,
+    ``out_dir`` is the folder the site serves as ``downloads/``: packs go to
+    ``out_dir/packs/<id>.pdf`` and documents to ``out_dir/documents/<id>.pdf``
+    (their ``url`` is relative to the site root, as kb.urls gives it). PDFs
+    there that this build did not make are removed. With ``drafts``, drafts
+    are printed too (a preview build).
+
+    Returns what the downloads page lists: packs in the order of
+    ``packs.yml``, then documents by id. Problems that fail the run (errors,
     or any problem when ``strict``) raise ``PdfProblems`` before anything is
-    written; the others are passed to ``report`` (printed to stderr by
-    default). ``workers`` defaults to the number of cores.
+    written; the others go to ``report`` (printed to stderr by default).
+    ``workers`` defaults to the number of cores.
     """
     settings, knowledge_base = result.settings, result.knowledge_base
-    packs, _problems = load_packs(settings, knowledge_base)  # reported by kb check
+    packs, _problems = load_packs(settings, knowledge_base)  # kb check reports these
     printer = PrintRenderer(settings, knowledge_base)
     planned: list[_Planned] = []
     for pack in packs:
-        chosen = select(pack, knowledge_base)
+        chosen = select(pack, knowledge_base, drafts=drafts)
         if chosen:
-            planned.append(_plan_pack(pack, chosen, printer, out_dir / pack_pdf_url(pack.id)))
+            target = _in_downloads(out_dir, pack_pdf_url(pack.id))
+            planned.append(_plan_pack(pack, chosen, printer, target))
     if documents:
-        for doc in sorted(knowledge_base.published(), key=lambda d: d.id):
-            planned.append(_plan_document(doc, printer, out_dir / document_pdf_url(doc)))
-    return _run(planned, cache_for(result), strict=strict, workers=workers, report=report)
+        printed = knowledge_base.documents.values() if drafts else knowledge_base.published()
+        for doc in sorted(printed, key=lambda d: d.id):
+            target = _in_downloads(out_dir, document_pdf_url(doc))
+            planned.append(_plan_document(doc, printer, target))
+    downloads = _run(planned, cache_for(result), strict=strict, workers=workers, report=report)
+    made = {plan.target for plan in planned}
+    for folder in (out_dir / "packs", out_dir / "documents"):
+        for stale in folder.glob("*.pdf") if folder.is_dir() else ():
+            if stale not in made:
+                stale.unlink()
+    return downloads
 
 
 def render_pack(
@@ -395,4 +418,3 @@ def downloads_by_document(downloads: Iterable[Download]) -> dict[str, list[Downl
             for doc_id in download.document_ids:
                 found.setdefault(doc_id, []).append(download)
     return found
-

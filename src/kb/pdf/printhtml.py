@@ -46,7 +46,7 @@ TABLE_MAX_COLUMNS = 6
 #: ...or a cell holding a run of more characters than this with no space,
 #: hyphen or slash to break the line at.
 TABLE_MAX_WORD = 30
-_UNBREAKABLE = re.compile(r"[^\s\-/\u2010-\u2015]{%d,}" % (TABLE_MAX_WORD + 1))
+_UNBREAKABLE = re.compile(rf"[^\s\-/\u2010-\u2015]{{{TABLE_MAX_WORD + 1},}}")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
 #: Safety net for raw HTML the tree step never saw: what an href or src may hold.
 _ATTRIBUTE = re.compile(r'\s(href|src)="([^"]*)"')
@@ -135,7 +135,7 @@ class _PrintExtension(Extension):
         super().__init__()
         self.printer = printer
 
-    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Markdown's API
+    def extendMarkdown(self, md: Markdown) -> None:  # Markdown's name for the hook
         # After toc (5) has given headings their ids and before unescaping (0).
         md.treeprocessors.register(_PrintTreeprocessor(md, self.printer), "kb_print", 1)
 
@@ -316,7 +316,11 @@ def resolve_links(body: str, members: Iterable[str], printer: PrintRenderer) -> 
     def replace(match: re.Match[str]) -> str:
         doc_id, anchor = match.group(1), match.group(2) or ""
         if doc_id in inside:
-            return f' href="#{doc_id}--{anchor}" class="xref"' if anchor else f' href="#{doc_id}" class="xref"'
+            return (
+                f' href="#{doc_id}--{anchor}" class="xref"'
+                if anchor
+                else f' href="#{doc_id}" class="xref"'
+            )
         linked = documents.get(doc_id)
         if linked is None or not site_url:
             return ""
@@ -451,16 +455,12 @@ def _licence_view(
 ) -> dict[str, Any]:
     said = words.labels(language)
     licence = documents[0].license if single else settings.license
-    if licence == settings.license:
-        text = said["licence_text"].format(
-            licence=words.licence_name(licence), url=settings.license_url
-        )
-    else:
-        # Only the site's own licence comes with an address we know.
-        text = said["licence_text"].split("{url}")[0].format(licence=words.licence_name(licence))
-        text = text.rstrip(" :\u00a0") + "."
+    text = said["licence_text"].format(licence=words.licence_name(licence))
+    # Only the site's own licence comes with an address we know.
+    url = settings.license_url if licence == settings.license else ""
     return {
         "text": text,
+        "url": url,
         "plain": said["cc_by"] if licence.upper().startswith("CC-BY-") else "",
         "exceptions": []
         if single
@@ -564,7 +564,9 @@ def document_job(doc: Document, printer: PrintRenderer) -> PrintJob:
     taxonomy = printer.knowledge_base.taxonomy
     said = words.labels(doc.language)
     printed = printer.document(doc)
-    view = _document_view(printed, resolve_links(printed.body, [doc.id], printer), settings, taxonomy)
+    view = _document_view(
+        printed, resolve_links(printed.body, [doc.id], printer), settings, taxonomy
+    )
     online = absolute(settings.site_url, document_url(doc)) if settings.site_url else ""
     context = {
         "single": True,

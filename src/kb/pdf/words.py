@@ -46,7 +46,7 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "licence": "Licence",
                 "how_to_cite": "How to cite",
                 "cite_document": "How to cite this document",
-                "licence_text": "The text is published under {licence}: {url}.",
+                "licence_text": "The text is published under {licence}",
                 "cc_by": (
                     "You may copy, translate, adapt and share it, for any purpose, "
                     "provided you name the source and say whether you changed it."
@@ -89,7 +89,7 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "licence": "Licence",
                 "how_to_cite": "Comment citer ce recueil",
                 "cite_document": "Comment citer ce document",
-                "licence_text": "Le texte est publié sous licence {licence}" + NBSP + ": {url}.",
+                "licence_text": "Le texte est publié sous licence {licence}",
                 "cc_by": (
                     "Vous pouvez le copier, le traduire, l'adapter et le diffuser, à toutes "
                     "fins, à condition d'en citer la source et d'indiquer si vous l'avez modifié."
@@ -113,7 +113,9 @@ MONTHS = {
     "en": (
         "January February March April May June July August September October November December"
     ).split(),
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split(),
+    "fr": (
+        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+    ).split(),
 }
 
 
