@@ -129,18 +129,33 @@ def generate(
     documents: Sequence[Document],
     downloads: Sequence[Download],
     graph: KnowledgeGraph,
+    *,
+    only: set[str] | None = None,
+    listings: bool = True,
 ) -> tuple[Path, int, int]:
-    """Write the pages and the effective config into ``build_dir``; only changed files."""
+    """Write the pages and the effective config into ``build_dir``; only changed files.
+
+    With ``only`` (document ids), just those documents' pages are written,
+    and the listing pages too when ``listings``; the rest stay as they are.
+    """
     settings = result.settings
     docs_dir = build_dir / "docs"
     generator = SiteGenerator(settings, result.knowledge_base, graph, documents, downloads)
-    written, unchanged, seen = write_pages(generator.pages(), docs_dir)
+    written, unchanged, seen = write_pages(generator.pages(only, listings), docs_dir)
     copy_media(settings.content_dir, docs_dir / "media")
     copy_assets(settings, docs_dir)
-    seen_paths = {docs_dir / p for p in seen}
-    for stale in docs_dir.rglob("*.md"):
-        if stale not in seen_paths:
-            stale.unlink()
+    if only is None:
+        seen_paths = {docs_dir / p for p in seen}
+        for stale in docs_dir.rglob("*.md"):
+            if stale not in seen_paths:
+                stale.unlink()
+    else:
+        kept = {generator.document_page_path(d) for d in documents}
+        for doc_type_folder in {p.split("/")[0] for p in kept}:
+            for page in (docs_dir / doc_type_folder).glob("*.md"):
+                rel = page.relative_to(docs_dir).as_posix()
+                if rel not in kept and page.name != "index.md":
+                    page.unlink()
     return docs_dir, written, written + unchanged
 
 
@@ -152,9 +167,12 @@ def copy_media(content_dir: Path, target: Path) -> None:
         if any(part.startswith(".") for part in path.relative_to(content_dir).parts):
             continue
         destination = target / path.relative_to(content_dir)
-        if destination.exists() and destination.stat().st_size == path.stat().st_size:
-            if destination.read_bytes() == path.read_bytes():
-                continue
+        if (
+            destination.exists()
+            and destination.stat().st_size == path.stat().st_size
+            and destination.read_bytes() == path.read_bytes()
+        ):
+            continue
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, destination)
 

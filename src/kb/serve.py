@@ -1,12 +1,18 @@
 """``kb serve``: a live preview that rebuilds only what an edit changed.
 
-kb writes a page file only when its text changed, and MkDocs' dirty build
-then renders only those pages, so editing one document of a large
-knowledge base is quick. The search index is built once at start.
+After an edit, kb compares the new documents with the previous ones and
+writes the pages of the documents that changed and of those linked to or
+from them (their backlinks and translations change with them), plus the
+listing pages when titles, summaries or classifications changed. MkDocs'
+dirty build then renders only the files that were written. Related
+documents and the same theme at other levels on untouched pages may lag
+until the next full `kb build`; the search index is built once at start.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import sys
 from pathlib import Path
 
@@ -15,8 +21,14 @@ import click
 from kb.build import generate, run_mkdocs, run_pagefind, site_documents
 from kb.graph import KnowledgeGraph
 from kb.loader import load_project
+from kb.model import Document
 from kb.problems import format_problems
 from kb.site.mkdocs_config import write_effective_config
+
+
+def _listed(doc: Document) -> Document:
+    """What listing pages show of a document: everything but the body."""
+    return dataclasses.replace(doc, body="", body_line=0)
 
 
 class Preview:
@@ -24,6 +36,9 @@ class Preview:
         self.project = project
         self.drafts = drafts
         self.site_dir: Path | None = None
+        self.previous: dict[str, Document] | None = None
+        self.previous_graph: KnowledgeGraph | None = None
+        self.previous_setup: object = None
 
     def rebuild(self, *, dirty: bool) -> bool:
         """One build into the preview folder; False (and the problems printed) on errors."""
@@ -36,12 +51,45 @@ class Preview:
         build_dir.mkdir(parents=True, exist_ok=True)
         self.site_dir = build_dir / "site"
         documents = site_documents(result, self.drafts)
+        current = {d.id: d for d in documents}
         graph = KnowledgeGraph.build(result.knowledge_base, include_drafts=self.drafts)
-        docs_dir, written, _total = generate(result, build_dir, documents, [], graph)
+        setup = (result.knowledge_base.taxonomy, result.settings.mkdocs)
+        only: set[str] | None = None
+        listings = True
+        if dirty and self.previous is not None and setup == self.previous_setup:
+            changed = {
+                i
+                for i in current.keys() | self.previous.keys()
+                if current.get(i) != self.previous.get(i)
+            }
+            if not changed:
+                return True
+            listings = any(
+                i not in current
+                or i not in self.previous
+                or _listed(current[i]) != _listed(self.previous[i])
+                for i in changed
+            )
+            only = set(changed)
+            for old_or_new in (self.previous_graph, graph):
+                for doc_id in changed:
+                    if old_or_new is None or doc_id not in old_or_new:
+                        continue
+                    neighbours = (
+                        old_or_new.backlinks(doc_id)
+                        + old_or_new.links_from(doc_id)
+                        + old_or_new.translations(doc_id)
+                    )
+                    only.update(d.id for d in neighbours)
+        docs_dir, written, _total = generate(
+            result, build_dir, documents, [], graph, only=only, listings=listings
+        )
         config = write_effective_config(result.settings, build_dir, docs_dir, self.site_dir)
         if written or not dirty:
             for warning in run_mkdocs(config, dirty=dirty):
-                click.echo(f"warning: {warning}", err=True)
+                if "'dirty' build" not in warning:
+                    click.echo(f"warning: {warning}", err=True)
+        self.previous, self.previous_graph, self.previous_setup = current, graph, setup
         return True
 
     def first_build(self) -> None:
@@ -54,13 +102,14 @@ class Preview:
         assert self.site_dir is not None
         result = load_project(self.project)
         server = LiveReloadServer(
-            builder=lambda: self._rebuild_quietly(),
+            builder=self._rebuild_quietly,
             host=host,
             port=port,
             root=str(self.site_dir),
         )
         server.watch(str(result.settings.content_dir))
         server.watch(str(result.settings.root / "mkdocs.yml"))
+        logging.getLogger("mkdocs.livereload").setLevel(logging.WARNING)
         try:
             server.serve()  # type: ignore[no-untyped-call]
         except KeyboardInterrupt:

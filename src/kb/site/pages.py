@@ -12,7 +12,6 @@ import html
 import json
 import math
 import posixpath
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -603,7 +602,8 @@ class SiteGenerator:
         )
         return Page("downloads/index.md", text + "\n")
 
-    def pages(self) -> Iterable[Page]:
+    def listing_pages(self) -> Iterable[Page]:
+        """Every page that is not a document's: home, listings, taxonomy, search, downloads."""
         yield self.home()
         yield from self.type_pages()
         yield from self.theme_pages()
@@ -613,11 +613,14 @@ class SiteGenerator:
         yield self.matrix_page()
         yield self.search_page()
         yield self.downloads_page()
+
+    def pages(self, only: set[str] | None = None, listings: bool = True) -> Iterable[Page]:
+        """All pages, or (for the preview) only some documents' pages, with or without listings."""
+        if listings:
+            yield from self.listing_pages()
         for doc in self.documents:
-            yield self.document_page(doc)
-
-
-NAV_TITLE = re.compile(r"^title: (.*)$", re.MULTILINE)
+            if only is None or doc.id in only:
+                yield self.document_page(doc)
 
 
 def write_pages(pages: Iterable[Page], docs_dir: Path) -> tuple[int, int, set[str]]:
