@@ -308,3 +308,20 @@ def test_document_pages_are_light_and_do_not_grow_with_the_knowledge_base(
     # 40 pages link here, but each relation list is capped.
     assert article.count(">Extra lesson") <= 20 + 3 + 5
     assert "And 21 more pages link here" in article  # 40 extra lessons and criteria
+
+
+def test_a_first_heading_that_repeats_the_title_is_not_shown_twice(
+    make_project: ProjectFactory, kb: Kb
+) -> None:
+    project = small_project(
+        make_project,
+        **{
+            "content/lessons/repeat.md": document("Same title", body="# Same title\n\nText.\n"),
+            "content/lessons/other.md": document("A title", body="# Another heading\n\nText.\n"),
+        },
+    )
+    site = build_ok(kb, project)
+    repeat = (site / "lessons/repeat/index.html").read_text(encoding="utf-8")
+    assert repeat.count(">Same title</h1>") == 1
+    other = (site / "lessons/other/index.html").read_text(encoding="utf-8")
+    assert '<h1 id="another-heading">Another heading' in other

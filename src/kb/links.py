@@ -66,31 +66,53 @@ def code_free_lines(body: str, first_line: int) -> Iterator[tuple[int, str]]:
 
 
 def scan_links(body: str, first_line: int) -> list[Link]:
-    """Every link and image target in the body, with the line it is on."""
+    """Every link and image target in the body, with the line it is on.
+
+    Inline links are matched paragraph by paragraph, so a link whose text is
+    wrapped over two lines is found too; its line is the one with the target.
+    """
     links: list[Link] = []
     definitions: dict[str, tuple[str, int]] = {}
     uses: list[tuple[str, int, bool, str]] = []
+    paragraph: list[tuple[int, str]] = []
+
+    def flush() -> None:
+        if not paragraph:
+            return
+        start = paragraph[0][0]
+        text = "\n".join(line for _n, line in paragraph)
+        paragraph.clear()
+        if "](" not in text:
+            return
+        for match in INLINE.finditer(text):
+            links.append(
+                Link(
+                    match.group(3).strip("<>"),
+                    start + text.count("\n", 0, match.start(3)),
+                    is_image=match.group(1) == "!",
+                    alt=" ".join(match.group(2).split()),
+                )
+            )
+
+    previous = first_line - 1
     for number, line in code_free_lines(body, first_line):
+        if number != previous + 1 or not line.strip():
+            flush()
+        previous = number
         if "[" in line:
             definition = REFERENCE_DEF.match(line)
             if definition:
+                flush()
                 definitions[definition.group(1).lower()] = (
                     definition.group(2).strip("<>"),
                     number,
                 )
                 continue
-            for match in INLINE.finditer(line):
-                links.append(
-                    Link(
-                        match.group(3).strip("<>"),
-                        number,
-                        is_image=match.group(1) == "!",
-                        alt=match.group(2).strip(),
-                    )
-                )
             for match in REFERENCE_USE.finditer(line):
                 label = (match.group(3) or match.group(2)).lower()
                 uses.append((label, number, match.group(1) == "!", match.group(2).strip()))
+        if line.strip():
+            paragraph.append((number, line))
         if "<" in line:
             for match in HTML_ATTR.finditer(line):
                 is_image = match.group(1).lower() == "img"
@@ -104,6 +126,8 @@ def scan_links(body: str, first_line: int) -> list[Link]:
                         html=True,
                     )
                 )
+    flush()
+    links.sort(key=lambda link: link.line)
     for label, _number, is_image, alt_text in uses:
         if label in definitions:
             target, defined_on = definitions[label]
@@ -241,6 +265,21 @@ def rewrite_links(body: str, rewrite: Callable[[str], str | None]) -> str:
         return "".join(pieces)
 
     out: list[str] = []
+    chunk: list[str] = []
+
+    def flush() -> None:
+        # A paragraph at a time, so that links wrapped over two lines are rewritten too.
+        for i, line in enumerate(chunk):
+            if "]:" in line:
+                definition = REFERENCE_DEF.match(line)
+                if definition:
+                    new = rewrite(definition.group(2).strip("<>"))
+                    if new is not None:
+                        chunk[i] = line[: definition.start(2)] + new + line[definition.end(2) :]
+        text = "\n".join(chunk)
+        out.append(outside_code(text) if "](" in text else text)
+        chunk.clear()
+
     fence = ""
     for line in body.split("\n"):
         match = FENCE.match(line)
@@ -250,16 +289,14 @@ def rewrite_links(body: str, rewrite: Callable[[str], str | None]) -> str:
             out.append(line)
             continue
         if match:
+            if chunk:
+                flush()
             fence = match.group(1)
             out.append(line)
             continue
-        if "[" in line and "](" in line:
-            line = outside_code(line)
-        elif "[" in line and "]:" in line:
-            definition = REFERENCE_DEF.match(line)
-            if definition:
-                new = rewrite(definition.group(2).strip("<>"))
-                if new is not None:
-                    line = line[: definition.start(2)] + new + line[definition.end(2) :]
-        out.append(line)
+        chunk.append(line)
+        if not line.strip():
+            flush()
+    if chunk:
+        flush()
     return "\n".join(out)

@@ -131,6 +131,23 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def without_title_heading(body: str, title: str) -> str:
+    """The body without a first heading that only repeats the title (the page shows it)."""
+    stripped = body.lstrip("\n")
+    first, _, rest = stripped.partition("\n")
+    heading = first.strip()
+    if heading.startswith("# "):
+        text = heading[2:].strip().rstrip("#").strip()
+    elif rest.lstrip(" ").startswith("=") and set(rest.split("\n", 1)[0].strip()) == {"="}:
+        text = heading
+        rest = rest.split("\n", 1)[1] if "\n" in rest else ""
+    else:
+        return body
+    if text.casefold() != title.strip().casefold():
+        return body
+    return rest
+
+
 def html_block(text: str) -> str:
     """Generated HTML as a Markdown raw block: no blank lines, no indentation."""
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
@@ -270,7 +287,10 @@ class SiteGenerator:
             packs=self.pack_downloads.get(doc.id, []),
             jsonld=self.jsonld(doc),
         )
-        body = rewrite_links(doc.body, lambda target: self.rewrite_target(doc, target))
+        body = rewrite_links(
+            without_title_heading(doc.body, doc.title),
+            lambda target: self.rewrite_target(doc, target),
+        )
         text = front_matter(doc.title, doc.summary, kb_index=True, kb_id=doc.id)
         text += head + "\n\n" + body.strip("\n") + "\n\n" + foot + "\n"
         return Page(path, text)
