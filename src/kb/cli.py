@@ -76,7 +76,8 @@ def report(
     metavar="[BASE]",
     help="Report only on the files changed since the git revision BASE (default: where "
     "this branch left origin/main or main, else the previous commit) and the documents "
-    "that link to them. Write --changed=BASE when FILES could be mistaken for BASE.",
+    "that link to them or translate them. A taxonomy.yml or mkdocs.yml change checks "
+    "everything.",
 )
 @click.option(
     "--external",

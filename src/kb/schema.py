@@ -75,6 +75,11 @@ def suggest(value: str, choices: Iterable[str], labels: Mapping[str, str] | None
         for term_id, label in labels.items():
             if label.lower() == value.strip().lower():
                 return f"; did you mean '{term_id}'?"
+    # A shortened id ('rural-water' for 'rural-water-supply') is a likelier intent
+    # than a look-alike of the same length ('urban-water').
+    longer = [c for c in choices if len(folded) >= 4 and c.startswith(folded)]
+    if len(longer) == 1:
+        return f"; did you mean '{longer[0]}'?"
     # 0.7 keeps typos ('sanitaton') and drops look-alikes ('sanitation' for 'irrigation').
     close = difflib.get_close_matches(folded, choices, n=1, cutoff=0.7)
     return f"; did you mean '{close[0]}'?" if close else ""
