@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-
 from benchmarks.generate import generate
+
 from kb.graph import KnowledgeGraph, Related
 from kb.loader import load_project
 from kb.model import Document
@@ -57,7 +57,8 @@ FILES: dict[str, str | bytes] = {
         themes="[sanitation, governance]",
         levels="[national]",
         body=(
-            "A policy draws on practice: read [emptying businesses](../lessons/emptying-businesses.md#emptying)\n"
+            "A policy draws on practice: read [emptying businesses]"
+            "(../lessons/emptying-businesses.md#emptying)\n"
             "and [the Kumasi case](/case-studies/kumasi-emptying.md), then the ministry drafts.\n"
             "A second [link to the lesson](../lessons/emptying-businesses.md) counts once.\n"
         ),

@@ -50,6 +50,7 @@ Alpha opens with a sentence about latrine emptying schedules.
 ## The checklist
 
 Compare with [gamma](../lessons/gamma.md) and [a web page](https://example.org/page).
+Raw HTML too: <a href="../lessons/beta.md">a raw link</a>.
 A claim with a footnote.[^1]
 
 [^1]: The footnote's text.
@@ -296,6 +297,7 @@ def test_links_stay_inside_the_pdf_or_go_to_the_online_page(built: Built) -> Non
     assert "https://kb.example.org/lessons/gamma/" in external  # not in the pack: online
     assert "https://example.org/page" in external
     assert "https://kb.example.org/guidelines/alpha/" in external  # "read online"
+    assert "https://creativecommons.org/licenses/by/4.0/" in external  # the licence
     assert all(url.startswith(("https://", "http://", "mailto:")) for url in external)
 
 
@@ -330,10 +332,12 @@ def test_pack_text_has_every_selected_document_and_nothing_else(built: Built) ->
         "Starter pack",
         "Sanitation at the local level",
         "A short introduction written for the tests.",
+        "Contents FACILITATION GUIDELINE Alpha guideline",  # type headings group the contents
         "Alpha opens with a sentence about latrine emptying schedules.",
         "Beta explains why pit latrines fill faster in the rainy season.",
         "Before the meeting",  # the admonition's title
         "District officer",  # a table cell
+        "Raw HTML too: a raw link.",  # kept as words, its local href dropped
         "The footnote's text.",
         "Read online: https://kb.example.org/lessons/beta/",
         "Page 2 of",
@@ -406,6 +410,24 @@ def test_build_returns_what_the_downloads_page_lists(built: Built) -> None:
     assert [d.id for d in containing["beta"]] == ["starter"]
     assert "gamma" not in containing
     assert built.problems == []
+
+
+def test_without_a_site_url_no_link_points_to_a_local_path(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    files = sample_files()
+    files["mkdocs.yml"] = MKDOCS.replace("site_url: https://kb.example.org/\n", "")
+    result = load_project(make_project(files))
+    assert result.settings.site_url == ""
+
+    build_downloads(result, tmp_path, strict=True, workers=1)
+
+    reader = PdfReader(tmp_path / "documents" / "alpha.pdf")
+    uris = [str(link["/A"]["/URI"]) for _p, link in links(reader) if "/A" in link]
+    assert uris and all(u.startswith("https://") for u in uris)  # the web page, the licence
+    assert "Read online: guidelines/alpha/" in plain_text(reader)
+    for pdf in tmp_path.rglob("*.pdf"):
+        assert not [s for s in all_strings(PdfReader(pdf)) if "file:" in s], pdf
 
 
 # -- determinism, cache and parallel rendering ---------------------------------------

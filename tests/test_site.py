@@ -199,10 +199,10 @@ def test_a_failure_late_in_the_build_leaves_the_previous_site(
     marker = site / "index.html"
     before = marker.read_bytes()
 
-    def broken(site_dir: Path) -> None:
+    def broken(*args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(build_module, "run_pagefind", broken)
+    monkeypatch.setattr(build_module, "write_catalogue", broken)
     result = kb(project, "build", "--no-pdf", "--out", str(site))
     assert result.exit_code == 1 and "Aborted" in result.output
     assert marker.read_bytes() == before

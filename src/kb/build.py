@@ -13,8 +13,6 @@ import datetime as dt
 import logging
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from kb.site.downloads import Download
 from kb.site.feeds import write_catalogue, write_feed
 from kb.site.mkdocs_config import copy_assets, write_effective_config
 from kb.site.pages import SiteGenerator, write_pages
+from kb.site.search_index import start_search_index
 
 
 @dataclass
@@ -101,26 +100,6 @@ def run_mkdocs(config_path: Path, *, dirty: bool = False) -> list[str]:
         except MkDocsException as exc:
             raise KbError(f"MkDocs could not build the site: {exc.format_message()}") from None
     return collected.messages
-
-
-def run_pagefind(site_dir: Path) -> None:
-    """Index the rendered pages for search; the index is written inside the site."""
-    command = [
-        sys.executable,
-        "-m",
-        "pagefind",
-        "--site",
-        str(site_dir),
-        "--output-subdir",
-        "pagefind",
-        "--exclude-selectors",
-        ".headerlink",
-        "--silent",
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        raise KbError("Pagefind could not index the site: " + " / ".join(detail))
 
 
 def generate(
@@ -198,8 +177,6 @@ def build(
         clock = now
 
     documents = site_documents(result, drafts)
-    graph = KnowledgeGraph.build(result.knowledge_base, include_drafts=drafts)
-    lap("graph")
     build_dir = settings.root / ".kb-cache" / "site-build"
     build_dir.mkdir(parents=True, exist_ok=True)
     downloads: list[Download] = []
@@ -209,13 +186,22 @@ def build(
 
         downloads = build_downloads(result, pdf_dir, strict=strict, drafts=drafts)
         lap("pdf")
-    docs_dir, written, total = generate(result, build_dir, documents, downloads, graph)
-    lap("pages")
     out = out.resolve()
     staging = out.parent / f".{out.name}.building-{os.getpid()}"
     if staging.exists():
         shutil.rmtree(staging)
+    index_dir = build_dir / "pagefind"
+    indexing = (
+        start_search_index(documents, result.knowledge_base.taxonomy, settings, index_dir)
+        if search
+        else None
+    )
     try:
+        # The search index is built in another process while the pages are made and
+        # rendered here: it needs the documents, not the rendered site.
+        graph = KnowledgeGraph.build(result.knowledge_base, include_drafts=drafts)
+        docs_dir, written, total = generate(result, build_dir, documents, downloads, graph)
+        lap("pages")
         config_path = write_effective_config(settings, build_dir, docs_dir, staging)
         with _source_date(documents):
             warnings = run_mkdocs(config_path)
@@ -224,9 +210,10 @@ def build(
             raise KbError(
                 "the site has warnings (strict build):\n" + "\n".join(f"  {w}" for w in warnings)
             )
-        if search:
-            run_pagefind(staging)
-            lap("pagefind")
+        if indexing is not None:
+            indexing[1].result()
+            shutil.copytree(index_dir, staging / "pagefind")
+            lap("search index (waiting)")
         write_catalogue(staging, settings, result.knowledge_base, graph, documents, downloads)
         write_feed(staging, settings, result.knowledge_base, documents)
         if pdf and pdf_dir.exists():
@@ -236,6 +223,9 @@ def build(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        if indexing is not None:
+            indexing[0].shutdown(wait=True, cancel_futures=True)
     return BuildReport(len(documents), total, written, len(downloads), timings, warnings)
 
 

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kb import __version__
+from kb.clicontext import Context, pass_context
 from kb.content import document_files
 from kb.errors import KbError, ProblemsFound
-from kb.clicontext import Context, pass_context
 from kb.loader import LoadResult
 from kb.problems import Problem, format_problems, sort_problems, summarise
 
@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from kb.external import LinkCheckOptions
 
 FORMATS = ("text", "github", "json")
-
-
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -306,6 +304,7 @@ def new(
 def run(args: list[str] | None = None) -> Any:
     """Entry point for ``python -m kb``."""
     return main.main(args=args if args is not None else sys.argv[1:], prog_name="kb")
+
 
 from kb.cli_site import build, serve  # noqa: E402
 

@@ -63,8 +63,8 @@ SIMILAR_TEXT = 0.12
 
 # Bounds that keep the similarity work linear in the number of documents.
 TERMS_PER_VECTOR = 100  # strongest terms kept in each document's vector
-QUERY_TERMS = 15  # terms of a document used to look for candidates
-POSTINGS_PER_TERM = 80  # strongest documents kept for each term
+QUERY_TERMS = 12  # terms of a document used to look for candidates
+POSTINGS_PER_TERM = 64  # strongest documents kept for each term
 TEXT_CANDIDATES = 20  # best text candidates scored exactly
 THEME_CANDIDATES = 20  # best shared-theme candidates scored exactly
 NEIGHBOURS = 10  # scored neighbours kept per document (related, cross-links)
@@ -122,11 +122,12 @@ class KnowledgeGraph:
             self._members[root].append(doc.id)
         self._links: dict[str, list[str]] | None = None
         self._backlinks: dict[str, list[str]] | None = None
-        self._theme_sets = {d.id: frozenset(d.themes) for d in self._documents.values()}
+        self._profiles = {d.id: _Profile.of(d) for d in self._documents.values()}
+        self._groups_by_themes: dict[frozenset[str], list[str]] | None = None
         self._similarity: _Similarity | None = None
         self._groups: dict[tuple[str, str], _Group] | None = None
         self._neighbours: dict[str, tuple[int, list[tuple[float, str]]]] = {}
-        self._by_themes: dict[tuple[str, ...], tuple[int, list[str]]] = {}
+        self._by_themes: dict[frozenset[str], tuple[int, list[str]]] = {}
 
     @classmethod
     def build(
@@ -364,6 +365,7 @@ class KnowledgeGraph:
             return cached[1]
         similarity = self._vectors()
         doc = self._documents[doc_id]
+        profile = self._profiles[doc_id]
         family = self._family[doc_id]
         candidates = similarity.text_candidates(doc_id, max(TEXT_CANDIDATES, wanted * 2))
         candidates.update(self._theme_candidates(doc, max(THEME_CANDIDATES, wanted * 2)))
@@ -372,7 +374,7 @@ class KnowledgeGraph:
         for other_id in candidates:
             if self._family[other_id] == family:
                 continue
-            taxonomy = _taxonomy_score(doc, self._documents[other_id])
+            taxonomy = _taxonomy_score(profile, self._profiles[other_id])
             text = similarity.estimate(doc_id, other_id)
             estimates.append((-(TEXT_WEIGHT * text + taxonomy), taxonomy, other_id))
         best: dict[str, tuple[float, str]] = {}
@@ -388,23 +390,38 @@ class KnowledgeGraph:
         return ranked
 
     def _theme_candidates(self, doc: Document, count: int) -> list[str]:
-        """The documents sharing the largest part of this one's themes (cached by theme set,
-        since many documents share one)."""
-        key = tuple(sorted(set(doc.themes)))
-        cached = self._by_themes.get(key)
+        """The documents sharing the largest part of this one's themes.
+
+        Documents with the same set of themes are equally good here, so the
+        sets are ranked, not the documents, and the answer is cached by set.
+        """
+        key = self._profiles[doc.id].themes
         # The extra room covers the document itself and its translations.
         room = count + len(self._members[self._family[doc.id]])
+        cached = self._by_themes.get(key)
         if cached is None or cached[0] < room:
-            shared: Counter[str] = Counter()
-            for theme in key:
-                shared.update(self._index["themes"].get(theme, ()))
-
-            def overlap(i: str) -> tuple[float, str]:
-                return (-shared[i] / (len(key) + len(self._theme_sets[i]) - shared[i]), i)
-
-            cached = (room, heapq.nsmallest(room, shared, key=overlap))
+            groups = self._theme_groups()
+            ranked = sorted(
+                (themes for themes in groups if themes & key),
+                key=lambda themes: (-len(themes & key) / len(themes | key), sorted(themes)),
+            )
+            chosen: list[str] = []
+            for themes in ranked:
+                chosen.extend(groups[themes])
+                if len(chosen) >= room:
+                    break
+            cached = (room, chosen[:room])
             self._by_themes[key] = cached
         return cached[1]
+
+    def _theme_groups(self) -> dict[frozenset[str], list[str]]:
+        """Set of themes → the documents with exactly that set, by id."""
+        if self._groups_by_themes is None:
+            groups: dict[frozenset[str], list[str]] = defaultdict(list)
+            for doc_id, profile in self._profiles.items():
+                groups[profile.themes].append(doc_id)
+            self._groups_by_themes = dict(groups)
+        return self._groups_by_themes
 
     def _vectors(self) -> _Similarity:
         if self._similarity is None:
@@ -535,21 +552,34 @@ def _words(doc: Document) -> list[str]:
     return WORD.findall(text)
 
 
-def _taxonomy_score(doc: Document, other: Document) -> float:
+@dataclass(frozen=True)
+class _Profile:
+    """What a document is classified by, as sets, for comparing many pairs quickly."""
+
+    themes: frozenset[str]
+    levels: frozenset[str]
+    countries: frozenset[str]
+    programme: str | None
+
+    @classmethod
+    def of(cls, doc: Document) -> _Profile:
+        return cls(
+            frozenset(doc.themes), frozenset(doc.levels), frozenset(doc.countries), doc.programme
+        )
+
+
+def _taxonomy_score(doc: _Profile, other: _Profile) -> float:
     """The part of the related score that comes from shared classification."""
     score = THEME_WEIGHT * _jaccard(doc.themes, other.themes)
     score += LEVEL_WEIGHT * _jaccard(doc.levels, other.levels)
     if doc.programme and doc.programme == other.programme:
         score += PROGRAMME_WEIGHT
-    if doc.countries and other.countries:
-        score += COUNTRY_WEIGHT * _jaccard(doc.countries, other.countries)
+    score += COUNTRY_WEIGHT * _jaccard(doc.countries, other.countries)
     return score
 
 
-def _jaccard(a: Sequence[str], b: Sequence[str]) -> float:
-    if not a or not b:
-        return 0.0
-    shared = len(set(a).intersection(b))
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    shared = len(a & b)
     return shared / (len(a) + len(b) - shared) if shared else 0.0
 
 

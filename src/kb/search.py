@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import gc
 import hashlib
 import json
 import os
@@ -37,31 +38,37 @@ import re
 import shutil
 import tempfile
 import time
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pycountry
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.analysis import (
     Analyzer,
     CharsetFilter,
+    Filter,
     LanguageAnalyzer,
     LowercaseFilter,
     RegexTokenizer,
 )
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, Formatter, Highlighter, get_text
 from whoosh.lang import stopwords_for_language
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
+from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.searching import Searcher
 from whoosh.support.charset import accent_map
 from whoosh.util.filelock import FileLock
+from whoosh.util.numeric import byte_to_length
 
 from kb.errors import KbError
 from kb.links import HEADING, code_free_lines, plain_heading
-from kb.model import Document, KnowledgeBase
+from kb.model import TYPE_LABELS, Document, KnowledgeBase, Taxonomy
 from kb.urls import document_url
 
 #: Bump when the schema, the analysers or the indexed text change: forces a full rebuild.
@@ -70,8 +77,13 @@ INDEX_NAME = "kb"
 #: Languages with their own stop words and stemmer; others go into the ``xx`` fields.
 LANGUAGES = ("en", "fr", "es", "pt", "de", "it", "nl")
 OTHER_LANGUAGE = "xx"
-TEXT_PARTS = ("title", "summary", "headings", "body")
-BOOSTS = {"title": 4.0, "summary": 2.0, "headings": 2.0, "body": 1.0}
+# Two text fields per language: the title, and the rest (summary, headings, body).
+# Each field multiplies the work of every query word, and on a corpus where
+# words match most documents that work is the latency; a title of its own
+# keeps titles ranking first, and a heading or the summary, also in the
+# body or repeated, count more there by term frequency.
+TEXT_PARTS = ("title", "text")
+BOOSTS = {"title": 4.0, "text": 1.0, "labels": 1.5}
 #: Filter and facet names (as the command line spells them) → index field.
 FILTER_FIELDS = {
     "type": "type",
@@ -182,6 +194,23 @@ def language_key(language: str) -> str:
     return primary if primary in LANGUAGES else OTHER_LANGUAGE
 
 
+class _Pairs(Filter):  # type: ignore[misc]
+    """Each token joined to the one before it: ``spare parts`` gives ``spare part``.
+
+    Whoosh's ShingleFilter does this too, at several times the cost; positions
+    are not kept (the field is only looked up term by term).
+    """
+
+    def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
+        previous = None
+        for token in tokens:
+            text = token.text
+            if previous is not None:
+                token.text = f"{previous} {text}"
+                yield token
+            previous = text
+
+
 def _analyzer(language: str) -> Analyzer:
     if language == OTHER_LANGUAGE:
         return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
@@ -209,14 +238,27 @@ def _schema() -> Schema:
         "language": ID(stored=True),
         # Every word as written, for "did you mean".
         "spell": KEYWORD(scorable=True),
+        # What the document is filed under, in words (theme, programme, country names).
+        "labels": TEXT(analyzer=_analyzer(OTHER_LANGUAGE)),
     }
     for language in (*LANGUAGES, OTHER_LANGUAGE):
         analyzer = _analyzer(language)
         for part in TEXT_PARTS:
             fields[f"{part}_{language}"] = TEXT(analyzer=analyzer)
+        # Pairs of neighbouring words: a phrase query looks its pairs up here
+        # instead of comparing word positions in every document that has the words.
+        fields[f"pairs_{language}"] = TEXT(analyzer=analyzer | _Pairs(), phrase=False)
     schema = Schema(**fields)
     schema.add(f"{FACET_PREFIX}*", KEYWORD(lowercase=True, scorable=True), glob=True)
     return schema
+
+
+def index_version() -> str:
+    """``INDEX_VERSION`` with a fingerprint of the schema's fields, so that a changed
+    field list forces a rebuild even if nobody remembered to bump the version."""
+    fields = sorted(f"{name}:{type(f).__name__}" for name, f in _schema().items())
+    fingerprint = hashlib.sha256(" ".join(fields).encode("utf-8")).hexdigest()[:12]
+    return f"{INDEX_VERSION}-{fingerprint}"
 
 
 def plain_text(markdown: str) -> str:
@@ -250,11 +292,35 @@ def _headings(body: str) -> list[str]:
     return headings
 
 
-def _index_fields(doc: Document) -> dict[str, str]:
+def taxonomy_labels(doc: Document, taxonomy: Taxonomy) -> str:
+    """The names of what a document is classified by, so that searching for a theme,
+    a programme or a country finds the documents filed under it."""
+    names: list[str] = [TYPE_LABELS.get(doc.type, (doc.type,))[0]]
+    for terms, values in (
+        (taxonomy.themes, doc.themes),
+        (taxonomy.levels, doc.levels),
+        (taxonomy.stakeholders, doc.stakeholders),
+    ):
+        names.extend(terms[v].label if v in terms else v for v in values)
+    if doc.programme:
+        programme = taxonomy.programmes.get(doc.programme)
+        names.append(programme.name if programme else doc.programme)
+    for code in doc.countries:
+        country = pycountry.countries.get(alpha_2=code.upper())
+        names.append(str(getattr(country, "common_name", None) or getattr(country, "name", code)))
+    for facet_id, values in doc.facets.items():
+        facet = taxonomy.facets.get(facet_id)
+        if facet:
+            names.extend(facet.terms[v].label if v in facet.terms else v for v in values)
+    return "\n".join(names)
+
+
+def _index_fields(doc: Document, labels: str) -> dict[str, str]:
     """The fields of a document as the index stores them (everything its hash covers)."""
     language = language_key(doc.language)
     body = plain_text(doc.body)
-    words = {w.lower() for w in _WORD.findall(" ".join((doc.title, doc.summary, body)))}
+    text = " ".join((doc.title, doc.summary, body, labels))
+    words = {w.lower() for w in _WORD.findall(text)}
     fields = {
         "id": doc.id,
         "path": doc.path,
@@ -272,9 +338,9 @@ def _index_fields(doc: Document) -> dict[str, str]:
         "language": doc.language.lower(),
         "spell": " ".join(sorted(w for w in words if len(w) > 2 and "'" not in w)),
         f"title_{language}": doc.title,
-        f"summary_{language}": doc.summary,
-        f"headings_{language}": "\n".join(_headings(doc.body)),
-        f"body_{language}": body,
+        f"text_{language}": "\n\n".join((doc.summary, "\n".join(_headings(doc.body)), body)),
+        f"pairs_{language}": "\n".join((doc.title, doc.summary, body)),
+        "labels": labels,
     }
     if doc.programme:
         fields["programme"] = doc.programme.lower()
@@ -284,9 +350,10 @@ def _index_fields(doc: Document) -> dict[str, str]:
     return fields
 
 
-def content_hash(doc: Document) -> str:
+def content_hash(doc: Document, labels: str) -> str:
     """A fingerprint of everything about a document that the index holds."""
     data = {
+        "labels": labels,
         "id": doc.id,
         "path": doc.path,
         "url": document_url(doc),
@@ -355,16 +422,18 @@ class SearchIndex:
         """
         start = time.perf_counter()
         documents = {d.id: d for d in sorted(knowledge_base.documents.values(), key=_by_id)}
-        wanted = {doc_id: content_hash(doc) for doc_id, doc in documents.items()}
+        taxonomy = knowledge_base.taxonomy
+        labels = {doc_id: taxonomy_labels(doc, taxonomy) for doc_id, doc in documents.items()}
+        wanted = {doc_id: content_hash(doc, labels[doc_id]) for doc_id, doc in documents.items()}
         self.close()
         with self._build_lock():
             self._remove_leftovers()
             existing = self._existing_hashes()
             if existing is None:
-                self._full_build(documents, wanted)
+                self._full_build(documents, labels, wanted)
                 stats = UpdateStats(len(wanted), 0, 0, 0, rebuilt=True)
             else:
-                stats = self._incremental(documents, wanted, existing)
+                stats = self._incremental(documents, labels, wanted, existing)
         return UpdateStats(
             stats.added,
             stats.updated,
@@ -403,9 +472,9 @@ class SearchIndex:
         """id → hash of what the index holds, or None when it must be rebuilt."""
         try:
             marker = json.loads((self.index_dir / "kb-index.json").read_text(encoding="utf-8"))
-            if marker.get("version") != INDEX_VERSION:
+            if marker.get("version") != index_version():
                 return None
-            ix = whoosh_index.open_dir(str(self.index_dir), indexname=INDEX_NAME)
+            ix = _open_index(self.index_dir)
         except Exception:
             # Missing, half-deleted or unreadable: the index is a cache, write it anew.
             return None
@@ -419,7 +488,12 @@ class SearchIndex:
         finally:
             ix.close()
 
-    def _full_build(self, documents: Mapping[str, Document], wanted: Mapping[str, str]) -> None:
+    def _full_build(
+        self,
+        documents: Mapping[str, Document],
+        labels: Mapping[str, str],
+        wanted: Mapping[str, str],
+    ) -> None:
         parent = self.index_dir.parent
         building = Path(tempfile.mkdtemp(prefix=f"{self.index_dir.name}.building-", dir=parent))
         try:
@@ -427,14 +501,14 @@ class SearchIndex:
             writer = ix.writer(limitmb=256)
             try:
                 for doc_id, doc in documents.items():
-                    writer.add_document(hash=wanted[doc_id], **_index_fields(doc))
+                    writer.add_document(hash=wanted[doc_id], **_index_fields(doc, labels[doc_id]))
             except BaseException:
                 writer.cancel()
                 raise
             writer.commit()
             ix.close()
             (building / "kb-index.json").write_text(
-                json.dumps({"version": INDEX_VERSION}), encoding="utf-8"
+                json.dumps({"version": index_version()}), encoding="utf-8"
             )
             self._swap_in(building)
         finally:
@@ -451,6 +525,7 @@ class SearchIndex:
     def _incremental(
         self,
         documents: Mapping[str, Document],
+        labels: Mapping[str, str],
         wanted: Mapping[str, str],
         existing: Mapping[str, str],
     ) -> UpdateStats:
@@ -459,7 +534,7 @@ class SearchIndex:
         removed = [i for i in existing if i not in wanted]
         unchanged = len(wanted) - len(added) - len(updated)
         if added or updated or removed:
-            ix = whoosh_index.open_dir(str(self.index_dir), indexname=INDEX_NAME)
+            ix = _open_index(self.index_dir)
             try:
                 try:
                     writer = ix.writer(timeout=self.lock_timeout)
@@ -472,7 +547,8 @@ class SearchIndex:
                     for doc_id in (*removed, *updated):
                         writer.delete_by_term("id", doc_id)
                     for doc_id in (*added, *updated):
-                        writer.add_document(hash=wanted[doc_id], **_index_fields(documents[doc_id]))
+                        fields = _index_fields(documents[doc_id], labels[doc_id])
+                        writer.add_document(hash=wanted[doc_id], **fields)
                 except BaseException:
                     writer.cancel()
                     raise
@@ -508,11 +584,16 @@ class SearchIndex:
         allowed = self._allowed(searcher, filters or {}, include_drafts, notices)
         text = _normalise_query(query, notices)
         languages = self._languages(searcher)
-        if not text:
+        words = _query_words(text)
+        if not text and not query.strip():
             if not filters:
                 raise QueryError("the query is empty; give some words to search for")
             return self._browse(searcher, allowed, limit, query, notices)
-        words = _query_words(text)
+        if not words:
+            raise QueryError(
+                f"'{query.strip()}' has nothing to search for once operators and common "
+                "words are left out; add a word that says what you are looking for"
+            )
         if words and _all_stop_words(words, languages):
             raise QueryError(
                 f"'{query.strip()}' has only common words ({', '.join(words)}), which are "
@@ -524,6 +605,9 @@ class SearchIndex:
                 f"'{query.strip()}' has nothing to search for once operators and common "
                 "words are left out; add a word that says what you are looking for"
             )
+        if allowed is not None and not allowed:
+            # Whoosh takes an empty filter for no filter at all.
+            return SearchResults(query=query, hits=[], total=0, notices=tuple(notices))
         # One pass scores every match: the top hits, the total and the facet counts
         # all come from it (Whoosh's top-N shortcut would need a second pass to count).
         results = searcher.search(parsed, limit=None, filter=allowed)
@@ -536,7 +620,7 @@ class SearchIndex:
                         "no document has all of the words; showing those with any of them"
                     )
         matched = results.docs()
-        hits = [self._hit(hit) for hit in results[:limit]]
+        hits = [self._hit(hit.fields(), hit) for hit in results[:limit]]
         return SearchResults(
             query=query,
             hits=hits,
@@ -550,12 +634,12 @@ class SearchIndex:
         if self._searcher is None:
             try:
                 marker = json.loads((self.index_dir / "kb-index.json").read_text(encoding="utf-8"))
-                if marker.get("version") != INDEX_VERSION:
+                if marker.get("version") != index_version():
                     raise KbError(
                         f"{self.index_dir}: the search index is from another version of kb; "
                         "update it first (kb search does)"
                     )
-                self._ix = whoosh_index.open_dir(str(self.index_dir), indexname=INDEX_NAME)
+                self._ix = _open_index(self.index_dir)
             except KbError:
                 raise
             except Exception:
@@ -563,7 +647,7 @@ class SearchIndex:
                     f"{self.index_dir}: there is no usable search index here; "
                     "build it first (kb search does)"
                 ) from None
-            self._searcher = self._ix.searcher()
+            self._searcher = self._ix.searcher(weighting=_CachedLengthsBM25F())
         return self._searcher
 
     def _languages(self, searcher: Searcher) -> list[str]:
@@ -576,6 +660,8 @@ class SearchIndex:
         if not fields:
             return None
         boosts = {f"{part}_{lang}": BOOSTS[part] for lang in languages for part in TEXT_PARTS}
+        fields.append("labels")
+        boosts["labels"] = BOOSTS["labels"]
         parser = MultifieldParser(fields, None, fieldboosts=boosts, group=group)
         parser.schema = self._searcher.schema if self._searcher else _schema()
         for plugin in (
@@ -590,7 +676,7 @@ class SearchIndex:
             parsed = parser.parse(text)
             if _has_error(parsed):
                 raise ValueError("syntax")
-            return parsed
+            return _phrases_by_pairs(parsed)
         except Exception:
             plain = " ".join(_query_words(text))
             notices.append(
@@ -612,13 +698,16 @@ class SearchIndex:
         notices: list[str],
     ) -> SearchResults:
         """Every document the filters let through, most recently changed first."""
-        results = searcher.search(
-            wq.Every(), limit=None, filter=allowed, sortedby="date", reverse=True
-        )
-        matched = results.docs()
+        reader = searcher.reader()
+        live = set(reader.all_doc_ids())
+        matched = live if allowed is None else allowed & live
+        dates = reader.column_reader("date")
+        ids = reader.column_reader("id")
+        ordered = sorted(matched, key=lambda n: ids[n])
+        ordered.sort(key=lambda n: dates[n], reverse=True)
         return SearchResults(
             query=query,
-            hits=[self._hit(hit, highlight=False) for hit in results[:limit]],
+            hits=[self._hit(searcher.stored_fields(n)) for n in ordered[:limit]],
             total=len(matched),
             facets=self._facets(searcher, matched),
             notices=tuple(notices),
@@ -696,14 +785,14 @@ class SearchIndex:
             facets[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
         return facets
 
-    def _hit(self, hit: Any, highlight: bool = True) -> Hit:
-        stored = hit.fields()
+    def _hit(self, stored: Mapping[str, Any], hit: Any = None) -> Hit:
+        """A hit from a document's stored fields; with Whoosh's hit, scored and highlighted."""
         language = language_key(stored.get("language", ""))
         snippet = Snippet()
-        if highlight:
-            snippet = _highlight(hit, f"body_{language}", stored.get("body", ""))
+        if hit is not None:
+            snippet = _highlight(hit, f"text_{language}", stored.get("body", ""))
             if not snippet.parts:
-                snippet = _highlight(hit, f"summary_{language}", stored.get("summary", ""))
+                snippet = _highlight(hit, f"text_{language}", stored.get("summary", ""))
         if not snippet.parts:
             snippet = Snippet(((_shorten(stored.get("summary", ""), SNIPPET_CHARS), False),))
         return Hit(
@@ -714,7 +803,7 @@ class SearchIndex:
             path=stored.get("path", ""),
             url=stored.get("url", ""),
             language=stored.get("language", ""),
-            score=round(float(hit.score or 0.0), 3),
+            score=round(float(hit.score or 0.0), 3) if hit is not None else 0.0,
             snippet=snippet,
         )
 
@@ -740,6 +829,67 @@ class SearchIndex:
         if not replacements:
             return None
         return _WORD.sub(lambda m: replacements.get(m.group(0), m.group(0)), text)
+
+
+class _CachedLengthsBM25F(BM25F):  # type: ignore[misc]
+    """Whoosh's BM25F, with each segment's field lengths read once into a list.
+
+    BM25 divides by the length of the field in each matching document; Whoosh
+    looks that up through several layers for every posting scored, which is
+    most of the cost of a query matching thousands of documents.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lengths: dict[tuple[int, str], tuple[Any, list[int]]] = {}
+
+    def scorer(self, searcher: Any, fieldname: str, text: bytes, qf: int = 1) -> Any:
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        if isinstance(scorer, BM25FScorer):
+            scorer.dfl = self._field_lengths(searcher.reader(), fieldname).__getitem__
+        return scorer
+
+    def _field_lengths(self, reader: Any, fieldname: str) -> list[int]:
+        key = (id(reader), fieldname)
+        if key not in self._lengths:
+            # The reader is kept with its lengths so that its id is not reused.
+            self._lengths[key] = (reader, _read_lengths(reader, fieldname))
+        return self._lengths[key][1]
+
+
+_BYTE_LENGTHS = [byte_to_length(b) or 1 for b in range(256)]
+
+
+def _read_lengths(reader: Any, fieldname: str) -> list[int]:
+    """The length of a field in every document of one segment (1 where it is empty)."""
+    count = reader.doc_count_all()
+    try:
+        # The lengths column holds one byte per document: read it in one go.
+        column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        raw = b"" if column is None else column._dbfile.get(column._basepos, column._count)
+        lengths = [_BYTE_LENGTHS[b] for b in raw[:count]]
+        return lengths + [1] * (count - len(lengths))
+    except AttributeError:
+        # Another codec: ask document by document.
+        return [reader.doc_field_length(n, fieldname, 1) or 1 for n in range(count)]
+
+
+class _Unreadable(Exception):
+    """The index files could not be opened."""
+
+
+def _open_index(index_dir: Path) -> Any:
+    # When Whoosh fails to read its files it leaves one open, referenced from the
+    # traceback; it is closed here, once the traceback is gone, without the
+    # ResourceWarning surfacing at some later moment.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            return whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
+        except Exception as exc:
+            failure = f"{type(exc).__name__}: {exc}"
+        gc.collect()
+    raise _Unreadable(failure)
 
 
 class _Marks(Formatter):  # type: ignore[misc]
@@ -781,6 +931,7 @@ def _normalise_query(query: str, notices: list[str]) -> str:
     if text.count('"') % 2:
         notices.append("a quotation mark was not closed; searched without quotation marks")
         text = text.replace('"', " ")
+    text = _drop_dangling_operators(text, notices)
     depth, balanced = 0, True
     for char in text:
         depth += 1 if char == "(" else -1 if char == ")" else 0
@@ -790,6 +941,27 @@ def _normalise_query(query: str, notices: list[str]) -> str:
         notices.append("the brackets do not pair up; searched without brackets")
         text = text.replace("(", " ").replace(")", " ")
     return " ".join(text.split())
+
+
+def _drop_dangling_operators(text: str, notices: list[str]) -> str:
+    """Leave out AND, OR and NOT where a word is missing on one side (``sludge AND``)."""
+    tokens = re.findall(r'"[^"]*"|\S+', text)
+    kept: list[str] = []
+    dropped = False
+    for position, token in enumerate(tokens):
+        if token in _OPERATORS:
+            at_end = position == len(tokens) - 1 or tokens[position + 1] == ")"
+            previous = kept[-1] if kept else "("
+            after_operator = previous in _OPERATORS and not (
+                token == "NOT" and previous in ("AND", "OR")
+            )
+            if at_end or after_operator or (previous == "(" and token != "NOT"):
+                dropped = True
+                continue
+        kept.append(token)
+    if dropped:
+        notices.append("an AND, OR or NOT with a word missing beside it was left out")
+    return " ".join(kept)
 
 
 def _query_words(text: str) -> list[str]:
@@ -811,6 +983,24 @@ def _all_stop_words(words: Sequence[str], languages: Iterable[str]) -> bool:
     return all(w.lower() in stop or len(w) < 2 for w in words)
 
 
+def _phrases_by_pairs(query: Any) -> Any:
+    """The query with each phrase in a text field turned into its word pairs (from the
+    ``pairs_`` fields) and its words: the same documents, found without reading positions."""
+    if isinstance(query, wq.Phrase):
+        part, _sep, language = query.fieldname.partition("_")
+        if part in TEXT_PARTS and len(query.words) > 1 and query.slop == 1:
+            pairs = [
+                wq.Term(f"pairs_{language}", f"{first} {second}")
+                for first, second in zip(query.words, query.words[1:], strict=False)
+            ]
+            words = [wq.Term(query.fieldname, word) for word in query.words]
+            return wq.And([*pairs, *words], boost=query.boost)
+        return query
+    if query.is_leaf():
+        return query
+    return query.apply(_phrases_by_pairs)
+
+
 def _has_error(parsed: Any) -> bool:
     return any(getattr(q, "error", None) for q in parsed.leaves()) or bool(
         getattr(parsed, "error", None)
@@ -819,9 +1009,12 @@ def _has_error(parsed: Any) -> bool:
 
 def _known_stem(reader: Any, word: str, languages: Sequence[str]) -> bool:
     """Whether the word, as some language's analyser reduces it, is in that language's text."""
+    for token in _analyzer(OTHER_LANGUAGE)(word):
+        if ("labels", token.text) in reader:
+            return True
     for language in languages:
         for token in _analyzer(language)(word):
-            if (f"body_{language}", token.text) in reader or (
+            if (f"text_{language}", token.text) in reader or (
                 f"title_{language}",
                 token.text,
             ) in reader:

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import click
 
-from kb.build import generate, run_mkdocs, run_pagefind, site_documents
+from kb.build import generate, run_mkdocs, site_documents
 from kb.graph import KnowledgeGraph
 from kb.loader import load_project
 from kb.model import Document
 from kb.problems import format_problems
 from kb.site.mkdocs_config import write_effective_config
+from kb.site.search_index import build_search_index
 
 
 def _listed(doc: Document) -> Document:
@@ -93,8 +94,14 @@ class Preview:
         return True
 
     def first_build(self) -> None:
-        if self.rebuild(dirty=False) and self.site_dir is not None:
-            run_pagefind(self.site_dir)
+        if self.rebuild(dirty=False) and self.site_dir is not None and self.previous:
+            result = load_project(self.project)
+            build_search_index(
+                list(self.previous.values()),
+                result.knowledge_base.taxonomy,
+                result.settings,
+                self.site_dir / "pagefind",
+            )
 
     def serve(self, host: str, port: int) -> None:
         from mkdocs.livereload import LiveReloadServer

@@ -3,11 +3,11 @@
 Each PDF is described by a print job (its whole HTML, CSS included, plus the
 images it embeds). The job's hash is the cache key, so anything that changes
 the printed result (a document's text or metadata, a template, the CSS, a
-setting, the taxonomy labels, an image, the WeasyPrint version) makes a new
-key, and an unchanged PDF is copied from ``.kb-cache/pdf/`` instead of being
-rendered again. Jobs that miss the cache render in parallel, one process per
-core. Output is written only after every job has rendered and no problem
-fails the run, each file atomically.
+setting, the taxonomy labels, an image, the WeasyPrint version or the way kb
+calls it) makes a new key, and an unchanged PDF is copied from
+``.kb-cache/pdf/`` instead of being rendered again. Jobs that miss the cache
+render in parallel, one process per core. Output is written only after every
+job has rendered and no problem fails the run, each file atomically.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import Literal
 
 import click
 
-from kb.errors import ProblemsFound
+from kb.errors import KbError, ProblemsFound
 from kb.loader import LoadResult
 from kb.model import Document
 from kb.packs import Pack, load_packs, pack_language, select
@@ -129,10 +130,13 @@ class PdfCache:
 
 
 def _engine_version() -> str:
+    """WeasyPrint's version and how kb calls it: a change to either renders again."""
     try:
-        return f"weasyprint {version('weasyprint')}"
+        engine = f"weasyprint {version('weasyprint')}"
     except PackageNotFoundError:  # pragma: no cover - always installed with kb
-        return "weasyprint"
+        engine = "weasyprint"
+    calls = hashlib.sha256((Path(__file__).parent / "engine.py").read_bytes()).hexdigest()
+    return f"{engine} {calls}"
 
 
 def _file_digest(url: str) -> bytes:
@@ -213,15 +217,21 @@ def render_jobs(
     else:
         from . import engine  # noqa: F401 - imported once here, shared by forked workers
 
-        with concurrent.futures.ProcessPoolExecutor(
-            max_workers=count, mp_context=_pool_context()
-        ) as pool:
-            futures = {
-                pool.submit(_render_into_cache, jobs[i], keys[i], str(cache.folder)): i
-                for i in missing
-            }
-            for future in concurrent.futures.as_completed(futures):
-                results[futures[future]] = future.result()
+        try:
+            with concurrent.futures.ProcessPoolExecutor(
+                max_workers=count, mp_context=_pool_context()
+            ) as pool:
+                futures = {
+                    pool.submit(_render_into_cache, jobs[i], keys[i], str(cache.folder)): i
+                    for i in missing
+                }
+                for future in concurrent.futures.as_completed(futures):
+                    results[futures[future]] = future.result()
+        except BrokenProcessPool:
+            raise KbError(
+                "a PDF rendering process stopped abruptly (out of memory?); "
+                "try again with fewer documents per pack"
+            ) from None
     final: list[_Entry] = []
     for i, (job, key) in enumerate(zip(jobs, keys, strict=True)):
         entry = entries[i]

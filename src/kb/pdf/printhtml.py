@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from kb.config import Settings
 from kb.links import classify, code_free_lines, scan_links
-from kb.model import Document, KnowledgeBase, Source
+from kb.model import Document, KnowledgeBase, Source, Taxonomy
 from kb.problems import Problem
 from kb.render import markdown_renderer
 from kb.urls import absolute, document_url, pack_pdf_url
@@ -40,8 +40,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: Placeholder scheme for a link to another document, resolved per pack.
 DOC_LINK = "kbdoc:"
 DOC_LINK_ATTR = re.compile(r' href="kbdoc:([^"#]*)(?:#([^"]*))?"')
-#: The rule for tables that will not fit a portrait A4 page (documented in the
-#: pack guide): more than this many columns...
+#: The rule for tables that will not fit a portrait A4 page (each warning states
+#: it): more than this many columns...
 TABLE_MAX_COLUMNS = 6
 #: ...or a cell holding a run of more characters than this with no space,
 #: hyphen or slash to break the line at.
@@ -49,7 +49,9 @@ TABLE_MAX_WORD = 30
 _UNBREAKABLE = re.compile(rf"[^\s\-/\u2010-\u2015]{{{TABLE_MAX_WORD + 1},}}")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
 #: Safety net for raw HTML the tree step never saw: what an href or src may hold.
-_ATTRIBUTE = re.compile(r'\s(href|src)="([^"]*)"')
+_ATTRIBUTE = re.compile(
+    r"""\s(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE
+)
 _ALLOWED_HREF = ("#", "http://", "https://", "mailto:", "tel:")
 
 
@@ -61,7 +63,6 @@ class PrintedDocument:
     body: str
     images: tuple[tuple[str, str, int], ...]
     problems: tuple[Problem, ...]
-    links_to: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,6 @@ class _DocumentState:
         self.images: list[tuple[str, str, int]] = []
         self.image_lines: dict[str, int] = {}
         self.table_lines: list[int] = []
-        self.links_to: set[str] = set()
 
 
 class _PrintTreeprocessor(Treeprocessor):
@@ -103,7 +103,6 @@ class _PrintTreeprocessor(Treeprocessor):
         state = self.printer.state
         doc = state.doc
         assert doc is not None
-        parents = {child: parent for parent in root.iter() for child in parent}
         tables = 0
         for element in list(root.iter()):
             element_id = element.get("id")
@@ -113,7 +112,7 @@ class _PrintTreeprocessor(Treeprocessor):
             if tag == "a" and element.get("href") is not None:
                 self.printer.rewrite_link(element, doc)
             elif tag == "img":
-                self.printer.rewrite_image(element, parents.get(element), doc)
+                self.printer.rewrite_image(element, doc)
             elif tag == "table":
                 line = (
                     state.table_lines[tables] if tables < len(state.table_lines) else doc.body_line
@@ -173,7 +172,6 @@ class PrintRenderer:
             body=body,
             images=tuple(state.images),
             problems=tuple(state.problems),
-            links_to=frozenset(state.links_to),
         )
         self.rendered[doc.id] = printed
         return printed
@@ -198,7 +196,6 @@ class PrintRenderer:
             if linked is not None:
                 anchor = f"#{target.anchor}" if target.anchor else ""
                 element.set("href", f"{DOC_LINK}{linked.id}{anchor}")
-                self.state.links_to.add(linked.id)
                 return
             published = self.published_file(target.path)
             if published:
@@ -215,7 +212,7 @@ class PrintRenderer:
         inside = path[len(self.content_prefix) :].lstrip("/")
         return absolute(self.settings.site_url, inside)
 
-    def rewrite_image(self, element: Element, parent: Element | None, doc: Document) -> None:
+    def rewrite_image(self, element: Element, doc: Document) -> None:
         """Point an image at its file, or replace it by its alt text when it cannot be printed."""
         state = self.state
         src = element.get("src", "")
@@ -334,7 +331,8 @@ def no_local_paths(markup: str, image_urls: set[str]) -> str:
     """Drop any href or src that would point to a local path (raw HTML in a body)."""
 
     def check(match: re.Match[str]) -> str:
-        name, value = match.group(1), html.unescape(match.group(2))
+        name = match.group(1).lower()
+        value = html.unescape(next(g for g in match.groups()[1:] if g is not None))
         if name == "href" and value.startswith(_ALLOWED_HREF):
             return match.group(0)
         if name == "src" and value in image_urls:
@@ -395,7 +393,7 @@ def _source_view(source: Source) -> dict[str, str]:
 
 
 def _document_view(
-    printed: PrintedDocument, body: str, settings: Settings, taxonomy: Any
+    printed: PrintedDocument, body: str, settings: Settings, taxonomy: Taxonomy
 ) -> dict[str, Any]:
     doc = printed.doc
     said = words.labels(doc.language)
@@ -477,7 +475,7 @@ def _metadata(
     author: str,
     subject: str,
     documents: Sequence[Document],
-    taxonomy: Any,
+    taxonomy: Taxonomy,
     date: dt.date,
 ) -> dict[str, Any]:
     keywords: list[str] = []
@@ -526,8 +524,20 @@ def pack_job(
         f"{n} {said[t].lower() if n == 1 else said[t + '/plural']}" for t, n in counts.items()
     )
     images = tuple(i for p in printed for i in p.images)
+    # Consecutive documents of one type share a heading in the contents.
+    runs: list[tuple[str, list[dict[str, Any]]]] = []
+    for doc, view in zip(documents, views, strict=True):
+        if runs and runs[-1][0] == doc.type:
+            runs[-1][1].append(view)
+        else:
+            runs.append((doc.type, [view]))
+    groups = [
+        (said[kind] if len(entries) == 1 else said[kind + "/plural"].capitalize(), entries)
+        for kind, entries in runs
+    ]
     context = {
         "single": False,
+        "contents": groups,
         "lang": language,
         "words": said,
         "site_name": settings.site_name,
@@ -577,6 +587,7 @@ def document_job(doc: Document, printer: PrintRenderer) -> PrintJob:
         "edition": settings.edition,
         "date_text": words.long_date(doc.last_changed, doc.language),
         "cover": Cover(id=doc.id, title=doc.title),
+        "contents": [],
         "count_text": "",
         "documents": [view],
         "licence": _licence_view(settings, [doc], doc.language, single=True),

@@ -41,7 +41,6 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "about": "About this pack",
                 "page": "Page",
                 "of": "of",
-                "in_pack": "In this pack",
                 "licence_and_citation": "Licence and how to cite",
                 "licence": "Licence",
                 "how_to_cite": "How to cite",
@@ -57,7 +56,6 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                     "version of each document may be more recent."
                 ),
                 "missing_image": "Image not available",
-                "page_ref": "p.",
                 "open_quote": "\u201c",
                 "close_quote": "\u201d",
                 "colon": ":",
@@ -84,7 +82,6 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "about": "À propos de ce recueil",
                 "page": "Page",
                 "of": "sur",
-                "in_pack": "Dans ce recueil",
                 "licence_and_citation": "Licence et citation",
                 "licence": "Licence",
                 "how_to_cite": "Comment citer ce recueil",
@@ -100,7 +97,6 @@ LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                     "ligne de chaque document peut être plus récente."
                 ),
                 "missing_image": "Image non disponible",
-                "page_ref": "p.",
                 "open_quote": "«" + NBSP,
                 "close_quote": NBSP + "»",
                 "colon": NBSP + ":",

@@ -1,0 +1,643 @@
+"""The search index and ``kb search`` / ``kb show`` on small hand-made knowledge bases."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from whoosh.util.filelock import FileLock
+
+from kb import search as search_module
+from kb.errors import KbError
+from kb.loader import load_project
+from kb.model import KnowledgeBase
+from kb.search import QueryError, SearchIndex, SearchResults, plain_text
+from tests.conftest import REPO, ProjectFactory, document
+
+Kb = Callable[..., Result]
+
+FILES: dict[str, str | bytes] = {
+    "content/lessons/emptying-businesses.md": document(
+        "Pit latrine emptying businesses",
+        summary="How licensed operators made pit latrines last longer.",
+        themes="[sanitation, finance]",
+        levels="[local]",
+        countries="[GH]",
+        programme="washtech",
+        date="2026-01-10",
+        body=(
+            "## Licensing\n\nThe municipality licensed emptying trucks, and the emptying "
+            "businesses grew. Sludge goes to treatment ponds.\n"
+        ),
+    ),
+    "content/case-studies/kumasi-tariffs.md": document(
+        "Tariffs in Kumasi",
+        "case-study",
+        summary="A utility in Kumasi set tariffs with the platform.",
+        themes="[finance, governance]",
+        levels="[intermediate]",
+        countries="[GH]",
+        date="2026-02-10",
+        body="The utility published its tariffs. Businesses paid for emptying separately.\n",
+    ),
+    "content/guidelines/national-policy.md": document(
+        "Writing a national sanitation policy",
+        "guideline",
+        summary="Steps for a ministry drafting its policy with the learning alliance.",
+        themes="[sanitation, governance]",
+        levels="[national]",
+        countries="[BF]",
+        date="2026-03-10",
+        body="## Drafting\n\nThe ministry drafts; the alliance reviews. Hygiene counts too.\n",
+    ),
+    "content/lessons/handwashing-schools.md": document(
+        "Handwashing stations in schools",
+        summary="Pupils keep handwashing stations working.",
+        themes="[hygiene]",
+        levels="[local]",
+        date="2026-04-10",
+        body="Pupils refill the stations with soap every morning. A giraffe mural helps.\n",
+    ),
+    "content/lessons/evaluation-fr.md": document(
+        "L'évaluation des technologies par la plateforme",
+        summary="Les acteurs évaluent ensemble les technologies d'assainissement.",
+        themes="[sanitation]",
+        levels="[national]",
+        language="fr",
+        date="2026-05-10",
+        body="Les évaluations réunissent les communes et les ministères.\n",
+    ),
+    "content/lessons/comunidades-es.md": document(
+        "Las comunidades gestionan el saneamiento",
+        summary="Comunidades rurales organizadas.",
+        themes="[sanitation]",
+        levels="[local]",
+        language="es",
+        date="2026-06-10",
+        body="Las comunidades organizadas mantienen las letrinas.\n",
+    ),
+    "content/lessons/avaliacoes-pt.md": document(
+        "Avaliações participativas de tecnologias",
+        summary="Os municípios participam das avaliações.",
+        themes="[sanitation]",
+        levels="[local]",
+        language="pt-BR",
+        date="2026-07-10",
+        body="As avaliações participativas envolvem os municípios.\n",
+    ),
+    "content/lessons/draft-note.md": document(
+        "A draft about emptying",
+        themes="[sanitation]",
+        levels="[local]",
+        status="draft",
+        body="Emptying, but not ready.\n",
+    ),
+}
+
+
+@pytest.fixture
+def project(make_project: ProjectFactory) -> Path:
+    return make_project(FILES)
+
+
+def knowledge_base(root: Path) -> KnowledgeBase:
+    result = load_project(root)
+    assert not result.problems, result.problems
+    return result.knowledge_base
+
+
+@pytest.fixture
+def index(project: Path, tmp_path: Path) -> SearchIndex:
+    search_index = SearchIndex(tmp_path / "index")
+    search_index.update(knowledge_base(project))
+    return search_index
+
+
+def ids(results: SearchResults) -> list[str]:
+    return [hit.id for hit in results.hits]
+
+
+def found(index: SearchIndex, query: str, **filters: list[str]) -> set[str]:
+    return set(ids(index.search(query, filters, limit=50)))
+
+
+# -- finding documents -------------------------------------------------------------------
+
+
+def test_finds_a_word_of_the_title_the_summary_or_the_body(index: SearchIndex) -> None:
+    assert found(index, "handwashing") == {"handwashing-schools"}  # title
+    assert found(index, "operators") == {"emptying-businesses"}  # summary
+    assert found(index, "giraffe") == {"handwashing-schools"}  # body
+    assert found(index, "licensing") == {"emptying-businesses"}  # heading
+
+
+def test_english_words_are_stemmed_and_a_title_outranks_a_body(index: SearchIndex) -> None:
+    results = index.search("latrine")
+    assert ids(results) == ["emptying-businesses"]
+    assert found(index, "tariff") == {"kumasi-tariffs"}
+    # "emptying" is in one title and in another body: the title ranks first.
+    assert ids(index.search("emptying"))[:2] == ["emptying-businesses", "kumasi-tariffs"]
+
+
+def test_a_french_query_finds_the_french_documents(index: SearchIndex) -> None:
+    # "évaluations" is only in the body; the stemmer reduces it and "évaluation" alike.
+    assert found(index, "évaluation") == {"evaluation-fr"}
+    assert found(index, "évaluent") == {"evaluation-fr"}
+    # Accents are folded, so a keyboard without them finds the same document.
+    assert found(index, "evaluations") == {"evaluation-fr"}
+    assert found(index, "ministère") == {"evaluation-fr"}
+
+
+def test_spanish_and_portuguese_are_stemmed(index: SearchIndex) -> None:
+    assert found(index, "comunidad") == {"comunidades-es"}
+    assert found(index, "organizada") == {"comunidades-es"}
+    assert found(index, "avaliação") == {"avaliacoes-pt"}
+    assert found(index, "participativa") == {"avaliacoes-pt"}
+
+
+def test_hits_say_what_and_where_with_a_highlighted_snippet(index: SearchIndex) -> None:
+    results = index.search("sludge")
+    assert results.total == 1
+    hit = results.hits[0]
+    assert (hit.id, hit.title, hit.type, hit.levels) == (
+        "emptying-businesses",
+        "Pit latrine emptying businesses",
+        "lesson",
+        ("local",),
+    )
+    assert hit.path == "content/lessons/emptying-businesses.md"
+    assert hit.url == "lessons/emptying-businesses/"
+    assert hit.score > 0
+    assert "[Sludge] goes to treatment ponds" in hit.snippet.marked()
+    assert "Sludge goes to treatment ponds" in hit.snippet.text
+    # A match in the title only: the snippet falls back to the summary.
+    assert index.search("pit").hits[0].snippet.text.startswith("How licensed operators")
+
+
+def test_phrases_match_words_side_by_side(index: SearchIndex) -> None:
+    assert found(index, "emptying businesses") == {"emptying-businesses", "kumasi-tariffs"}
+    assert found(index, '"emptying businesses"') == {"emptying-businesses"}
+    assert found(index, "“emptying businesses”") == {"emptying-businesses"}
+
+
+def test_operators_and_prefixes(index: SearchIndex) -> None:
+    assert found(index, "tariffs OR pupils") == {"kumasi-tariffs", "handwashing-schools"}
+    assert found(index, "emptying NOT sludge") == {"kumasi-tariffs"}
+    assert found(index, "hand*") == {"handwashing-schools"}
+    assert found(index, "(tariffs OR pupils) AND soap") == {"handwashing-schools"}
+
+
+def test_all_words_must_match_else_any_with_a_notice(index: SearchIndex) -> None:
+    assert found(index, "sludge ponds") == {"emptying-businesses"}
+    results = index.search("sludge giraffe")
+    assert set(ids(results)) == {"emptying-businesses", "handwashing-schools"}
+    assert results.notices == ("no document has all of the words; showing those with any of them",)
+
+
+# -- filters and facets -------------------------------------------------------------------
+
+
+def test_filters_or_within_a_field_and_across_fields(index: SearchIndex) -> None:
+    everything = "emptying OR ministry OR pupils OR évaluations OR comunidades OR avaliações"
+    assert found(index, everything) == {
+        "emptying-businesses",
+        "kumasi-tariffs",
+        "national-policy",
+        "handwashing-schools",
+        "evaluation-fr",
+        "comunidades-es",
+        "avaliacoes-pt",
+    }
+    assert found(index, everything, theme=["governance"]) == {"kumasi-tariffs", "national-policy"}
+    # OR within a field.
+    assert found(index, everything, theme=["hygiene", "finance"]) == {
+        "emptying-businesses",
+        "kumasi-tariffs",
+        "handwashing-schools",
+    }
+    assert found(index, everything, level=["intermediate", "national"]) == {
+        "kumasi-tariffs",
+        "national-policy",
+        "evaluation-fr",
+    }
+    # AND across fields.
+    assert found(index, everything, level=["local", "national"], theme=["finance"]) == {
+        "emptying-businesses"
+    }
+    assert found(index, everything, country=["gh"], type=["case-study"]) == {"kumasi-tariffs"}
+    assert found(index, everything, programme=["washtech"]) == {"emptying-businesses"}
+    assert found(index, everything, language=["fr", "es"]) == {"evaluation-fr", "comunidades-es"}
+    # A language filter without a region takes in its regional variants.
+    assert found(index, everything, language=["pt"]) == {"avaliacoes-pt"}
+    assert found(index, everything, language=["pt-br"]) == {"avaliacoes-pt"}
+
+
+def test_facet_counts_are_for_the_whole_result_set(index: SearchIndex) -> None:
+    results = index.search("emptying OR ministry OR pupils", limit=1)
+    assert results.total == 4
+    assert len(results.hits) == 1
+    assert results.facets["theme"] == {
+        "finance": 2,
+        "governance": 2,
+        "sanitation": 2,
+        "hygiene": 1,
+    }
+    assert results.facets["level"] == {"local": 2, "intermediate": 1, "national": 1}
+    assert results.facets["type"] == {"lesson": 2, "case-study": 1, "guideline": 1}
+    assert results.facets["country"] == {"GH": 2, "BF": 1}
+    assert results.facets["language"] == {"en": 4}
+    assert results.facets["programme"] == {"washtech": 1}
+
+
+def test_theme_programme_and_country_names_are_searchable(index: SearchIndex) -> None:
+    # None of these words is in the documents' text, only in what they are filed under.
+    assert found(index, "finance") == {"emptying-businesses", "kumasi-tariffs"}
+    assert found(index, "washtech") == {"emptying-businesses"}
+    assert found(index, "ghana") == {"emptying-businesses", "kumasi-tariffs"}
+    assert found(index, "burkina") == {"national-policy"}
+
+
+def test_filters_without_a_query_list_documents_newest_first(index: SearchIndex) -> None:
+    results = index.search("", {"level": ["local"]})
+    assert ids(results) == [
+        "avaliacoes-pt",
+        "comunidades-es",
+        "handwashing-schools",
+        "emptying-businesses",
+    ]
+    assert results.total == 4
+    assert results.facets["language"] == {"en": 2, "es": 1, "pt-br": 1}
+
+
+def test_unknown_filter_values_get_a_notice_and_a_suggestion(index: SearchIndex) -> None:
+    results = index.search("emptying", {"theme": ["sanitaton"]})
+    assert results.hits == []
+    assert results.notices == ("no document has theme 'sanitaton'; did you mean 'sanitation'?",)
+    with pytest.raises(KbError, match="'colour' is not a field to filter on; use one of type"):
+        index.search("emptying", {"colour": ["red"]})
+
+
+def test_drafts_only_when_asked_for(index: SearchIndex) -> None:
+    assert "draft-note" not in found(index, "emptying")
+    assert "draft-note" in set(ids(index.search("emptying", include_drafts=True)))
+
+
+# -- misspellings and bad queries -------------------------------------------------------
+
+
+def test_did_you_mean(index: SearchIndex) -> None:
+    results = index.search("slugde ponds")
+    assert results.did_you_mean == "sludge ponds"
+    assert index.search("handwashng").did_you_mean == "handwashing"
+    # A word that is only present in another form is not a misspelling.
+    assert index.search("latrine").did_you_mean is None
+    assert index.search("sludge").did_you_mean is None
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "the query is empty; give some words to search for"),
+        ("   ", "the query is empty; give some words to search for"),
+        (
+            "the of and",
+            "'the of and' has only common words (the, of, and), which are not indexed; "
+            "add a word that says what you are looking for",
+        ),
+        (
+            "AND",
+            "'AND' has nothing to search for once operators and common words are left out; "
+            "add a word that says what you are looking for",
+        ),
+        (
+            "OR OR NOT",
+            "'OR OR NOT' has nothing to search for once operators and common words are left "
+            "out; add a word that says what you are looking for",
+        ),
+    ],
+)
+def test_queries_with_nothing_to_search_for(index: SearchIndex, query: str, message: str) -> None:
+    with pytest.raises(QueryError) as raised:
+        index.search(query)
+    assert raised.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("query", "expected", "notice"),
+    [
+        ('"emptying businesses', {"emptying-businesses", "kumasi-tariffs"}, "quotation mark"),
+        ("(tariffs OR pupils", {"kumasi-tariffs", "handwashing-schools"}, "brackets"),
+        ("tariffs) OR (pupils", {"kumasi-tariffs", "handwashing-schools"}, "brackets"),
+    ],
+)
+def test_unbalanced_quotes_and_brackets_are_searched_without_them(
+    index: SearchIndex, query: str, expected: set[str], notice: str
+) -> None:
+    results = index.search(query)
+    assert set(ids(results)) == expected
+    assert len(results.notices) == 1
+    assert notice in results.notices[0]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["sludge^", "title:sludge", "sludge~~", "sludge AND", "*sludge", "'sludge'", "{[sludge"],
+)
+def test_stray_syntax_never_breaks_a_search(index: SearchIndex, query: str) -> None:
+    assert "emptying-businesses" in found(index, query)
+
+
+# -- keeping the index up to date -----------------------------------------------------------
+
+
+def test_an_update_reindexes_only_what_changed(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    search_index = SearchIndex(tmp_path / "index")
+    first = search_index.update(knowledge_base(project))
+    assert (first.added, first.updated, first.removed, first.rebuilt) == (8, 0, 0, True)
+    again = search_index.update(knowledge_base(project))
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 8)
+    assert not again.rebuilt and not again.changed
+
+    indexed: list[str] = []
+    real = search_index_fields = search_module._index_fields
+
+    def counting(doc, labels):  # type: ignore[no-untyped-def]
+        indexed.append(doc.id)
+        return real(doc, labels)
+
+    monkeypatch.setattr(search_module, "_index_fields", counting)
+    lesson = project / "content/lessons/handwashing-schools.md"
+    lesson.write_text(
+        lesson.read_text(encoding="utf-8").replace("giraffe", "zebra"), encoding="utf-8"
+    )
+    (project / "content/case-studies/kumasi-tariffs.md").unlink()
+    (project / "content/lessons/new-one.md").write_text(
+        document("A new lesson on rainwater", themes="[hygiene]"), encoding="utf-8"
+    )
+    stats = search_index.update(knowledge_base(project))
+    assert (stats.added, stats.updated, stats.removed, stats.unchanged) == (1, 1, 1, 6)
+    assert sorted(indexed) == ["handwashing-schools", "new-one"]
+    assert search_index_fields is real
+    assert found(search_index, "zebra") == {"handwashing-schools"}
+    assert found(search_index, "giraffe") == set()
+    assert found(search_index, "tariffs") == set()
+    assert found(search_index, "rainwater") == {"new-one"}
+
+
+def test_a_new_index_version_rebuilds_everything(
+    project: Path, index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "INDEX_VERSION", "kb-search-test")
+    stats = index.update(knowledge_base(project))
+    assert (stats.added, stats.rebuilt) == (8, True)
+    assert found(index, "giraffe") == {"handwashing-schools"}
+
+
+def test_a_damaged_index_is_rebuilt(project: Path, index: SearchIndex) -> None:
+    index.close()
+    for toc in index.index_dir.glob("_kb_*.toc"):
+        toc.write_bytes(b"not a table of contents")
+    with pytest.raises(KbError, match="there is no usable search index here"):
+        index.search("giraffe")
+    stats = index.update(knowledge_base(project))
+    assert stats.rebuilt
+    assert found(index, "giraffe") == {"handwashing-schools"}
+
+
+def test_searching_before_any_update_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(KbError, match="there is no usable search index here; build it first"):
+        SearchIndex(tmp_path / "index").search("giraffe")
+
+
+def test_an_interrupted_update_leaves_the_index_as_it_was(
+    project: Path, index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(doc, labels):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    lesson = project / "content/lessons/handwashing-schools.md"
+    lesson.write_text(
+        lesson.read_text(encoding="utf-8").replace("giraffe", "zebra"), encoding="utf-8"
+    )
+    monkeypatch.setattr(search_module, "_index_fields", broken)
+    with pytest.raises(KeyboardInterrupt):
+        index.update(knowledge_base(project))
+    assert found(index, "giraffe") == {"handwashing-schools"}
+    # Nor does an interrupted full rebuild touch it.
+    monkeypatch.setattr(search_module, "INDEX_VERSION", "kb-search-test")
+    with pytest.raises(KeyboardInterrupt):
+        index.update(knowledge_base(project))
+    monkeypatch.undo()
+    assert found(index, "giraffe") == {"handwashing-schools"}
+    leftovers = [p.name for p in index.index_dir.parent.iterdir() if p.name.startswith("index")]
+    assert sorted(leftovers) == ["index", "index.lock"]
+    assert index.update(knowledge_base(project)).updated == 1
+    assert found(index, "zebra") == {"handwashing-schools"}
+
+
+def test_a_second_writer_waits_then_fails_clearly(project: Path, index: SearchIndex) -> None:
+    lock = FileLock(str(index.index_dir.parent / "index.lock"))
+    assert lock.acquire(blocking=False)
+    try:
+        waiting = SearchIndex(index.index_dir, lock_timeout=0.3)
+        with pytest.raises(KbError) as raised:
+            waiting.update(knowledge_base(project))
+        assert raised.value.message == (
+            f"{index.index_dir}: another kb process is updating the search index and did "
+            "not finish within 0.3 s; try again when it is done"
+        )
+        # Searching does not need the lock.
+        assert found(index, "giraffe") == {"handwashing-schools"}
+    finally:
+        lock.release()
+
+
+def test_concurrent_updates_take_turns(project: Path, tmp_path: Path) -> None:
+    base = knowledge_base(project)
+    outcomes: list[object] = []
+
+    def update() -> None:
+        try:
+            outcomes.append(SearchIndex(tmp_path / "shared").update(base))
+        except Exception as exc:  # collected: the assertion below shows it
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=update) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    rebuilt = [o for o in outcomes if getattr(o, "rebuilt", False)]
+    unchanged = [o for o in outcomes if getattr(o, "unchanged", 0) == 8]
+    assert (len(rebuilt), len(unchanged)) == (1, 2), outcomes
+    assert found(SearchIndex(tmp_path / "shared"), "giraffe") == {"handwashing-schools"}
+
+
+def test_plain_text_drops_markup_but_keeps_words() -> None:
+    text = plain_text(
+        "# Title {#t}\n\nSome *emphasis*, **bold** and `code` with a [link](x.md) and "
+        "![a picture](p.png) and <b>tags</b>.\n\n| a | b |\n| --- | --- |\n\n"
+        "```python\nprint('hi')\n```\n\n[ref]: https://example.org\n"
+    )
+    assert text == (
+        "Title\n\nSome emphasis, bold and code with a link and a picture and tags .\n\n"
+        "a b\n\nprint('hi')"
+    )
+
+
+def test_the_shipped_knowledge_base(tmp_path: Path) -> None:
+    result = load_project(REPO)
+    assert not result.errors
+    with SearchIndex(tmp_path / "index") as search_index:
+        stats = search_index.update(result.knowledge_base)
+        assert stats.added == len(result.knowledge_base.documents)
+        results = search_index.search('"learning alliance"', {"level": ["national"]})
+        assert results.total >= 5
+        assert all("national" in hit.levels for hit in results.hits)
+        french = search_index.search("évaluations", {"language": ["fr"]})
+        assert "technology-assessment-with-a-platform-fr" in ids(french)
+        assert search_index.search("sanitaton").did_you_mean == "sanitation"
+
+
+# -- the command line ------------------------------------------------------------------
+
+
+def test_kb_search_prints_hits_snippets_and_facets(kb: Kb, project: Path) -> None:
+    result = kb(project, "search", "emptying", "--limit", "1")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "2 documents for 'emptying' (showing 1)"
+    assert lines[2] == " 1. Pit latrine emptying businesses"
+    assert lines[3] == (
+        "    emptying-businesses · Lesson · Local · content/lessons/emptying-businesses.md"
+    )
+    assert "**emptying**" in lines[4]
+    assert "Refine with:" in lines
+    assert "  theme: finance 2, governance 1, sanitation 1" in lines
+    assert "Indexed 8 documents" in result.stderr
+    # The second search finds the index up to date and says nothing about it.
+    again = kb(project, "search", "emptying")
+    assert again.stderr == ""
+
+
+def test_kb_search_filters_json_and_did_you_mean(kb: Kb, project: Path) -> None:
+    result = kb(
+        project,
+        "search",
+        "emptyng",
+        "--theme",
+        "finance",
+        "--level",
+        "local",
+        "--level",
+        "intermediate",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["did_you_mean"] == "emptying"
+    assert data["total"] == 0
+    fixed = json.loads(
+        kb(project, "search", "emptying", "--theme", "finance", "--level", "local", "--json").stdout
+    )
+    assert [h["id"] for h in fixed["hits"]] == ["emptying-businesses"]
+    assert fixed["hits"][0]["levels"] == ["local"]
+    assert fixed["hits"][0]["snippet"].count("**") >= 2
+    assert fixed["facets"]["theme"] == {"finance": 1, "sanitation": 1}
+    text = kb(project, "search", "emptyng")
+    assert "Did you mean: emptying?" in text.stdout
+    assert "No documents match 'emptyng'." in text.stdout
+
+
+def test_kb_search_bad_input(kb: Kb, project: Path) -> None:
+    empty = kb(project, "search")
+    assert (empty.exit_code, empty.stderr.splitlines()[-1]) == (
+        2,
+        "Error: the query is empty; give some words to search for",
+    )
+    common = kb(project, "search", "the")
+    assert common.exit_code == 2
+    assert "Error: 'the' has only common words (the)" in common.stderr
+    theme = kb(project, "search", "emptying", "--theme", "sanitaton")
+    assert theme.exit_code == 2
+    assert theme.stderr.splitlines()[-1] == (
+        "Error: --theme: 'sanitaton' is not known; did you mean 'sanitation'?"
+    )
+    quote = kb(project, "search", '"emptying')
+    assert quote.exit_code == 0
+    assert quote.stdout.startswith("Note: a quotation mark was not closed")
+
+
+def test_kb_search_refuses_a_knowledge_base_with_errors(
+    kb: Kb, make_project: ProjectFactory
+) -> None:
+    root = make_project(
+        {
+            **FILES,
+            "content/lessons/broken.md": document("Broken", themes="[sanitaton]"),
+        }
+    )
+    result = kb(root, "search", "emptying")
+    assert result.exit_code == 1
+    assert (
+        "content/lessons/broken.md:5: themes[0]: 'sanitaton' is not a theme; "
+        "did you mean 'sanitation'?"
+    ) in result.stderr
+    assert not (root / ".kb-cache" / "index").exists()
+
+
+def test_kb_show(kb: Kb, make_project: ProjectFactory) -> None:
+    files = dict(FILES)
+    files["content/lessons/links-here.md"] = document(
+        "A lesson that links",
+        themes="[sanitation]",
+        levels="[intermediate]",
+        body="Read [the emptying lesson](emptying-businesses.md).\n",
+    )
+    files["content/lessons/emptying-businesses-fr.md"] = document(
+        "Les entreprises de vidange",
+        themes="[sanitation, finance]",
+        levels="[local]",
+        language="fr",
+        translation_of="emptying-businesses",
+    )
+    root = make_project(files)
+    result = kb(root, "show", "emptying-businesses")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("Pit latrine emptying businesses\n  id:           emptying-businesses\n")
+    assert "  themes:       Sanitation, Finance\n" in out
+    assert "  programme:    WASHTech\n" in out
+    assert "Translations\n  fr    Les entreprises de vidange [emptying-businesses-fr]\n" in out
+    assert "Related documents\n  1. " in out
+    assert "Linked from\n  - A lesson that links [links-here]\n" in out
+    assert (
+        "  Sanitation, national level:\n    - Writing a national sanitation policy "
+        "[national-policy]\n"
+    ) in out
+    data = json.loads(kb(root, "show", "emptying-businesses-fr", "--json").stdout)
+    assert data["translation_of"] == "emptying-businesses"
+    assert [t["id"] for t in data["translations"]] == ["emptying-businesses"]
+    assert "emptying-businesses" not in [r["id"] for r in data["related"]]
+    assert all(r["reason"] for r in data["related"])
+    assert data["same_theme_other_levels"][0]["theme"] == "sanitation"
+    assert data["same_theme_other_levels"][0]["level"] == "national"
+
+
+def test_kb_show_unknown_id(kb: Kb, project: Path) -> None:
+    result = kb(project, "show", "emptying-business")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: no document has the id 'emptying-business'; did you mean 'emptying-businesses'?"
+    )
+    broken = project / "content/lessons/broken.md"
+    broken.write_text(document("Broken", levels="[locl]"), encoding="utf-8")
+    result = kb(project, "show", "broken")
+    assert result.exit_code == 1
+    assert "content/lessons/broken.md:6: levels[0]: 'locl' is not a level" in result.stderr
