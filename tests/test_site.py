@@ -325,3 +325,33 @@ def test_a_first_heading_that_repeats_the_title_is_not_shown_twice(
     assert repeat.count(">Same title</h1>") == 1
     other = (site / "lessons/other/index.html").read_text(encoding="utf-8")
     assert '<h1 id="another-heading">Another heading' in other
+
+
+def test_downloads_page_and_document_pages_link_the_pdfs(
+    make_project: ProjectFactory, kb: Kb
+) -> None:
+    packs = """\
+    packs:
+      sanitation-pack:
+        title: Sanitation pack
+        subtitle: For workshops
+        introduction: Everything on sanitation.
+        select:
+          themes: [sanitation]
+    """
+    project = small_project(make_project, **{"content/packs.yml": packs})
+    out = project / "site"
+    result = kb(project, "build", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    downloads = (out / "downloads/index.html").read_text(encoding="utf-8")
+    assert 'href="../downloads/packs/sanitation-pack.pdf"' in downloads
+    assert re.search(r"PDF · \d+ pages · \d+ KB", downloads)
+    assert (out / "downloads/packs/sanitation-pack.pdf").is_file()
+    page = (out / "lessons/criteria/index.html").read_text(encoding="utf-8")
+    assert 'href="../../downloads/documents/criteria.pdf" download>Download PDF' in page
+    assert 'href="../../downloads/packs/sanitation-pack.pdf" download>Sanitation pack' in page
+    assert (out / "downloads/documents/criteria.pdf").is_file()
+    catalogue = json.loads((out / "catalogue.json").read_text(encoding="utf-8"))
+    entry = next(d for d in catalogue["documents"] if d["id"] == "criteria")
+    assert entry["pdf"] == "https://kb.example.org/downloads/documents/criteria.pdf"
+    assert entry["relations"]["packs"] == ["sanitation-pack"]
