@@ -414,51 +414,59 @@ class SiteGenerator:
             ],
         )
 
-    def theme_pages(self) -> Iterable[Page]:
-        linker = Linker("themes/")
-        text = front_matter("Themes")
-        text += self.render(
-            "heading.html",
-            linker,
-            title="Themes",
-            intro="Every theme with the number of documents on it.",
-        )
-        text += (
-            "\n\n"
-            + self.render(
-                "term_index.html",
-                linker,
-                terms=[
-                    (t.label, urls.theme_url(t.id), n, t.description)
-                    for t, n in self.theme_counts()
-                ],
+    def term_index(
+        self, url: str, title: str, intro: str, terms: Sequence[tuple[str, str, int, str]]
+    ) -> Page:
+        """A vocabulary's index page: each term with its count (and description)."""
+        linker = Linker(url)
+        text = front_matter(title)
+        text += self.render("heading.html", linker, title=title, intro=intro) + "\n\n"
+        text += self.render("term_index.html", linker, terms=terms) + "\n"
+        return Page(f"{url}index.md", text)
+
+    def term_page(
+        self,
+        url: str,
+        title: str,
+        description: str,
+        heading: str,
+        groups: Iterable[tuple[str, str, str, list[Document]]],
+    ) -> Page:
+        """One term's page: its heading, then its documents in groups."""
+        text = front_matter(title, description) + heading + "\n\n"
+        text += self.grouped(Linker(url), groups) + "\n"
+        return Page(f"{url}index.md", text)
+
+    def by_level(
+        self, docs: Sequence[Document], cell_url: str | None
+    ) -> list[tuple[str, str, str, list[Document]]]:
+        """Groups of documents per level, in the taxonomy's order, linking to each cell."""
+        return [
+            (
+                f"{level.label} level",
+                f"level-{level.id}",
+                f"{cell_url}{level.id}/" if cell_url else "",
+                [d for d in docs if level.id in d.levels],
             )
-            + "\n"
+            for level in self.taxonomy.levels_in_order()
+        ]
+
+    def theme_pages(self) -> Iterable[Page]:
+        yield self.term_index(
+            "themes/",
+            "Themes",
+            "Every theme with the number of documents on it.",
+            [(t.label, urls.theme_url(t.id), n, t.description) for t, n in self.theme_counts()],
         )
-        yield Page("themes/index.md", text)
         for theme in self.taxonomy.themes.values():
             url = urls.theme_url(theme.id)
-            linker = Linker(url)
             docs = self.in_site("theme", theme.id)
-            text = front_matter(theme.label, theme.description)
-            text += self.render("heading.html", linker, title=theme.label, intro=theme.description)
-            text += (
-                "\n\n"
-                + self.grouped(
-                    linker,
-                    (
-                        (
-                            f"{level.label} level",
-                            f"level-{level.id}",
-                            f"{url}{level.id}/",
-                            [d for d in docs if level.id in d.levels],
-                        )
-                        for level in self.taxonomy.levels_in_order()
-                    ),
-                )
-                + "\n"
+            heading = self.render(
+                "heading.html", Linker(url), title=theme.label, intro=theme.description
             )
-            yield Page(f"{url}index.md", text)
+            yield self.term_page(
+                url, theme.label, theme.description, heading, self.by_level(docs, url)
+            )
             for level in self.taxonomy.levels_in_order():
                 cell = [d for d in docs if level.id in d.levels]
                 yield from self.paginated(
@@ -470,119 +478,54 @@ class SiteGenerator:
                 )
 
     def level_pages(self) -> Iterable[Page]:
-        linker = Linker("levels/")
-        text = front_matter("Institutional levels")
-        text += self.render(
-            "heading.html",
-            linker,
-            title="Institutional levels",
-            intro="Learning alliances connect platforms at these levels.",
+        yield self.term_index(
+            "levels/",
+            "Institutional levels",
+            "Learning alliances connect platforms at these levels.",
+            [(lv.label, urls.level_url(lv.id), n, lv.description) for lv, n in self.level_counts()],
         )
-        text += (
-            "\n\n"
-            + self.render(
-                "term_index.html",
-                linker,
-                terms=[
-                    (lv.label, urls.level_url(lv.id), n, lv.description)
-                    for lv, n in self.level_counts()
-                ],
-            )
-            + "\n"
-        )
-        yield Page("levels/index.md", text)
         for level in self.taxonomy.levels_in_order():
             url = urls.level_url(level.id)
-            linker = Linker(url)
             docs = self.in_site("level", level.id)
-            text = front_matter(f"{level.label} level", level.description)
-            text += self.render(
-                "heading.html", linker, title=f"{level.label} level", intro=level.description
-            )
-            text += (
-                "\n\n"
-                + self.grouped(
-                    linker,
-                    (
-                        (
-                            theme.label,
-                            f"theme-{theme.id}",
-                            f"{urls.theme_url(theme.id)}{level.id}/",
-                            [d for d in docs if theme.id in d.themes],
-                        )
-                        for theme in self.taxonomy.themes.values()
-                    ),
+            title = f"{level.label} level"
+            heading = self.render("heading.html", Linker(url), title=title, intro=level.description)
+            groups = [
+                (
+                    theme.label,
+                    f"theme-{theme.id}",
+                    f"{urls.theme_url(theme.id)}{level.id}/",
+                    [d for d in docs if theme.id in d.themes],
                 )
-                + "\n"
-            )
-            yield Page(f"{url}index.md", text)
+                for theme in self.taxonomy.themes.values()
+            ]
+            yield self.term_page(url, title, level.description, heading, groups)
 
     def programme_pages(self) -> Iterable[Page]:
-        linker = Linker("programmes/")
-        text = front_matter("Programmes")
-        text += self.render(
-            "heading.html",
-            linker,
-            title="Programmes",
-            intro="Programmes that applied the learning alliance approach.",
+        yield self.term_index(
+            "programmes/",
+            "Programmes",
+            "Programmes that applied the learning alliance approach.",
+            [
+                (p.name, urls.programme_url(p.id), n, p.description)
+                for p, n in self.programme_counts()
+            ],
         )
-        text += (
-            "\n\n"
-            + self.render(
-                "term_index.html",
-                linker,
-                terms=[
-                    (p.name, urls.programme_url(p.id), n, p.description)
-                    for p, n in self.programme_counts()
-                ],
-            )
-            + "\n"
-        )
-        yield Page("programmes/index.md", text)
         for programme in self.taxonomy.programmes.values():
             url = urls.programme_url(programme.id)
-            linker = Linker(url)
             docs = self.in_site("programme", programme.id)
-            text = front_matter(programme.name, programme.description)
-            text += self.render("programme.html", linker, programme=programme)
-            text += (
-                "\n\n"
-                + self.grouped(
-                    linker,
-                    (
-                        (
-                            f"{level.label} level",
-                            f"level-{level.id}",
-                            "",
-                            [d for d in docs if level.id in d.levels],
-                        )
-                        for level in self.taxonomy.levels_in_order()
-                    ),
-                )
-                + "\n"
+            heading = self.render("programme.html", Linker(url), programme=programme)
+            yield self.term_page(
+                url, programme.name, programme.description, heading, self.by_level(docs, None)
             )
-            yield Page(f"{url}index.md", text)
 
     def country_pages(self) -> Iterable[Page]:
-        linker = Linker("countries/")
         counts = self.country_counts()
-        text = front_matter("Countries")
-        text += self.render(
-            "heading.html",
-            linker,
-            title="Countries",
-            intro="Documents by the country they are about.",
+        yield self.term_index(
+            "countries/",
+            "Countries",
+            "Documents by the country they are about.",
+            [(name, urls.country_url(code), n, "") for code, name, n in counts],
         )
-        text += (
-            "\n\n"
-            + self.render(
-                "term_index.html",
-                linker,
-                terms=[(name, urls.country_url(code), n, "") for code, name, n in counts],
-            )
-            + "\n"
-        )
-        yield Page("countries/index.md", text)
         for code, name, _count in counts:
             docs = self.sorted_newest(self.in_site("country", code))
             yield from self.paginated(
