@@ -347,6 +347,8 @@ def test_downloads_page_and_document_pages_link_the_pdfs(
     assert 'href="../downloads/packs/sanitation-pack.pdf"' in downloads
     assert re.search(r"PDF · \d+ pages · \d+ KB", downloads)
     assert (out / "downloads/packs/sanitation-pack.pdf").is_file()
+    # A web server running as another user must be able to read what was published.
+    assert (out / "downloads/packs/sanitation-pack.pdf").stat().st_mode & 0o044 == 0o044
     page = (out / "lessons/criteria/index.html").read_text(encoding="utf-8")
     assert 'href="../../downloads/documents/criteria.pdf" download>Download PDF' in page
     assert 'href="../../downloads/packs/sanitation-pack.pdf" download>Sanitation pack' in page

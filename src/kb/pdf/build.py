@@ -18,8 +18,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures.process import BrokenProcessPool
@@ -37,6 +35,7 @@ from kb.packs import Pack, load_packs, pack_language, select
 from kb.problems import Problem, format_problems, sort_problems
 from kb.urls import document_pdf_url, pack_pdf_url
 
+from .files import copy_atomic, write_atomic
 from .printhtml import Cover, PrintJob, PrintRenderer, document_job, newest_date, pack_job
 
 #: Bump when the cache's layout or meaning changes.
@@ -121,7 +120,7 @@ class PdfCache:
     def put(self, job: PrintJob, key: str, pages: int, problems: Sequence[Problem]) -> _Entry:
         pdf, sidecar = self.paths(job, key)
         payload = {"pages": pages, "problems": [asdict(p) for p in problems]}
-        _write_atomic(sidecar, json.dumps(payload, indent=1).encode("utf-8"))
+        write_atomic(sidecar, json.dumps(payload, indent=1).encode("utf-8"))
         # Older renders of the same pack or document will not be asked for again.
         for old in pdf.parent.glob(f"{job.id}--*"):
             if old.stem != pdf.stem and old.stem.rsplit("--", 1)[0] == job.id:
@@ -147,30 +146,6 @@ def _file_digest(url: str) -> bytes:
         return hashlib.sha256(Path(url2pathname(unquote(urlsplit(url).path))).read_bytes()).digest()
     except OSError:
         return b"missing"
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _copy_atomic(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    os.close(descriptor)
-    try:
-        shutil.copyfile(source, temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # -- rendering many jobs ------------------------------------------------------
@@ -329,7 +304,7 @@ def _run(
     (report or _echo_problems)(problems)
     downloads: list[Download] = []
     for plan, entry in zip(planned, entries, strict=True):
-        _copy_atomic(entry.pdf, plan.target)
+        copy_atomic(entry.pdf, plan.target)
         downloads.append(plan.download(entry.pages, plan.target.stat().st_size))
     return downloads
 

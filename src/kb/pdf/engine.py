@@ -10,9 +10,7 @@ document (and the line of the image) they come from.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -22,6 +20,7 @@ import weasyprint
 
 from kb.problems import Problem
 
+from .files import write_atomic
 from .printhtml import PrintJob
 
 try:  # WeasyPrint 68 and later fetch through a class that can be narrowed
@@ -117,14 +116,6 @@ def render_to_file(job: PrintJob, target: Path, identifier: bytes) -> Rendered:
         logger.removeHandler(handler)
         logger.setLevel(level)
         logger.propagate = propagate
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(target, data)
     problems = tuple(_problem(job, record) for record in handler.records)
     return Rendered(pages=len(document.pages), problems=problems)

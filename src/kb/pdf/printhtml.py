@@ -13,6 +13,7 @@ embeds.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -53,6 +54,9 @@ _ATTRIBUTE = re.compile(
     r"""\s(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE
 )
 _ALLOWED_HREF = ("#", "http://", "https://", "mailto:", "tel:")
+#: A tag in raw HTML, and in it an id or a link to an id, up to where the id starts.
+_RAW_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+_RAW_ID = re.compile(r"""(\s(?:id\s*=\s*["']?|href\s*=\s*["']?#)(?=[^"'\s>]))""", re.I)
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,13 @@ class _PrintTreeprocessor(Treeprocessor):
             elif tag == "summary":
                 element.tag = "p"
                 element.set("class", "admonition-title")
+        # Raw HTML (an anchor in a heading: "## Mac <a id="mac"></a>") waits outside
+        # the tree until the end; its ids and links to them get the same prefix.
+        stash = self.md.htmlStash.rawHtmlBlocks
+        prefixed = functools.partial(_RAW_ID.sub, lambda m: f"{m.group(1)}{doc.id}--")
+        for index, block in enumerate(stash):
+            if isinstance(block, str) and ("id" in block or "#" in block):
+                stash[index] = _RAW_TAG.sub(lambda tag: prefixed(tag.group(0)), block)
 
 
 class _PrintExtension(Extension):
