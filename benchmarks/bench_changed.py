@@ -51,6 +51,21 @@ def most_linked_document(project: Path) -> Path:
     return project / "content" / target
 
 
+def prepare_repository(project: Path) -> Path:
+    """Commit ``project`` to a new git repository, then edit one linked-to document.
+
+    Returns the edited file. ``kb check --changed`` run in ``project`` then
+    has one changed file and the documents that link to it to look at.
+    """
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "generated knowledge base")
+    changed = most_linked_document(project)
+    with changed.open("a", encoding="utf-8") as out:
+        out.write("\n## A new section\n\nWritten by the benchmark.\n")
+    return changed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=5000)
@@ -61,12 +76,7 @@ def main() -> None:
     kb = kb_command()
     with tempfile.TemporaryDirectory(prefix="kb-bench-changed-") as tmp:
         project = generate(Path(tmp) / "kb", args.documents, seed=args.seed)
-        git(project, "init", "-q", "-b", "main")
-        git(project, "add", "-A")
-        git(project, "commit", "-q", "-m", "generated knowledge base")
-        changed = most_linked_document(project)
-        with changed.open("a", encoding="utf-8") as out:
-            out.write("\n## A new section\n\nWritten by the benchmark.\n")
+        changed = prepare_repository(project)
         check = [*kb, "--project", str(project), "check"]
         done = subprocess.run([*check, "--changed"], capture_output=True, text=True, check=False)
         said = done.stderr.strip().splitlines()

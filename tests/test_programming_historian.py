@@ -9,19 +9,29 @@ summaries) are tested on small inputs and run everywhere.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import http.server
 import importlib.util
 import json
+import os
 import re
 import sys
 import textwrap
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from click.testing import Result
+import yaml
+from click.testing import CliRunner, Result
+from playwright.sync_api import Browser, Page, sync_playwright
+from pypdf import PdfReader
+from pypdf.generic import Destination
 
+from kb.cli import main
 from kb.links import code_free_lines
 from kb.loader import LoadResult, load_project
 from kb.model import Document
@@ -179,6 +189,18 @@ def test_figures_become_captioned_placeholders(converted: Converted) -> None:
     assert (converted.root / "content" / "lessons" / "figure-not-included.svg").is_file()
 
 
+def test_opening_headings_that_repeat_the_title_are_removed(converted: Converted) -> None:
+    assert converted.outcome.links[convert.TITLE_HEADING] == 11
+    # "Introducción a línea de comandos en Bash": the title less "la"
+    assert converted.doc("introduccion-a-bash").body.lstrip().startswith("## Introducción\n")
+    # a lesson whose first heading is a section of its own keeps it
+    assert (
+        converted.doc("introduccion-map-warper")
+        .body.lstrip()
+        .startswith("## La herramienta de Map Warper\n")
+    )
+
+
 def test_no_liquid_is_left_outside_code(converted: Converted) -> None:
     for doc in converted.documents.values():
         for number, line in code_free_lines(doc.body, doc.body_line):
@@ -207,7 +229,12 @@ def test_links_between_lessons_point_to_the_converted_documents(converted: Conve
 
 def test_every_lesson_ends_with_its_attribution(converted: Converted) -> None:
     for doc in converted.documents.values():
-        tail = doc.body.rstrip().rsplit("\n", 1)[-1]
+        # the block Pagefind ignores: the last lines are the credit and the closing tag
+        lines = doc.body.rstrip().split("\n")
+        assert lines[-1] == "</div>", doc.id
+        assert convert.ATTRIBUTION_OPEN in lines, doc.id
+        assert lines.index(convert.ATTRIBUTION_OPEN) == len(lines) - 7, doc.id
+        tail = lines[-3]
         assert tail.startswith(("**Attribution.**", "**Atribución.**", "**Atribuição.**")), doc.id
         assert "https://creativecommons.org/licenses/by/4.0/" in tail, doc.id
         assert doc.sources[0].url and doc.sources[0].url in tail, doc.id
@@ -323,6 +350,27 @@ def test_liquid_figures_alerts_raw_and_unknown_tags() -> None:
     ]
 
 
+def test_an_opening_heading_that_repeats_the_title_is_removed() -> None:
+    title = "Introducción a la línea de comandos en Bash"
+    body, removed = convert.remove_title_heading(
+        "\n\n# Introducción a línea de comandos en Bash\n\n## Introducción\n", title
+    )
+    assert (body, removed) == ("\n## Introducción\n", True)
+    # with emphasis, as ## and with closing hashes
+    assert convert.remove_title_heading(
+        "## Contabilizar y *minar* datos ##\nText", "Contabilizar y minar datos"
+    ) == ("Text", True)
+    # a first section that only starts like the title stays, and so does a later heading
+    for body in ("## La herramienta de Map Warper\n", "Text.\n\n# Introducción a Map Warper\n"):
+        assert convert.remove_title_heading(body, "Introducción a Map Warper") == (body, False)
+    assert (
+        convert.remove_title_heading(
+            "### Introducción a Map Warper\n", "Introducción a Map Warper"
+        )[1]
+        is False
+    )
+
+
 def test_kramdowns_table_of_contents_marker_is_removed() -> None:
     body = "## Contents\n{:.no_toc}\n\n* TOC\n{:toc}\n\n# Summary\n\n```\n* TOC\n{:toc}\n```\n"
     assert convert.remove_kramdown_toc(body) == "\n# Summary\n\n```\n* TOC\n{:toc}\n```\n"
@@ -387,6 +435,19 @@ def test_links_inside_code_are_left_alone_and_images_replaced() -> None:
         '<img src="../figure-not-included.svg" alt="A (chart)" '
         'title="Image not included in this example: /images/y.png">' in out
     )
+
+
+def test_a_linked_image_is_replaced_and_keeps_its_link() -> None:
+    # a badge on another host, linked to a record: the badge would load that host
+    links = convert.LinkMap.build([])
+    body = "[![DOI](https://zenodo.org/badge/1.svg)](https://zenodo.org/record/2)\n"
+    counts: Any = convert.Counter()
+    out = convert.rewrite_links(body, lesson(body), links, counts)
+    assert out == (
+        '[![DOI](../figure-not-included.svg "Image not included in this example: '
+        'https://zenodo.org/badge/1.svg")](https://zenodo.org/record/2)\n'
+    )
+    assert counts["image"] == 1
 
 
 def test_summaries_are_cut_at_a_word_with_an_ellipsis() -> None:
@@ -459,3 +520,460 @@ def document_text(body: str) -> str:
         "---\ntitle: A\ntype: lesson\nsummary: S.\nthemes: [sanitation]\nlevels: [local]\n"
         "date: 2026-01-15\n---\n" + body
     )
+
+
+def test_build_packs_only_renders_the_packs_and_no_document_pdfs(make_project: Any, kb: Kb) -> None:
+    # a knowledge base of 231 lessons needs a pack without 231 per-document PDFs
+    packs = "packs:\n  all:\n    title: Everything\n    select:\n      themes: sanitation\n"
+    project = make_project(
+        {
+            "content/lessons/a.md": document_text("Alpha text.\n"),
+            "content/lessons/b.md": document_text("Beta text.\n"),
+            "content/packs.yml": packs,
+        }
+    )
+    site = project / "out"
+    result = kb(project, "build", "--packs-only", "--out", str(site))
+    assert result.exit_code == 0, result.output
+    assert ", 1 PDFs in " in result.stdout
+    assert [p.name for p in (site / "downloads").rglob("*.pdf")] == ["all.pdf"]
+    catalogue = json.loads((site / "catalogue.json").read_text(encoding="utf-8"))
+    assert [d["pdf"] for d in catalogue["documents"]] == [None, None]
+    assert all(d["relations"]["packs"] == ["all"] for d in catalogue["documents"])
+    # without --packs-only the same project gets one PDF per document too
+    result = kb(project, "build", "--out", str(site))
+    assert result.exit_code == 0, result.output
+    assert ", 3 PDFs in " in result.stdout
+    assert sorted(p.name for p in (site / "downloads").rglob("*.pdf")) == [
+        "a.pdf",
+        "all.pdf",
+        "b.pdf",
+    ]
+
+    contradiction = kb(project, "build", "--packs-only", "--no-pdf", "--out", str(site))
+    assert contradiction.exit_code == 2
+    assert "--no-pdf and --packs-only contradict each other" in contradiction.output
+
+
+# -- the example built end to end: site, search, one pack ----------------------
+
+#: The smallest pack of the example's packs.yml: four French lessons.
+PACK = "premiers-pas"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@dataclass(frozen=True)
+class BuiltExample:
+    """The example converted into a folder and built with ``kb build --packs-only``."""
+
+    root: Path
+    site: Path
+    output: str
+    documents: dict[str, Document]
+
+    def published(self) -> list[Document]:
+        return [d for d in self.documents.values() if not d.is_draft]
+
+    def html(self, url: str) -> str:
+        return (self.site / url / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltExample:
+    needs_corpus()
+    root = tmp_path_factory.mktemp("ph-built")
+    # One pack of the example's own: the converter keeps a packs.yml it finds.
+    packs = yaml.safe_load((EXAMPLE / "content" / "packs.yml").read_text(encoding="utf-8"))
+    (root / "content").mkdir()
+    (root / "content" / "packs.yml").write_text(
+        yaml.safe_dump({"packs": {PACK: packs["packs"][PACK]}}, allow_unicode=True),
+        encoding="utf-8",
+    )
+    convert.convert(CORPUS, root, convert.Report(echo=False))
+    site = root / "site"
+    result = CliRunner().invoke(
+        main, ["--project", str(root), "build", "--packs-only", "--out", str(site)]
+    )
+    assert result.exit_code == 0, result.output
+    documents = dict(load_project(root).knowledge_base.documents)
+    return BuiltExample(root, site, result.output, documents)
+
+
+@pytest.fixture(scope="module")
+def base_url(built: BuiltExample) -> Iterator[str]:
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(built.site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run scripts/install.sh --test"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Watched:
+    """A browser page with the console errors and the requests to other hosts it made."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        self.foreign: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on(
+            "request",
+            lambda r: (
+                None
+                if r.url.startswith((base_url, "data:", "blob:"))
+                else self.foreign.append(r.url)
+            ),
+        )
+
+    def assert_clean(self) -> None:
+        assert self.errors == []
+        assert self.foreign == []
+
+
+@pytest.fixture
+def page(browser: Browser, base_url: str) -> Iterator[Watched]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    watched = Watched(context.new_page(), base_url)
+    yield watched
+    context.close()
+
+
+def search_results(watched: Watched, base_url: str, query: str) -> tuple[str, list[str]]:
+    """Pagefind's message and the addresses of the pages it lists (sub-results left out)."""
+    p = watched.page
+    p.goto(f"{base_url}search/?q={query}")
+    p.wait_for_function(
+        "() => /result/.test(document.querySelector('.pagefind-ui__message')?.textContent || '')",
+        timeout=15_000,
+    )
+    message = p.locator(".pagefind-ui__message").inner_text()
+    if not message.startswith("No results"):
+        # the count shows first; each result gets its link once its record has loaded
+        p.wait_for_function(
+            "() => { const shown = [...document.querySelectorAll('.pagefind-ui__result')];"
+            " return shown.length > 0"
+            " && shown.every(r => r.querySelector('.pagefind-ui__result-link')); }",
+            timeout=15_000,
+        )
+    links = p.locator(".pagefind-ui__result-link")
+    hrefs = [str(h) for h in links.evaluate_all("els => els.map(e => e.getAttribute('href'))")]
+    return message, [h for h in hrefs if "#" not in h]
+
+
+#: Pagefind's own search API, in the page: the record of ``url`` among the hits for ``query``.
+PAGEFIND_RECORD = """async ([query, url]) => {
+  const pagefind = await import('/pagefind/pagefind.js');
+  const found = await pagefind.search(query);
+  for (const result of found.results) {
+    const data = await result.data();
+    if (data.url === url) return data;
+  }
+  return null;
+}"""
+
+
+def meta_fields(p: Page) -> dict[str, str]:
+    """The document's facts box as label -> text."""
+    pairs = p.locator(".kb-meta dt").evaluate_all(
+        "els => els.map(dt => [dt.textContent.trim(), dt.nextElementSibling.textContent.trim()])"
+    )
+    return {str(k): str(v) for k, v in pairs}
+
+
+def test_the_example_builds_with_one_pack_and_no_warnings(built: BuiltExample) -> None:
+    published = built.published()
+    assert len(published) == 222
+    assert f"Built {built.site}: {len(published)} documents" in built.output
+    assert ", 1 PDFs in " in built.output
+    assert "warning" not in built.output.lower()
+    pdfs = sorted(p.relative_to(built.site).as_posix() for p in built.site.rglob("*.pdf"))
+    assert pdfs == [f"downloads/packs/{PACK}.pdf"]
+    for doc in published:
+        assert (built.site / "lessons" / doc.id / "index.html").is_file(), doc.id
+    drafts = [d for d in built.documents.values() if d.is_draft]
+    assert drafts
+    assert not any((built.site / "lessons" / d.id).exists() for d in drafts)
+
+
+def test_no_page_loads_anything_from_another_host(built: BuiltExample) -> None:
+    # images, players and scripts of the lessons were on other sites; the converter replaced them
+    foreign = re.compile(
+        r"""<(?:img|script|iframe|video|audio|source|embed)\b[^>]*?\ssrc=["']?(?:https?:)?//"""
+    )
+    for doc in built.published():
+        found = foreign.search(built.html(f"lessons/{doc.id}"))
+        assert found is None, f"{doc.id}: {found and found.group(0)}"
+
+
+def test_the_pack_pdf_has_its_lessons_in_the_outline(built: BuiltExample) -> None:
+    reader = PdfReader(built.site / "downloads" / "packs" / f"{PACK}.pdf")
+    assert len(reader.pages) > 0
+    packs = yaml.safe_load((EXAMPLE / "content" / "packs.yml").read_text(encoding="utf-8"))
+    title = packs["packs"][PACK]["title"]
+    outline = reader.outline
+    assert isinstance(outline[0], Destination) and outline[0].title == title
+    assert isinstance(outline[1], list)
+    entries = [str(item.title) for item in outline[1] if isinstance(item, Destination)]
+    # the pack selects the published French lessons on getting ready, then has its licence
+    expected = [
+        d.title for d in built.published() if d.language == "fr" and "get-ready" in d.themes
+    ]
+    assert len(expected) == 4
+    assert sorted(entries[:-1]) == sorted(expected)
+    assert entries[-1] == "Licence et citation"
+    # lines joined again where they were broken (a hyphenated break leaves no space)
+    text = "".join(page.extract_text() for page in reader.pages).replace("\u2010\n", "")
+    text = " ".join(text.split())
+    # the licence's attribution is printed with every lesson
+    assert text.count("Publié sous la licence CC BY 4.0.") == len(expected)
+
+
+def test_the_catalogue_lists_the_published_lessons(built: BuiltExample) -> None:
+    catalogue = json.loads((built.site / "catalogue.json").read_text(encoding="utf-8"))
+    entries = {entry["id"]: entry for entry in catalogue["documents"]}
+    assert set(entries) == {d.id for d in built.published()}
+    assert catalogue["license"] == "CC-BY-4.0"
+    spanish = entries["introduccion-a-bash"]
+    assert spanish["url"] == "https://example.org/ph/lessons/introduccion-a-bash/"
+    assert (spanish["language"], spanish["levels"]) == ("es", ["beginner"])
+    assert spanish["facets"] == {"activity": ["transforming"]}
+    assert spanish["relations"]["translation_of"] == "intro-to-bash"
+    assert "introduccion-a-bash" in entries["intro-to-bash"]["relations"]["translations"]
+    assert spanish["sources"][0]["url"] == "https://doi.org/10.46430/phes0013"
+    # packs only: no lesson has a PDF of its own, the pack's lessons say which pack has them
+    assert all(entry["pdf"] is None for entry in entries.values())
+    in_pack = sorted(i for i, e in entries.items() if PACK in e["relations"]["packs"])
+    assert in_pack == sorted(
+        d.id for d in built.published() if d.language == "fr" and "get-ready" in d.themes
+    )
+
+
+def test_a_spanish_lesson_shows_its_level_activity_and_original(
+    page: Watched, base_url: str
+) -> None:
+    p = page.page
+    p.goto(f"{base_url}lessons/introduccion-a-bash/")
+    title = p.locator("h1.kb-title")
+    assert title.inner_text() == "Introducción a la línea de comandos en Bash"
+    assert title.get_attribute("lang") == "es"
+    fields = meta_fields(p)
+    assert fields["Levels"] == "Beginner"
+    assert fields["Activity"] == "Transforming"
+    assert fields["Language"].startswith("Spanish")
+    # translations are linked both ways
+    original = p.locator(".kb-meta a[hreflang='en']")
+    assert original.inner_text() == "English: Introduction to the Bash Command Line"
+    original.click()
+    p.wait_for_load_state()
+    assert p.url == f"{base_url}lessons/intro-to-bash/"
+    assert p.locator("h1.kb-title").inner_text() == "Introduction to the Bash Command Line"
+    # English is the site's language: only other languages are marked on the title
+    assert p.locator("html").get_attribute("lang") == "en"
+    assert p.locator("h1.kb-title").get_attribute("lang") is None
+    back = p.locator(".kb-meta a[hreflang='es']")
+    assert back.count() == 1
+    assert back.inner_text() == "Spanish: Introducción a la línea de comandos en Bash"
+    back.click()
+    p.wait_for_load_state()
+    assert p.url == f"{base_url}lessons/introduccion-a-bash/"
+    page.assert_clean()
+
+
+def test_figures_become_images_with_their_captions(page: Watched, base_url: str) -> None:
+    p = page.page
+    p.goto(f"{base_url}lessons/introduccion-a-bash/")
+    images = p.locator("article img[src$='figure-not-included.svg']")
+    source = (CORPUS / "es" / "lecciones" / "introduccion-a-bash.md").read_text(encoding="utf-8")
+    assert images.count() == source.count("include figure.html") > 0
+    first = images.first
+    assert first.get_attribute("alt") == "GUI de la computadora de Ian Milligan"
+    assert first.get_attribute("title") == "Image not included in this example: GUI.png"
+    assert first.evaluate("img => img.complete && img.naturalWidth > 0")
+    # the caption is the paragraph after the image's, in italics
+    caption = first.evaluate(
+        "img => { const p = img.closest('p').nextElementSibling;"
+        " return [p.tagName, p.firstElementChild?.tagName, p.textContent]; }"
+    )
+    assert caption == ["P", "EM", "GUI de la computadora de Ian Milligan"]
+    page.assert_clean()
+
+
+def test_the_attribution_is_on_the_page_and_out_of_the_search(
+    page: Watched, base_url: str, built: BuiltExample
+) -> None:
+    p = page.page
+    p.goto(f"{base_url}lessons/introduccion-a-bash/")
+    block = p.locator("article .ph-attribution")
+    assert block.count() == 1
+    assert block.get_attribute("data-pagefind-ignore") == "all"
+    text = block.inner_text()
+    assert text.startswith(
+        "Atribución. Ian Milligan & James Baker, “Introducción a la línea de comandos en "
+        "Bash”, traducido por Víctor Gayol, Programming Historian en español (2017)"
+    )
+    hrefs = block.locator("a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
+    assert hrefs == [
+        "https://doi.org/10.46430/phes0013",
+        "https://creativecommons.org/licenses/by/4.0/",
+    ]
+    # What Pagefind indexed for the lesson: its text, up to and without the attribution.
+    p.goto(f"{base_url}search/")
+    record = p.evaluate(PAGEFIND_RECORD, ["bash", "/lessons/introduccion-a-bash/"])
+    assert record is not None
+    assert record["content"].endswith("Abre el editor de documentos vim.")
+    assert "Atribución" not in record["content"]
+    assert "Publicado bajo la licencia" not in record["content"]
+    # The word that starts every Spanish lesson's attribution finds only the lessons
+    # that use it in their own text (one, on the terms of use of websites).
+    using = {
+        d.id
+        for d in built.published()
+        if "atribución"
+        in f"{d.title} {d.summary} {d.body.split(convert.ATTRIBUTION_OPEN)[0]}".casefold()
+    }
+    assert len(using) < 5
+    message, hrefs = search_results(page, base_url, "Atribución")
+    assert {h.strip("/").rsplit("/", 1)[-1] for h in hrefs} == using, message
+    page.assert_clean()
+
+
+def test_a_search_for_a_spanish_word_finds_the_spanish_lesson(
+    page: Watched, base_url: str, built: BuiltExample
+) -> None:
+    message, hrefs = search_results(page, base_url, "georreferenciar")
+    assert hrefs, message
+    assert hrefs[0].rstrip("/").rsplit("/", 1)[-1] == "georreferenciar-qgis"
+    # every lesson it lists has the word, and all are Spanish
+    ids = [h.rstrip("/").rsplit("/", 1)[-1] for h in hrefs]
+    assert {built.documents[i].language for i in ids} == {"es"}
+    p = page.page
+    p.locator(".pagefind-ui__result-link").first.click()
+    p.wait_for_load_state()
+    assert p.locator("h1.kb-title").inner_text() == "Georreferenciar con QGIS 2.0"
+    assert p.locator("h1.kb-title").get_attribute("lang") == "es"
+    page.assert_clean()
+
+
+def test_the_theme_page_groups_lessons_by_level(
+    page: Watched, base_url: str, built: BuiltExample
+) -> None:
+    p = page.page
+    p.goto(f"{base_url}themes/get-ready/")
+    in_theme = [d for d in built.published() if "get-ready" in d.themes]
+    counts = {lv: sum(1 for d in in_theme if lv in d.levels) for lv in convert.LEVELS.values()}
+    expected = [lv for lv, n in counts.items() if n]
+    headings = p.locator("article h2[id^='level-']")
+    assert [
+        h.removeprefix("level-") for h in headings.evaluate_all("els => els.map(h => h.id)")
+    ] == expected
+    for level in expected:
+        heading = p.locator(f"article h2#level-{level}")
+        assert heading.locator(".kb-count").inner_text() == str(counts[level])
+        metas = p.locator(f"article h2#level-{level} + ul.kb-list .kb-item__meta")
+        assert metas.count() > 0
+        label = level.capitalize()
+        assert all(f" · {label} · " in m for m in metas.all_inner_texts()), level
+    # the capped list leads to every lesson of the level
+    p.locator("article h2#level-beginner ~ p.kb-more a").first.click()
+    p.wait_for_load_state()
+    titles = p.locator("article a.kb-item__title").all_inner_texts()
+    assert sorted(titles) == sorted(d.title for d in in_theme if "beginner" in d.levels)
+    page.assert_clean()
+
+
+def test_screenshot_of_a_converted_lesson(browser: Browser, base_url: str, tmp_path: Path) -> None:
+    """The top of a lesson, a figure and the attribution; KB_SCREENSHOTS=DIR keeps them."""
+    folder = Path(os.environ.get("KB_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    watched = Watched(context.new_page(), base_url)
+    p = watched.page
+    p.goto(f"{base_url}lessons/introduccion-a-bash/")
+    shots = {
+        "ph-lesson": None,
+        "ph-lesson-figure": "article img[src$='figure-not-included.svg']",
+        "ph-lesson-attribution": "article .ph-attribution",
+    }
+    for name, selector in shots.items():
+        if selector:
+            p.locator(selector).first.evaluate("e => e.scrollIntoView({block: 'center'})")
+        target = folder / f"{name}.png"
+        p.screenshot(path=str(target))
+        assert target.stat().st_size > 5_000
+    watched.assert_clean()
+    context.close()
+
+
+def test_an_image_inside_a_link_is_checked_and_published(make_project: Any, kb: Kb) -> None:
+    # "[![DOI](badge.svg)](record)": a badge linked to the record it stands for
+    linked = "[![Map of the wells](map.png)](https://example.org/record)\n"
+    project = make_project(
+        {
+            "content/lessons/a.md": document_text(
+                linked + "\n[![](missing.png)](https://example.org/other)\n"
+            ),
+            "content/lessons/map.png": b"\x89PNG",
+        }
+    )
+    result = kb(project, "check")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "content/lessons/a.md:11: image: 'missing.png' does not exist "
+        "(looked for content/lessons/missing.png)",
+        "content/lessons/a.md:11: image: 'missing.png' has no alt text; describe the picture "
+        "for readers who cannot see it: ![what it shows](...)",
+    ]
+    (project / "content" / "lessons" / "a.md").write_text(document_text(linked), "utf-8")
+    site = project / "out"
+    result = kb(project, "build", "--no-pdf", "--out", str(site))
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+    page = (site / "lessons" / "a" / "index.html").read_text(encoding="utf-8")
+    assert (
+        '<a href="https://example.org/record"><img alt="Map of the wells" '
+        'src="../../media/lessons/map.png" /></a>' in page
+    )
+
+
+def test_an_anchor_in_raw_html_is_a_link_target_in_the_pdf(
+    tmp_path: Path, make_project: Any, kb: Kb
+) -> None:
+    # "### En Mac <a id="sectionMac"></a>" linked from Markdown, "<a id="cloud">"
+    # linked from a raw HTML block, a heading linked from raw HTML
+    body = (
+        "See [the Mac part](#sectionMac).\n\n"
+        '<div class="alert">See <a href="#cloud">the cloud</a> and <a href="#end">the end</a>.'
+        "</div>\n\n"
+        '### En Mac <a id="sectionMac"></a>\n\nText.\n\n<a id="cloud"></a>\n\n## End\n'
+    )
+    project = make_project({"content/lessons/a.md": document_text(body)})
+    out = tmp_path / "a.pdf"
+    result = kb(project, "pdf", "--document", "a", "--strict", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "No anchor" not in result.output
+    reader = PdfReader(out)
+    assert {"a--sectionMac", "a--cloud", "a--end"} <= set(reader.named_destinations)

@@ -277,7 +277,7 @@ def test_unknown_filter_values_get_a_notice_and_a_suggestion(index: SearchIndex)
     results = index.search("emptying", {"theme": ["sanitaton"]})
     assert results.hits == []
     assert results.notices == ("no document has theme 'sanitaton'; did you mean 'sanitation'?",)
-    with pytest.raises(KbError, match="'colour' is not a field to filter on; use one of type"):
+    with pytest.raises(KbError, match="'colour' is not a field any indexed document has; filter"):
         index.search("emptying", {"colour": ["red"]})
 
 
@@ -481,12 +481,14 @@ def test_concurrent_updates_take_turns(project: Path, tmp_path: Path) -> None:
 
 def test_plain_text_drops_markup_but_keeps_words() -> None:
     text = plain_text(
-        "# Title {#t}\n\nSome *emphasis*, **bold** and `code` with a [link](x.md) and "
+        "# Title {#t}\n\nSome *emphasis*, **bold**, _this_ and `code` in snake_case, "
+        "a [link](x.md) and "
         "![a picture](p.png) and <b>tags</b>.\n\n| a | b |\n| --- | --- |\n\n"
         "```python\nprint('hi')\n```\n\n[ref]: https://example.org\n"
     )
     assert text == (
-        "Title\n\nSome emphasis, bold and code with a link and a picture and tags .\n\n"
+        "Title\n\nSome emphasis, bold, this and code in snake_case, a link and a picture "
+        "and tags .\n\n"
         "a b\n\nprint('hi')"
     )
 
@@ -641,3 +643,26 @@ def test_kb_show_unknown_id(kb: Kb, project: Path) -> None:
     result = kb(project, "show", "broken")
     assert result.exit_code == 1
     assert "content/lessons/broken.md:6: levels[0]: 'locl' is not a level" in result.stderr
+
+
+def test_kb_search_filters_on_a_facet_of_the_taxonomy(kb: Kb, make_project: ProjectFactory) -> None:
+    from tests.conftest import TAXONOMY
+
+    taxonomy = TAXONOMY + "facets:\n  activity:\n    label: Activity\n    values:\n"
+    taxonomy += "      analysing: {label: Analysing}\n      building: {label: Building}\n"
+    root = make_project(
+        {
+            "content/taxonomy.yml": taxonomy,
+            "content/lessons/one.md": document("Pumps one", activity="[analysing]"),
+            "content/lessons/two.md": document("Pumps two", activity="[building]"),
+        }
+    )
+    data = json.loads(kb(root, "search", "pumps", "--facet", "activity=building", "--json").stdout)
+    assert [h["id"] for h in data["hits"]] == ["two"]
+    everything = json.loads(kb(root, "search", "pumps", "--json").stdout)
+    assert everything["facets"]["activity"] == {"analysing": 1, "building": 1}
+    wrong = kb(root, "search", "pumps", "--facet", "activity=bilding")
+    assert wrong.exit_code == 2
+    assert "--facet activity: 'bilding' is not known; did you mean 'building'?" in wrong.stderr
+    unknown = kb(root, "search", "pumps", "--facet", "colour=red")
+    assert "--facet: 'colour' is not a facet of the taxonomy (activity)" in unknown.stderr

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import datetime as dt
+import difflib
 import os
 import posixpath
 import re
@@ -143,6 +144,8 @@ EDITIONS: dict[str, Edition] = {
     ),
 }
 LEVELS = {1: "beginner", 2: "intermediate", 3: "advanced"}
+#: Opens the attribution block: Markdown inside (md_in_html), not indexed by Pagefind.
+ATTRIBUTION_OPEN = '<div class="ph-attribution" data-pagefind-ignore="all" markdown>'
 
 
 # -- reporting ---------------------------------------------------------------
@@ -443,6 +446,33 @@ KRAMDOWN_TOC = re.compile(
 )
 
 
+#: The first heading of a body, after blank lines: ``#`` or ``##`` and its text.
+OPENING_HEADING = re.compile(r"\A(?:[ \t]*\n)*(#{1,2})[ \t]+([^\n]*?)[ \t#]*(?:\n|\Z)")
+#: How alike (0 to 1, letters and digits compared) an opening heading and the title
+#: must be for the heading to count as the title again; the closest heading that is
+#: a real section ("Introducción" under "Introducción a Map Warper") is at 0.6.
+TITLE_LIKENESS = 0.9
+#: The count in ``Outcome.links`` of the opening headings removed that way.
+TITLE_HEADING = "title heading removed"
+
+
+def remove_title_heading(body: str, title: str) -> tuple[str, bool]:
+    """The body without an opening heading that repeats the title, and whether there was one.
+
+    The page and the PDF show the title already. Many lessons open with it
+    again, often not quite the same ("Introducción a línea de comandos en
+    Bash" under "Introducción a la línea de comandos en Bash", with emphasis,
+    or as ``##``), which kb's own check for an identical first heading misses.
+    """
+    match = OPENING_HEADING.match(body)
+    if match is None:
+        return body, False
+    heading, wanted = fold(plain_text(match.group(2))), fold(title)
+    if difflib.SequenceMatcher(None, heading, wanted).ratio() < TITLE_LIKENESS:
+        return body, False
+    return body[match.end() :], True
+
+
 def remove_kramdown_toc(text: str) -> str:
     """Drop kramdown's table-of-contents marker, outside code."""
     if "{:" not in text:
@@ -722,9 +752,12 @@ def rewrite_links(text: str, lesson: Lesson, links: LinkMap, counts: Counter[str
             counts["image"] += 1
             return placeholder_image(safe_alt(_group(match, text, "text")), old)
         new = target(old)
-        if new == old:
+        link_text = _group(match, text, "text")
+        # A linked image ("[![DOI](badge.svg)](record)") is an image too.
+        new_text = substitute(INLINE_LINK, link_text, inline) if "![" in link_text else link_text
+        if new == old and new_text == link_text:
             return None
-        return f"[{_group(match, text, 'text')}]({new}{_group(match, text, 'title')})"
+        return f"[{new_text}]({new}{_group(match, text, 'title')})"
 
     def definition(match: re.Match[str], text: str) -> str | None:
         return _group(match, text, "lead") + target(_group(match, text, "target").strip("<>"))
@@ -1059,6 +1092,8 @@ def convert_lesson(
             "unclosed-fence",
         )
     body = expand_liquid(lesson, report)
+    body, repeated = remove_title_heading(body, title)
+    counts[TITLE_HEADING] += repeated
     body = remove_kramdown_toc(rewrite_links(body, lesson, links, counts))
     body = body.rstrip("\n") + "\n\n" + attribution(lesson, title, authors, translators, date)
     return Converted(lesson, front, body)
@@ -1067,7 +1102,12 @@ def convert_lesson(
 def attribution(
     lesson: Lesson, title: str, authors: list[str], translators: list[str], date: dt.date
 ) -> str:
-    """The credit line CC BY 4.0 asks for, in the lesson's language."""
+    """The credit line CC BY 4.0 asks for, in the lesson's language.
+
+    It is in a block that Pagefind leaves out of the site's search: the same
+    words end every lesson of an edition, so a search for "lição" or
+    "licence" would otherwise list every lesson.
+    """
     edition = lesson.edition
     doi = str(lesson.meta.get("doi") or "").strip()
     parts = [f"{_join(authors)}, “{title}”"]
@@ -1078,9 +1118,9 @@ def attribution(
         parts.append(f"<https://doi.org/{doi}>")
     credit = ", ".join(parts)
     return (
-        "---\n\n"
+        f"{ATTRIBUTION_OPEN}\n\n---\n\n"
         f"**{edition.attribution}.** {credit}. {edition.licence_sentence} "
-        f"[CC BY 4.0]({LICENSE_URL}). {edition.changes}\n"
+        f"[CC BY 4.0]({LICENSE_URL}). {edition.changes}\n\n</div>\n"
     )
 
 
@@ -1307,7 +1347,9 @@ def summary_lines(outcome: Outcome) -> list[str]:
         "  by level: " + ", ".join(f"{k} {by_level[k]}" for k in LEVELS.values()),
         "  by status: " + ", ".join(f"{k} {v}" for k, v in sorted(by_status.items())),
         f"  translations linked to their original: {translations}",
-        "  links: " + ", ".join(f"{k} {v}" for k, v in sorted(outcome.links.items())),
+        "  links: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(outcome.links.items()) if k != TITLE_HEADING),
+        f"  opening headings that repeated the title, removed: {outcome.links[TITLE_HEADING]}",
     ]
     if outcome.report.kinds:
         lines.append(

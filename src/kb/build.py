@@ -162,10 +162,14 @@ def build(
     *,
     drafts: bool = False,
     pdf: bool = True,
+    document_pdfs: bool = True,
     strict: bool = False,
     search: bool = True,
 ) -> BuildReport:
-    """Build the whole site into ``out``, atomically."""
+    """Build the whole site into ``out``, atomically.
+
+    ``document_pdfs=False`` renders the packs only, not one PDF per document.
+    """
     settings = result.settings
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -184,7 +188,9 @@ def build(
     if pdf:
         from kb.pdf import build_downloads
 
-        downloads = build_downloads(result, pdf_dir, strict=strict, drafts=drafts)
+        downloads = build_downloads(
+            result, pdf_dir, strict=strict, drafts=drafts, documents=document_pdfs
+        )
         lap("pdf")
     out = out.resolve()
     staging = out.parent / f".{out.name}.building-{os.getpid()}"

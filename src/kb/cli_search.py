@@ -60,9 +60,26 @@ def _load_or_fail(ctx: Context) -> LoadResult:
 @click.option(
     "--country", "countries", multiple=True, metavar="CC", help="Only this country (repeatable)."
 )
-@click.option("--programme", "programmes", multiple=True, metavar="ID", help="Only this programme.")
 @click.option(
-    "--language", "languages", multiple=True, metavar="CODE", help="Only this language (en, fr)."
+    "--programme",
+    "programmes",
+    multiple=True,
+    metavar="ID",
+    help="Only this programme (repeatable).",
+)
+@click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    metavar="CODE",
+    help="Only this language, e.g. en or fr (repeatable).",
+)
+@click.option(
+    "--facet",
+    "facets",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Only this value of a facet of the taxonomy, e.g. activity=analysing (repeatable).",
 )
 @click.option(
     "--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits to show."
@@ -79,6 +96,7 @@ def search(
     countries: tuple[str, ...],
     programmes: tuple[str, ...],
     languages: tuple[str, ...],
+    facets: tuple[str, ...],
     limit: int,
     drafts: bool,
     as_json: bool,
@@ -107,6 +125,7 @@ def search(
             {p.id: Term(p.id, p.name) for p in knowledge_base.taxonomy.programmes.values()},
         ),
         "language": list(languages),
+        **_facet_filters(facets, knowledge_base.taxonomy),
     }
     with SearchIndex.for_project(result.settings.root) as index:
         stats = index.update(knowledge_base)
@@ -145,6 +164,22 @@ def _check_terms(option: str, values: Sequence[str], terms: Mapping[str, Term]) 
             raise KbError(f"{option}: '{value}' is not known{hint or f'; use one of {choices}'}")
         checked.append(folded)
     return checked
+
+
+def _facet_filters(given: Sequence[str], taxonomy: Taxonomy) -> dict[str, list[str]]:
+    """``--facet activity=analysing`` options as filters, checked against the taxonomy."""
+    filters: dict[str, list[str]] = {}
+    for option in given:
+        name, sep, value = option.partition("=")
+        name = name.strip()
+        if not sep or not value.strip():
+            raise KbError(f"--facet: '{option}' should be NAME=VALUE, e.g. activity=analysing")
+        facet = taxonomy.facets.get(name)
+        if facet is None:
+            known = ", ".join(sorted(taxonomy.facets)) or "none are configured"
+            raise KbError(f"--facet: '{name}' is not a facet of the taxonomy ({known})")
+        filters.setdefault(name, []).extend(_check_terms(f"--facet {name}", [value], facet.terms))
+    return filters
 
 
 def _results_json(results: SearchResults, stats: Any) -> dict[str, Any]:

@@ -33,19 +33,35 @@ def _load_or_fail(ctx: Context) -> LoadResult:
 )
 @click.option("--drafts", is_flag=True, help="Include documents with status: draft.")
 @click.option("--no-pdf", "no_pdf", is_flag=True, help="Skip the PDF packs and digests.")
+@click.option(
+    "--packs-only",
+    is_flag=True,
+    help="Render the packs of packs.yml but no per-document PDFs.",
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings (check, MkDocs and PDF).")
 @pass_context
-def build(ctx: Context, out: Path | None, drafts: bool, no_pdf: bool, strict: bool) -> None:
+def build(
+    ctx: Context, out: Path | None, drafts: bool, no_pdf: bool, packs_only: bool, strict: bool
+) -> None:
     """Build the static site (and PDFs) into site/, replacing it only on success."""
     from kb.build import build as build_site
 
+    if no_pdf and packs_only:
+        raise KbError("--no-pdf and --packs-only contradict each other: give one of them")
     started = time.perf_counter()
     result = _load_or_fail(ctx)
     if strict and result.problems:
         click.echo(format_problems(result.problems, "text"), err=True)
         raise ProblemsFound("strict build: the knowledge base has warnings")
     target = out or result.settings.root / "site"
-    report = build_site(result, target, drafts=drafts, pdf=not no_pdf, strict=strict)
+    report = build_site(
+        result,
+        target,
+        drafts=drafts,
+        pdf=not no_pdf,
+        document_pdfs=not packs_only,
+        strict=strict,
+    )
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     seconds = time.perf_counter() - started

@@ -32,6 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter, mul
+from typing import NamedTuple
 
 from kb.links import classify, scan_links
 from kb.model import DOCUMENT_TYPES, Document, KnowledgeBase, Taxonomy, Term
@@ -126,7 +127,7 @@ class KnowledgeGraph:
         self._groups_by_themes: dict[frozenset[str], list[str]] | None = None
         self._similarity: _Similarity | None = None
         self._groups: dict[tuple[str, str], _Group] | None = None
-        self._neighbours: dict[str, tuple[int, list[tuple[float, str]]]] = {}
+        self._neighbours: dict[str, tuple[int, list[_Neighbour]]] = {}
         self._by_themes: dict[frozenset[str], tuple[int, list[str]]] = {}
 
     @classmethod
@@ -268,7 +269,7 @@ class KnowledgeGraph:
         listed, the one in this document's language where there is one.
         """
         doc = self.document(doc_id)
-        scores = {i: s for s, i in self._neighbourhood(doc.id)}
+        scores = {n.id: n.score for n in self._neighbourhood(doc.id)}
         family = self._family[doc.id]
         groups: list[CrossLink] = []
         levels = [t for t in self.taxonomy.levels_in_order() if t.id not in doc.levels]
@@ -347,18 +348,17 @@ class KnowledgeGraph:
         translated document only its best-matching language version is.
         """
         doc = self.document(doc_id)
-        similarity = self._vectors()
         return [
             Related(
-                document=self._documents[i],
-                score=round(score, 4),
-                reason=self._reason(doc, self._documents[i], similarity.cosine(doc.id, i)),
+                document=self._documents[n.id],
+                score=round(n.score, 4),
+                reason=self._reason(doc, self._documents[n.id], n.cosine),
             )
-            for score, i in self._neighbourhood(doc.id, limit)[:limit]
+            for n in self._neighbourhood(doc.id, limit)[:limit]
         ]
 
-    def _neighbourhood(self, doc_id: str, limit: int = 0) -> list[tuple[float, str]]:
-        """The best-scoring candidates for a document, cached: (score, id), best first."""
+    def _neighbourhood(self, doc_id: str, limit: int = 0) -> list[_Neighbour]:
+        """The best-scoring candidates for a document, best first (cached)."""
         wanted = max(limit, NEIGHBOURS)
         cached = self._neighbours.get(doc_id)
         if cached is not None and cached[0] >= wanted:
@@ -377,15 +377,16 @@ class KnowledgeGraph:
             taxonomy = _taxonomy_score(profile, self._profiles[other_id])
             text = similarity.estimate(doc_id, other_id)
             estimates.append((-(TEXT_WEIGHT * text + taxonomy), taxonomy, other_id))
-        best: dict[str, tuple[float, str]] = {}
+        best: dict[str, _Neighbour] = {}
         for _estimate, taxonomy, other_id in heapq.nsmallest(SHORTLIST * wanted, estimates):
-            score = TEXT_WEIGHT * similarity.cosine(doc_id, other_id) + taxonomy
+            cosine = similarity.cosine(doc_id, other_id)
+            score = TEXT_WEIGHT * cosine + taxonomy
             if score <= 0:
                 continue
             root = self._family[other_id]
-            if root not in best or (-score, other_id) < (-best[root][0], best[root][1]):
-                best[root] = (score, other_id)
-        ranked = sorted(best.values(), key=lambda item: (-item[0], item[1]))[:wanted]
+            if root not in best or (-score, other_id) < (-best[root].score, best[root].id):
+                best[root] = _Neighbour(score, other_id, cosine)
+        ranked = sorted(best.values(), key=lambda n: (-n.score, n.id))[:wanted]
         self._neighbours[doc_id] = (wanted, ranked)
         return ranked
 
@@ -449,6 +450,12 @@ class KnowledgeGraph:
             labels = [_label(taxonomy.levels, t).lower() for t in levels]
             parts.append(f"same level{'s' if len(labels) > 1 else ''}, {_and(labels)}")
         return "; ".join(parts) or "some words in common"
+
+
+class _Neighbour(NamedTuple):
+    score: float
+    id: str
+    cosine: float
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,17 @@ def scan_links(body: str, first_line: int) -> list[Link]:
                     alt=" ".join(match.group(2).split()),
                 )
             )
+            # A linked image ("[![alt](badge.png)](page)") is an image of its own.
+            if "](" in match.group(2):
+                for inner in INLINE.finditer(text, match.start(2), match.end(2)):
+                    links.append(
+                        Link(
+                            inner.group(3).strip("<>"),
+                            start + text.count("\n", 0, inner.start(3)),
+                            is_image=inner.group(1) == "!",
+                            alt=" ".join(inner.group(2).split()),
+                        )
+                    )
 
     previous = first_line - 1
     for number, line in code_free_lines(body, first_line):
@@ -245,12 +256,16 @@ def rewrite_links(body: str, rewrite: Callable[[str], str | None]) -> str:
     def inline(match: re.Match[str]) -> str:
         original = match.group(3)
         new = rewrite(original.strip("<>"))
-        if new is None:
+        label = match.group(2)
+        # A linked image ("[![alt](badge.png)](page)") has a target of its own.
+        new_label = INLINE.sub(inline, label) if "](" in label else label
+        if new is None and new_label == label:
             return match.group(0)
-        start = match.start(3) - match.start(0)
-        end = match.end(3) - match.start(0)
         text = match.group(0)
-        return text[:start] + new + text[end:]
+        label_start, label_end = match.start(2) - match.start(0), match.end(2) - match.start(0)
+        start, end = match.start(3) - match.start(0), match.end(3) - match.start(0)
+        target = text[start:end] if new is None else new
+        return text[:label_start] + new_label + text[label_end:start] + target + text[end:]
 
     def outside_code(line: str) -> str:
         if "`" not in line:

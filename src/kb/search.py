@@ -39,6 +39,7 @@ import shutil
 import tempfile
 import time
 import warnings
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,11 +51,11 @@ from whoosh import query as wq
 from whoosh.analysis import (
     Analyzer,
     CharsetFilter,
-    Filter,
     LanguageAnalyzer,
     LowercaseFilter,
     RegexTokenizer,
 )
+from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, Formatter, Highlighter, get_text
@@ -101,7 +102,7 @@ MARK_START, MARK_END = "\x02", "\x03"
 
 _WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL_CHARS = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), 0x7F], " ")
 _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _REF_LINK = re.compile(r"\[([^\]]*)\]\[[^\]]*\]")
@@ -110,9 +111,12 @@ _HTML = re.compile(r"<[^>]+>")
 _ATTRS = re.compile(r"\{:?[^}\n]*\}")
 _FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~).*$", re.MULTILINE)
 _LINE_MARKUP = re.compile(r"^[ \t]*(?:#{1,6}|>|[-*+]|\d+\.|!!!|\?\?\?\+?)(?=[ \t])", re.MULTILINE)
-_INLINE_MARKUP = re.compile(r"[*`~]+|(?<!\w)_+|_+(?!\w)")
+_UNDERSCORES = re.compile(r"_+")
+_INLINE_MARKS = str.maketrans({"*": None, "`": None, "~": None, "|": " "})
 _RULE_LINE = re.compile(r"^[ \t|:=-]*-{3,}[ \t|:=-]*$", re.MULTILINE)
-_SPACE = re.compile(r"[ \t]+")
+_SPACES = re.compile(r"[ \t]{2,}|\t")
+_LINE_EDGE_SPACES = re.compile(r"^ +| +$", re.MULTILINE)
+_BLANK_LINES = re.compile(r"\n[ \n]*\n")
 
 
 # -- what the index answers ------------------------------------------------------
@@ -194,28 +198,62 @@ def language_key(language: str) -> str:
     return primary if primary in LANGUAGES else OTHER_LANGUAGE
 
 
-class _Pairs(Filter):  # type: ignore[misc]
-    """Each token joined to the one before it: ``spare parts`` gives ``spare part``.
-
-    Whoosh's ShingleFilter does this too, at several times the cost; positions
-    are not kept (the field is only looked up term by term).
-    """
-
-    def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
-        previous = None
-        for token in tokens:
-            text = token.text
-            if previous is not None:
-                token.text = f"{previous} {text}"
-                yield token
-            previous = text
-
-
 def _analyzer(language: str) -> Analyzer:
     if language == OTHER_LANGUAGE:
         return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
     # Folding accents after stemming: the stemmers expect them, searchers often omit them.
     return LanguageAnalyzer(language) | CharsetFilter(accent_map)
+
+
+class _LanguageText(TEXT):  # type: ignore[misc]
+    """A TEXT field of one language that indexes a text in one pass.
+
+    Whoosh runs every word through a chain of generators (tokenizer, lower
+    case, stop words, stemmer, accents); for a long body that is most of the
+    cost of indexing. Every filter of the chain looks at one word alone, so
+    the term a word becomes is the same wherever it occurs: here each
+    distinct word goes through the chain once and is remembered. The
+    analyser stays the field's own for queries and highlighting, and the
+    postings come out the same as Whoosh's (a test compares them).
+    """
+
+    def __init__(self, language: str) -> None:
+        super().__init__(analyzer=_analyzer(language))
+        self.language = language
+        self._terms: dict[str, str | None] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_terms", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._terms = {}
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if not isinstance(value, str) or kwargs:
+            yield from super().index(value, **kwargs)
+            return
+        tokenizer = self.analyzer.items[0]
+        terms = self._terms
+        renumber = self.language != OTHER_LANGUAGE  # a stop filter renumbers positions
+        positions: dict[str, list[int]] = defaultdict(list)
+        position = -1
+        for index, match in enumerate(tokenizer.expression.finditer(value)):
+            word = match.group()
+            term = terms.get(word, "")
+            if term == "":
+                found = [t.text for t in self.analyzer(word)]
+                term = terms[word] = found[0] if found else None
+            if term is None:
+                continue
+            position = position + 1 if renumber and position >= 0 else index
+            positions[term].append(position)
+        encode = self.format.encode
+        boost = self.format.field_boost
+        for term, found_at in positions.items():
+            yield term.encode("utf-8"), len(found_at), len(found_at) * boost, encode(found_at)
 
 
 def _schema() -> Schema:
@@ -242,12 +280,8 @@ def _schema() -> Schema:
         "labels": TEXT(analyzer=_analyzer(OTHER_LANGUAGE)),
     }
     for language in (*LANGUAGES, OTHER_LANGUAGE):
-        analyzer = _analyzer(language)
         for part in TEXT_PARTS:
-            fields[f"{part}_{language}"] = TEXT(analyzer=analyzer)
-        # Pairs of neighbouring words: a phrase query looks its pairs up here
-        # instead of comparing word positions in every document that has the words.
-        fields[f"pairs_{language}"] = TEXT(analyzer=analyzer | _Pairs(), phrase=False)
+            fields[f"{part}_{language}"] = _LanguageText(language)
     schema = Schema(**fields)
     schema.add(f"{FACET_PREFIX}*", KEYWORD(lowercase=True, scorable=True), glob=True)
     return schema
@@ -263,20 +297,39 @@ def index_version() -> str:
 
 def plain_text(markdown: str) -> str:
     """A Markdown body as the words a reader sees: no link targets, tags or markup."""
-    text = _CONTROL.sub(" ", markdown)
-    text = _REF_DEF.sub(" ", text)
-    text = _IMAGE.sub(r"\1", text)
-    text = _LINK.sub(r"\1", text)
-    text = _REF_LINK.sub(r"\1", text)
-    text = _HTML.sub(" ", text)
-    text = _ATTRS.sub(" ", text)
-    text = _FENCE_LINE.sub("", text)
+    # Every pattern runs over every body at each update, so the rare ones only
+    # run where their mark is present.
+    text = markdown.translate(_CONTROL_CHARS)
+    if "]:" in text:
+        text = _REF_DEF.sub(" ", text)
+    if "](" in text:
+        text = _IMAGE.sub(r"\1", text)
+        text = _LINK.sub(r"\1", text)
+    if "][" in text:
+        text = _REF_LINK.sub(r"\1", text)
+    if "<" in text:
+        text = _HTML.sub(" ", text)
+    if "{" in text:
+        text = _ATTRS.sub(" ", text)
+    if "```" in text or "~~~" in text:
+        text = _FENCE_LINE.sub("", text)
     text = _LINE_MARKUP.sub(" ", text)
-    text = _RULE_LINE.sub("", text)
-    text = _INLINE_MARKUP.sub("", text).replace("|", " ")
-    text = _SPACE.sub(" ", text)
-    text = re.sub(r"^ | $", "", text, flags=re.MULTILINE)
-    return re.sub(r"\n[ \n]*\n", "\n\n", text).strip()
+    if "---" in text:
+        text = _RULE_LINE.sub("", text)
+    if "_" in text:
+        text = _UNDERSCORES.sub(_drop_emphasis_underscores, text)
+    text = text.translate(_INLINE_MARKS)
+    text = _SPACES.sub(" ", text)
+    text = _LINE_EDGE_SPACES.sub("", text)
+    return _BLANK_LINES.sub("\n\n", text).strip()
+
+
+def _drop_emphasis_underscores(match: re.Match[str]) -> str:
+    """``_word_`` loses its underscores; ``snake_case`` keeps its own."""
+    text = match.string
+    before = text[match.start() - 1] if match.start() else " "
+    after = text[match.end()] if match.end() < len(text) else " "
+    return match.group() if before.isalnum() and after.isalnum() else ""
 
 
 def _by_id(doc: Document) -> str:
@@ -339,7 +392,6 @@ def _index_fields(doc: Document, labels: str) -> dict[str, str]:
         "spell": " ".join(sorted(w for w in words if len(w) > 2 and "'" not in w)),
         f"title_{language}": doc.title,
         f"text_{language}": "\n\n".join((doc.summary, "\n".join(_headings(doc.body)), body)),
-        f"pairs_{language}": "\n".join((doc.title, doc.summary, body)),
         "labels": labels,
     }
     if doc.programme:
@@ -498,7 +550,7 @@ class SearchIndex:
         building = Path(tempfile.mkdtemp(prefix=f"{self.index_dir.name}.building-", dir=parent))
         try:
             ix = whoosh_index.create_in(str(building), _schema(), indexname=INDEX_NAME)
-            writer = ix.writer(limitmb=256)
+            writer = ix.writer(limitmb=256, codec=_codec())
             try:
                 for doc_id, doc in documents.items():
                     writer.add_document(hash=wanted[doc_id], **_index_fields(doc, labels[doc_id]))
@@ -537,7 +589,7 @@ class SearchIndex:
             ix = _open_index(self.index_dir)
             try:
                 try:
-                    writer = ix.writer(timeout=self.lock_timeout)
+                    writer = ix.writer(timeout=self.lock_timeout, codec=_codec())
                 except whoosh_index.LockError:
                     raise KbError(
                         f"{self.index_dir}: the index is locked by another program "
@@ -676,7 +728,7 @@ class SearchIndex:
             parsed = parser.parse(text)
             if _has_error(parsed):
                 raise ValueError("syntax")
-            return _phrases_by_pairs(parsed)
+            return parsed
         except Exception:
             plain = " ".join(_query_words(text))
             notices.append(
@@ -874,6 +926,18 @@ def _read_lengths(reader: Any, fieldname: str) -> list[int]:
         return [reader.doc_field_length(n, fieldname, 1) or 1 for n in range(count)]
 
 
+def _codec() -> Any:
+    """Whoosh's codec, without per-term length statistics.
+
+    They serve only Whoosh's top-N shortcut (skipping blocks that cannot
+    make the top), which ``search`` does not use since it counts every
+    match; gathering them looks up a field length for every posting written.
+    """
+    codec = default_codec()
+    codec.length_stats = False
+    return codec
+
+
 class _Unreadable(Exception):
     """The index files could not be opened."""
 
@@ -983,24 +1047,6 @@ def _all_stop_words(words: Sequence[str], languages: Iterable[str]) -> bool:
     return all(w.lower() in stop or len(w) < 2 for w in words)
 
 
-def _phrases_by_pairs(query: Any) -> Any:
-    """The query with each phrase in a text field turned into its word pairs (from the
-    ``pairs_`` fields) and its words: the same documents, found without reading positions."""
-    if isinstance(query, wq.Phrase):
-        part, _sep, language = query.fieldname.partition("_")
-        if part in TEXT_PARTS and len(query.words) > 1 and query.slop == 1:
-            pairs = [
-                wq.Term(f"pairs_{language}", f"{first} {second}")
-                for first, second in zip(query.words, query.words[1:], strict=False)
-            ]
-            words = [wq.Term(query.fieldname, word) for word in query.words]
-            return wq.And([*pairs, *words], boost=query.boost)
-        return query
-    if query.is_leaf():
-        return query
-    return query.apply(_phrases_by_pairs)
-
-
 def _has_error(parsed: Any) -> bool:
     return any(getattr(q, "error", None) for q in parsed.leaves()) or bool(
         getattr(parsed, "error", None)
@@ -1039,7 +1085,7 @@ def _filter_field(name: str, postings: Mapping[str, Any]) -> str:
         return facet
     facets = [n.removeprefix(FACET_PREFIX) for n in postings if n.startswith(FACET_PREFIX)]
     known = ", ".join([*FILTER_FIELDS, *facets])
-    raise KbError(f"'{name}' is not a field to filter on; use one of {known}")
+    raise KbError(f"'{name}' is not a field any indexed document has; filter on one of {known}")
 
 
 def _normalise_value(index_field: str, value: str) -> str:
