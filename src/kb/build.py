@@ -14,19 +14,29 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
+from kb.config import Settings
 from kb.errors import KbError
 from kb.graph import KnowledgeGraph
 from kb.loader import LoadResult
-from kb.model import Document
+from kb.model import Document, KnowledgeBase
 from kb.site.downloads import Download
-from kb.site.feeds import write_catalogue, write_feed
+from kb.site.feeds import catalogue, write_catalogue, write_feed
 from kb.site.mkdocs_config import copy_assets, write_effective_config
-from kb.site.pages import SiteGenerator, write_pages
-from kb.site.search_index import start_search_index
+from kb.site.pages import (
+    SiteGenerator,
+    Written,
+    document_fragments_job,
+    inject_pages,
+    write_pages,
+)
+from kb.site.search_index import build_search_index
 
 
 @dataclass
@@ -111,20 +121,23 @@ def generate(
     *,
     only: set[str] | None = None,
     listings: bool = True,
-) -> tuple[Path, int, int]:
+    fragments: bool = True,
+) -> tuple[Path, Written]:
     """Write the pages and the effective config into ``build_dir``; only changed files.
 
     With ``only`` (document ids), just those documents' pages are written,
     and the listing pages too when ``listings``; the rest stay as they are.
+    Without ``fragments``, document pages are written without their panels
+    (``document_fragments_job`` makes those).
     """
     settings = result.settings
     docs_dir = build_dir / "docs"
     generator = SiteGenerator(settings, result.knowledge_base, graph, documents, downloads)
-    written, unchanged, seen = write_pages(generator.pages(only, listings), docs_dir)
+    written = write_pages(generator.pages(only, listings, fragments), docs_dir)
     copy_media(settings.content_dir, docs_dir / "media")
     copy_assets(settings, docs_dir)
     if only is None:
-        seen_paths = {docs_dir / p for p in seen}
+        seen_paths = {docs_dir / p for p in written.seen}
         for stale in docs_dir.rglob("*.md"):
             if stale not in seen_paths:
                 stale.unlink()
@@ -135,7 +148,7 @@ def generate(
                 rel = page.relative_to(docs_dir).as_posix()
                 if rel not in kept and page.name != "index.md":
                     page.unlink()
-    return docs_dir, written, written + unchanged
+    return docs_dir, written
 
 
 def copy_media(content_dir: Path, target: Path) -> None:
@@ -197,16 +210,25 @@ def build(
     if staging.exists():
         shutil.rmtree(staging)
     index_dir = build_dir / "pagefind"
-    indexing = (
-        start_search_index(documents, result.knowledge_base.taxonomy, settings, index_dir)
-        if search
-        else None
-    )
+    # Work that needs the documents but not the rendered site runs in two more
+    # processes while MkDocs renders here: the document panels and relations
+    # (with the catalogue, which needs the same relations), and the search index.
+    helpers = ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn"))
     try:
-        # The search index is built in another process while the pages are made and
-        # rendered here: it needs the documents, not the rendered site.
+        panels = helpers.submit(
+            site_extras_job, settings, result.knowledge_base, documents, downloads, drafts
+        )
+        indexing = (
+            helpers.submit(
+                build_search_index, documents, result.knowledge_base.taxonomy, settings, index_dir
+            )
+            if search
+            else None
+        )
         graph = KnowledgeGraph.build(result.knowledge_base, include_drafts=drafts)
-        docs_dir, written, total = generate(result, build_dir, documents, downloads, graph)
+        docs_dir, written = generate(
+            result, build_dir, documents, downloads, graph, fragments=False
+        )
         lap("pages")
         config_path = write_effective_config(settings, build_dir, docs_dir, staging)
         with _source_date(documents):
@@ -216,11 +238,14 @@ def build(
             raise KbError(
                 "the site has warnings (strict build):\n" + "\n".join(f"  {w}" for w in warnings)
             )
+        document_panels, catalogue_data = panels.result()
+        inject_pages(staging, {**written.fragments, **document_panels})
+        lap("panels (waiting) and injection")
         if indexing is not None:
-            indexing[1].result()
+            indexing.result()
             shutil.copytree(index_dir, staging / "pagefind")
             lap("search index (waiting)")
-        write_catalogue(staging, settings, result.knowledge_base, graph, documents, downloads)
+        write_catalogue(staging, catalogue_data)
         write_feed(staging, settings, result.knowledge_base, documents)
         if pdf and pdf_dir.exists():
             shutil.copytree(pdf_dir, staging / "downloads", dirs_exist_ok=True)
@@ -230,9 +255,23 @@ def build(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
-        if indexing is not None:
-            indexing[0].shutdown(wait=True, cancel_futures=True)
-    return BuildReport(len(documents), total, written, len(downloads), timings, warnings)
+        helpers.shutdown(wait=True, cancel_futures=True)
+    return BuildReport(
+        len(documents), len(written.seen), len(written.written), len(downloads), timings, warnings
+    )
+
+
+def site_extras_job(
+    settings: Settings,
+    knowledge_base: KnowledgeBase,
+    documents: Sequence[Document],
+    downloads: Sequence[Download],
+    drafts: bool,
+) -> tuple[dict[str, Mapping[str, str]], dict[str, Any]]:
+    """Document panels by page path, and the catalogue: both need every relation."""
+    graph = KnowledgeGraph.build(knowledge_base, include_drafts=drafts)
+    panels = document_fragments_job(settings, knowledge_base, graph, documents, downloads)
+    return panels, catalogue(settings, knowledge_base, graph, documents, downloads)
 
 
 def swap(staging: Path, out: Path) -> None:

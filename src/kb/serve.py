@@ -24,6 +24,7 @@ from kb.loader import load_project
 from kb.model import Document
 from kb.problems import format_problems
 from kb.site.mkdocs_config import write_effective_config
+from kb.site.pages import inject_pages
 from kb.site.search_index import build_search_index
 
 
@@ -82,14 +83,19 @@ class Preview:
                         + old_or_new.translations(doc_id)
                     )
                     only.update(d.id for d in neighbours)
-        docs_dir, written, _total = generate(
+        docs_dir, written = generate(
             result, build_dir, documents, [], graph, only=only, listings=listings
         )
         config = write_effective_config(result.settings, build_dir, docs_dir, self.site_dir)
-        if written or not dirty:
+        if written.written or not dirty:
             for warning in run_mkdocs(config, dirty=dirty):
                 if "'dirty' build" not in warning:
                     click.echo(f"warning: {warning}", err=True)
+            # MkDocs rendered the pages written now (all of them when not dirty).
+            rendered = written.written if dirty else written.seen
+            inject_pages(
+                self.site_dir, {p: f for p, f in written.fragments.items() if p in rendered}
+            )
         self.previous, self.previous_graph, self.previous_setup = current, graph, setup
         return True
 

@@ -87,15 +87,7 @@ def catalogue(
     }
 
 
-def write_catalogue(
-    site_dir: Path,
-    settings: Settings,
-    knowledge_base: KnowledgeBase,
-    graph: KnowledgeGraph,
-    documents: Sequence[Document],
-    downloads: Sequence[Download],
-) -> None:
-    data = catalogue(settings, knowledge_base, graph, documents, downloads)
+def write_catalogue(site_dir: Path, data: dict[str, Any]) -> None:
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False)
     (site_dir / "catalogue.json").write_text(text + "\n", encoding="utf-8")
 

@@ -8,11 +8,12 @@ rewritten to where the generated pages and copied files are.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import math
 import posixpath
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -37,10 +38,17 @@ BACKLINKS = 20
 
 @dataclass(frozen=True)
 class Page:
-    """A generated page: its file under docs/, its URL, its Markdown."""
+    """A generated page: its file under docs/, its Markdown, and its HTML fragments.
+
+    The generated HTML (panels, lists, tables) is not given to Markdown, whose
+    HTML parser would spend more time on it than on the body itself: the
+    Markdown holds a placeholder comment for each fragment, and the fragments
+    are put in place in the rendered page (``inject``).
+    """
 
     path: str
     text: str
+    fragments: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -148,9 +156,29 @@ def without_title_heading(body: str, title: str) -> str:
     return rest
 
 
+def placeholder(name: str) -> str:
+    """The comment that stands for a fragment until it is injected."""
+    return f"<!-- kb:{name} -->"
+
+
+def inject(html_text: str, fragments: Mapping[str, str]) -> str:
+    """A rendered page with its placeholders replaced by their fragments."""
+    for name, fragment in fragments.items():
+        html_text = html_text.replace(placeholder(name), fragment, 1)
+    return html_text
+
+
 def html_block(text: str) -> str:
     """Generated HTML as a Markdown raw block: no blank lines, no indentation."""
     return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def fingerprinted(text: str, fragments: Mapping[str, str]) -> str:
+    """Markdown that changes when its fragments change, so a dirty MkDocs build renders it."""
+    if not fragments or not text.startswith("---\n"):
+        return text
+    digest = hashlib.sha1("\0".join(fragments.values()).encode("utf-8")).hexdigest()[:16]
+    return f"---\nkb_fragments: {digest}\n" + text[4:]
 
 
 def front_matter(title: str, description: str = "", **extra: Any) -> str:
@@ -178,6 +206,7 @@ class SiteGenerator:
     env: jinja2.Environment = field(default_factory=_environment)
 
     def __post_init__(self) -> None:
+        self.pending: dict[str, str] = {}
         self.taxonomy = self.knowledge_base.taxonomy
         self.default_language = self.settings.default_language
         self.included = {d.id for d in self.documents}
@@ -196,7 +225,7 @@ class SiteGenerator:
 
     # -- helpers -------------------------------------------------------------
 
-    def render(self, template: str, linker: Linker, **context: Any) -> str:
+    def render_html(self, template: str, linker: Linker, **context: Any) -> str:
         return html_block(
             self.env.get_template(template).render(
                 page=linker,
@@ -205,6 +234,17 @@ class SiteGenerator:
                 **context,
             )
         )
+
+    def render(self, template: str, linker: Linker, **context: Any) -> str:
+        """Render a fragment for the page being made; returns its placeholder."""
+        name = f"f{len(self.pending)}"
+        self.pending[name] = self.render_html(template, linker, **context)
+        return placeholder(name)
+
+    def page(self, path: str, text: str) -> Page:
+        """The page being made, with the fragments rendered for it."""
+        fragments, self.pending = self.pending, {}
+        return Page(path, fingerprinted(text, fragments), fragments)
 
     def document_page_path(self, doc: Document) -> str:
         return f"{DOCUMENT_TYPES[doc.type]}/{doc.id}.md"
@@ -234,7 +274,7 @@ class SiteGenerator:
             text = front_matter(heading, description)
             text += self.render("heading.html", linker, title=heading, intro=intro)
             text += "\n\n" + self.listing(linker, chunk, pagination) + "\n"
-            yield Page(f"{url}index.md", text)
+            yield self.page(f"{url}index.md", text)
 
     # -- document pages ------------------------------------------------------
 
@@ -255,13 +295,32 @@ class SiteGenerator:
         media = "media/" + kind.path[len(self.content_prefix) + 1 :]
         return posixpath.relpath(media, posixpath.dirname(page_path))
 
-    def document_page(self, doc: Document) -> Page:
+    def document_page(self, doc: Document, fragments: bool = True) -> Page:
+        """A document's page; without ``fragments``, only its Markdown (no graph needed)."""
         path = self.output_paths[doc.id]
-        linker = Linker(page_url(path))
+        body = rewrite_links(
+            without_title_heading(doc.body, doc.title),
+            lambda target: self.rewrite_target(doc, target),
+        )
+        lang = (
+            f' lang="{html.escape(doc.language)}"' if doc.language != self.default_language else ""
+        )
+        text = front_matter(doc.title, doc.summary, kb_id=doc.id)
+        text += f'<h1 class="kb-title"{lang}>{html.escape(doc.title)}</h1>\n\n'
+        text += placeholder("head") + "\n\n" + body.strip("\n") + "\n\n"
+        text += placeholder("foot") + "\n"
+        if not fragments:
+            return Page(path, text)
+        parts = self.document_fragments(doc)
+        return Page(path, fingerprinted(text, parts), parts)
+
+    def document_fragments(self, doc: Document) -> dict[str, str]:
+        """The metadata panel and the relations of a document's page."""
+        linker = Linker(page_url(self.output_paths[doc.id]))
         translations = [t for t in self.graph.translations(doc.id) if t.id in self.included]
         own = self.own_downloads.get(doc.id)
         downloads = [{"url": own.url, "label": "Download PDF"}] if own else []
-        head = self.render(
+        head = self.render_html(
             "document_head.html",
             linker,
             doc=doc,
@@ -271,7 +330,7 @@ class SiteGenerator:
         backlinks = self.sorted_newest(
             d for d in self.graph.backlinks(doc.id) if d.id in self.included
         )
-        foot = self.render(
+        foot = self.render_html(
             "document_foot.html",
             linker,
             doc=doc,
@@ -287,13 +346,7 @@ class SiteGenerator:
             packs=self.pack_downloads.get(doc.id, []),
             jsonld=self.jsonld(doc),
         )
-        body = rewrite_links(
-            without_title_heading(doc.body, doc.title),
-            lambda target: self.rewrite_target(doc, target),
-        )
-        text = front_matter(doc.title, doc.summary, kb_index=True, kb_id=doc.id)
-        text += head + "\n\n" + body.strip("\n") + "\n\n" + foot + "\n"
-        return Page(path, text)
+        return {"head": head, "foot": foot}
 
     def other_levels(self, doc: Document) -> list[dict[str, Any]]:
         groups = []
@@ -364,7 +417,7 @@ class SiteGenerator:
             newest=newest,
             packs=[d for d in self.downloads if d.kind == "pack"],
         )
-        return Page("index.md", text + "\n")
+        return self.page("index.md", text + "\n")
 
     def theme_counts(self) -> list[tuple[Any, int]]:
         return [(t, len(self.in_site("theme", t.id))) for t in self.taxonomy.themes.values()]
@@ -422,7 +475,7 @@ class SiteGenerator:
         text = front_matter(title)
         text += self.render("heading.html", linker, title=title, intro=intro) + "\n\n"
         text += self.render("term_index.html", linker, terms=terms) + "\n"
-        return Page(f"{url}index.md", text)
+        return self.page(f"{url}index.md", text)
 
     def term_page(
         self,
@@ -435,7 +488,7 @@ class SiteGenerator:
         """One term's page: its heading, then its documents in groups."""
         text = front_matter(title, description) + heading + "\n\n"
         text += self.grouped(Linker(url), groups) + "\n"
-        return Page(f"{url}index.md", text)
+        return self.page(f"{url}index.md", text)
 
     def by_level(
         self, docs: Sequence[Document], cell_url: str | None
@@ -544,13 +597,13 @@ class SiteGenerator:
             "Themes by level", "How many documents cover each theme at each institutional level."
         )
         text += self.render("matrix.html", linker, levels=levels, rows=rows)
-        return Page("matrix/index.md", text + "\n")
+        return self.page("matrix/index.md", text + "\n")
 
     def search_page(self) -> Page:
         linker = Linker("search/")
         text = front_matter("Search", hide=["toc"])
         text += self.render("search.html", linker)
-        return Page("search/index.md", text + "\n")
+        return self.page("search/index.md", text + "\n")
 
     def downloads_page(self) -> Page:
         linker = Linker("downloads/")
@@ -563,7 +616,7 @@ class SiteGenerator:
             packs=[d for d in self.downloads if d.kind == "pack"],
             documents=[d for d in self.downloads if d.kind == "document"],
         )
-        return Page("downloads/index.md", text + "\n")
+        return self.page("downloads/index.md", text + "\n")
 
     def listing_pages(self) -> Iterable[Page]:
         """Every page that is not a document's: home, listings, taxonomy, search, downloads."""
@@ -577,33 +630,65 @@ class SiteGenerator:
         yield self.search_page()
         yield self.downloads_page()
 
-    def pages(self, only: set[str] | None = None, listings: bool = True) -> Iterable[Page]:
-        """All pages, or (for the preview) only some documents' pages, with or without listings."""
+    def pages(
+        self, only: set[str] | None = None, listings: bool = True, fragments: bool = True
+    ) -> Iterable[Page]:
+        """All pages, or (for the preview) only some documents' pages, with or without listings.
+
+        Without ``fragments``, document pages come without their panels, which
+        ``document_fragments`` makes (in another process, for ``kb build``).
+        """
         if listings:
             yield from self.listing_pages()
         for doc in self.documents:
             if only is None or doc.id in only:
-                yield self.document_page(doc)
+                yield self.document_page(doc, fragments)
 
 
-def write_pages(pages: Iterable[Page], docs_dir: Path) -> tuple[int, int, set[str]]:
-    """Write pages, touching only files whose text changed (so MkDocs' dirty build skips the rest).
+@dataclass
+class Written:
+    """What ``write_pages`` did: the paths it wrote, every path, and every page's fragments."""
 
-    Returns (written, unchanged, every path) so stale files can be removed.
-    """
-    written = unchanged = 0
-    seen: set[str] = set()
+    written: set[str] = field(default_factory=set)
+    seen: set[str] = field(default_factory=set)
+    fragments: dict[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+def write_pages(pages: Iterable[Page], docs_dir: Path) -> Written:
+    """Write pages, touching only files whose text changed (MkDocs' dirty build skips the rest)."""
+    result = Written()
     for page in pages:
-        seen.add(page.path)
+        result.seen.add(page.path)
+        if page.fragments:
+            result.fragments[page.path] = page.fragments
         target = docs_dir / page.path
         data = page.text.encode("utf-8")
         try:
             if target.read_bytes() == data:
-                unchanged += 1
                 continue
         except OSError:
             pass
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        written += 1
-    return written, unchanged, seen
+        result.written.add(page.path)
+    return result
+
+
+def inject_pages(site_dir: Path, fragments: Mapping[str, Mapping[str, str]]) -> None:
+    """Put each rendered page's fragments in place of its placeholders."""
+    for path, parts in fragments.items():
+        target = site_dir / page_url(path) / "index.html"
+        text = target.read_text(encoding="utf-8")
+        target.write_text(inject(text, parts), encoding="utf-8")
+
+
+def document_fragments_job(
+    settings: Settings,
+    knowledge_base: KnowledgeBase,
+    graph: KnowledgeGraph,
+    documents: Sequence[Document],
+    downloads: Sequence[Download],
+) -> dict[str, Mapping[str, str]]:
+    """Every document page's fragments, by page path."""
+    generator = SiteGenerator(settings, knowledge_base, graph, documents, downloads)
+    return {generator.output_paths[d.id]: generator.document_fragments(d) for d in documents}

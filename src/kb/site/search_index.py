@@ -16,8 +16,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 from kb import urls
@@ -95,12 +93,3 @@ def build_search_index(
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()[-5:]
         raise KbError("Pagefind could not index the site: " + " / ".join(detail))
-
-
-def start_search_index(
-    documents: Sequence[Document], taxonomy: Taxonomy, settings: Settings, out_dir: Path
-) -> tuple[ProcessPoolExecutor, Future[None]]:
-    """Build the index in another process; the caller waits on the future."""
-    executor = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-    future = executor.submit(build_search_index, list(documents), taxonomy, settings, out_dir)
-    return executor, future
