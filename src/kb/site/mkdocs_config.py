@@ -3,7 +3,7 @@
 It inherits the owner's file (``INHERIT``), so their name, theme, palette,
 logo, extra and Markdown extensions all apply, and overrides only what kb
 owns: where the pages are, the short navigation, no built-in search (Pagefind
-replaces it), kb's stylesheet and template override.
+replaces it) and kb's stylesheet.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from kb.config import Settings
 from kb.render import DEFAULT_EXTENSIONS
 
 ASSETS = Path(__file__).parent / "assets"
-OVERRIDES = Path(__file__).parent / "overrides"
 
 NAV: list[Any] = [
     {"Home": "index.md"},
@@ -52,19 +51,11 @@ NOT_IN_NAV = "\n".join(
 )
 
 
-def prepare_theme_dir(settings: Settings, build_dir: Path) -> Path:
-    """kb's template override, merged with the owner's own ``custom_dir`` if any."""
-    target = build_dir / "overrides"
-    if target.exists():
-        shutil.rmtree(target)
+def owner_theme_dir(settings: Settings) -> str | None:
+    """The owner's ``custom_dir``, as an absolute path: the effective config lives elsewhere."""
     theme = settings.mkdocs.get("theme")
     owner_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
-    if owner_dir:
-        shutil.copytree(settings.root / str(owner_dir), target)
-    target.mkdir(parents=True, exist_ok=True)
-    if not (target / "main.html").exists():
-        shutil.copy(OVERRIDES / "main.html", target / "main.html")
-    return target
+    return str((settings.root / str(owner_dir)).resolve()) if owner_dir else None
 
 
 def copy_assets(settings: Settings, docs_dir: Path) -> None:
@@ -87,7 +78,7 @@ def write_effective_config(
 ) -> Path:
     """Write ``build_dir/mkdocs.yml`` and return its path."""
     owner = settings.mkdocs
-    theme_dir = prepare_theme_dir(settings, build_dir)
+    theme_dir = owner_theme_dir(settings)
     plugins = [
         p
         for p in owner.get("plugins") or []
@@ -103,7 +94,7 @@ def write_effective_config(
         "not_in_nav": NOT_IN_NAV,
         "plugins": plugins,
         "extra_css": extra_css,
-        "theme": {"custom_dir": str(theme_dir)},
+        "theme": {"custom_dir": theme_dir} if theme_dir else {},
         "validation": {
             "omitted_files": "info",
             "absolute_links": "info",
@@ -118,7 +109,7 @@ def write_effective_config(
         # Material fetches Google Fonts unless told not to; nothing leaves the site.
         effective["theme"]["font"] = False
     if isinstance(theme, str):
-        effective["theme"] = {"name": theme, "font": False, "custom_dir": str(theme_dir)}
+        effective["theme"] = {"name": theme, "font": False}
     path = build_dir / "mkdocs.yml"
     text = yaml.safe_dump(effective, allow_unicode=True, sort_keys=False)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
