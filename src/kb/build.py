@@ -225,7 +225,7 @@ def build(
             if search
             else None
         )
-        graph = KnowledgeGraph.build(result.knowledge_base, include_drafts=drafts)
+        graph = site_graph(result.knowledge_base, settings, drafts)
         docs_dir, written = generate(
             result, build_dir, documents, downloads, graph, fragments=False
         )
@@ -261,6 +261,15 @@ def build(
     )
 
 
+def site_graph(knowledge_base: KnowledgeBase, settings: Settings, drafts: bool) -> KnowledgeGraph:
+    """The graph of what the site publishes; links resolve against the project's content folder."""
+    return KnowledgeGraph.build(
+        knowledge_base,
+        include_drafts=drafts,
+        content_prefix=settings.rel(settings.content_dir),
+    )
+
+
 def site_extras_job(
     settings: Settings,
     knowledge_base: KnowledgeBase,
@@ -269,7 +278,7 @@ def site_extras_job(
     drafts: bool,
 ) -> tuple[dict[str, Mapping[str, str]], dict[str, Any]]:
     """Document panels by page path, and the catalogue: both need every relation."""
-    graph = KnowledgeGraph.build(knowledge_base, include_drafts=drafts)
+    graph = site_graph(knowledge_base, settings, drafts)
     panels = document_fragments_job(settings, knowledge_base, graph, documents, downloads)
     return panels, catalogue(settings, knowledge_base, graph, documents, downloads)
 

@@ -110,17 +110,18 @@ def search(
     filters and no QUERY, lists the documents that pass them. The search
     index (in .kb-cache/index/) is brought up to date first.
     """
-    from kb.search import QueryError, SearchIndex
+    from kb.search import SearchIndex
 
     result = _load_or_fail(ctx)
     knowledge_base = result.knowledge_base
     filters = {
         "type": list(types),
-        "theme": _check_terms("--theme", themes, knowledge_base.taxonomy.themes),
-        "level": _check_terms("--level", levels, knowledge_base.taxonomy.levels),
+        "theme": _check_terms("--theme", "a theme", themes, knowledge_base.taxonomy.themes),
+        "level": _check_terms("--level", "a level", levels, knowledge_base.taxonomy.levels),
         "country": [c.upper() for c in countries],
         "programme": _check_terms(
             "--programme",
+            "a programme",
             programmes,
             {p.id: Term(p.id, p.name) for p in knowledge_base.taxonomy.programmes.values()},
         ),
@@ -137,20 +138,19 @@ def search(
                 f"{stats.removed} removed.",
                 err=True,
             )
-        text = " ".join(query)
-        try:
-            results = index.search(
-                text, {k: v for k, v in filters.items() if v}, limit, include_drafts=drafts
-            )
-        except QueryError as exc:
-            raise KbError(exc.message) from None
+        # A QueryError (an empty query, only common words) is a KbError: click prints it.
+        results = index.search(
+            " ".join(query), {k: v for k, v in filters.items() if v}, limit, include_drafts=drafts
+        )
     if as_json:
         click.echo(json.dumps(_results_json(results, stats), indent=2, ensure_ascii=False))
         return
     _print_results(results, knowledge_base.taxonomy, sys.stdout.isatty())
 
 
-def _check_terms(option: str, values: Sequence[str], terms: Mapping[str, Term]) -> list[str]:
+def _check_terms(
+    option: str, what: str, values: Sequence[str], terms: Mapping[str, Term]
+) -> list[str]:
     """The filter values, or a KbError naming an unknown one and what was probably meant."""
     from kb.schema import suggest
 
@@ -161,7 +161,7 @@ def _check_terms(option: str, values: Sequence[str], terms: Mapping[str, Term]) 
             labels = {t.id: t.label for t in terms.values()}
             hint = suggest(value, sorted(terms), labels)
             choices = ", ".join(sorted(terms))
-            raise KbError(f"{option}: '{value}' is not known{hint or f'; use one of {choices}'}")
+            raise KbError(f"{option}: '{value}' is not {what}{hint or f'; use one of {choices}'}")
         checked.append(folded)
     return checked
 
@@ -178,7 +178,9 @@ def _facet_filters(given: Sequence[str], taxonomy: Taxonomy) -> dict[str, list[s
         if facet is None:
             known = ", ".join(sorted(taxonomy.facets)) or "none are configured"
             raise KbError(f"--facet: '{name}' is not a facet of the taxonomy ({known})")
-        filters.setdefault(name, []).extend(_check_terms(f"--facet {name}", [value], facet.terms))
+        filters.setdefault(name, []).extend(
+            _check_terms(f"--facet {name}", f"a value of {facet.label}", [value], facet.terms)
+        )
     return filters
 
 
@@ -214,7 +216,8 @@ def _print_results(results: SearchResults, taxonomy: Taxonomy, color: bool) -> N
         suggestion = results.did_you_mean
         click.echo(f"Did you mean: {click.style(suggestion, bold=True) if color else suggestion}?")
     if not results.hits:
-        click.echo(f"No documents match '{results.query}'." if results.query.strip() else "")
+        query = results.query.strip()
+        click.echo(f"No documents match '{query}'." if query else "No documents pass the filters.")
         return
     shown = len(results.hits)
     what = f" for '{results.query}'" if results.query.strip() else ""

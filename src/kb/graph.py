@@ -63,12 +63,12 @@ COUNTRY_WEIGHT = 0.05
 SIMILAR_TEXT = 0.12
 
 # Bounds that keep the similarity work linear in the number of documents.
-TERMS_PER_VECTOR = 100  # strongest terms kept in each document's vector
+TERMS_PER_VECTOR = 80  # strongest terms kept in each document's vector
 QUERY_TERMS = 12  # terms of a document used to look for candidates
 POSTINGS_PER_TERM = 64  # strongest documents kept for each term
 TEXT_CANDIDATES = 20  # best text candidates scored exactly
 THEME_CANDIDATES = 20  # best shared-theme candidates scored exactly
-NEIGHBOURS = 10  # scored neighbours kept per document (related, cross-links)
+NEIGHBOURS = 8  # scored neighbours kept per document (related, cross-links)
 SHORTLIST = 2  # candidates scored exactly, per neighbour wanted
 TITLE_REPEAT = 2  # title words count this many times: a title says what a text is about
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from kb.build import generate, run_mkdocs, site_documents
+from kb.build import generate, run_mkdocs, site_documents, site_graph
 from kb.graph import KnowledgeGraph
 from kb.loader import load_project
 from kb.model import Document
@@ -54,7 +54,7 @@ class Preview:
         self.site_dir = build_dir / "site"
         documents = site_documents(result, self.drafts)
         current = {d.id: d for d in documents}
-        graph = KnowledgeGraph.build(result.knowledge_base, include_drafts=self.drafts)
+        graph = site_graph(result.knowledge_base, result.settings, self.drafts)
         setup = (result.knowledge_base.taxonomy, result.settings.mkdocs)
         only: set[str] | None = None
         listings = True
