@@ -60,6 +60,18 @@ def base_url(site: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def parent_url(site: Path) -> Iterator[str]:
+    """The site served one folder down, as on GitHub Pages for a project: /site/."""
+    handler = functools.partial(_Quiet, directory=str(site.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/{site.name}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run scripts/install.sh --test"
     with sync_playwright() as playwright:
@@ -219,5 +231,21 @@ def test_screenshots(
         target = folder / f"{name}-{slug}.png"
         watched.page.screenshot(path=str(target), full_page=False)
         assert target.stat().st_size > 5_000
+    watched.assert_clean()
+    context.close()
+
+
+def test_search_results_work_when_the_site_is_published_under_a_sub_path(
+    browser: Browser, parent_url: str
+) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    watched = Watched(context.new_page(), parent_url)
+    titles = search(watched, parent_url, "stakeholder")
+    assert titles
+    link = watched.page.locator(".pagefind-ui__result-link").first
+    assert (link.get_attribute("href") or "").startswith("/site/")
+    link.click()
+    watched.page.wait_for_load_state()
+    assert watched.page.locator("h1").first.inner_text() == titles[0]
     watched.assert_clean()
     context.close()
