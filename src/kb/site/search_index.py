@@ -1,29 +1,106 @@
 """The site's search index (Pagefind), built beside the render instead of after it.
 
 Pagefind normally reads the rendered HTML, so it could only start once
-MkDocs has finished. kb already knows every document, so it renders each
-body with the site's own Markdown settings into a small HTML page (title,
-filters, body with the same heading ids as the real page) and gives those
-to Pagefind's indexing service, in a second process, while MkDocs renders
-the site on the other core. Results, filters and sub-result anchors are
+MkDocs has finished. kb already knows every document, so it writes each
+as a small HTML page (title, filters, the body's text with the same heading
+ids as the real page) and has Pagefind index those, in another process,
+while MkDocs renders the site. Results, filters and sub-result anchors are
 the same as if Pagefind had read the finished pages.
 """
 
 from __future__ import annotations
 
 import html
+import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from markdown.extensions.toc import slugify
+
 from kb import urls
 from kb.config import Settings
 from kb.errors import KbError
+from kb.links import ATTR_ID, FENCE, HEADING, plain_heading
 from kb.model import TYPE_LABELS, Document, Taxonomy
-from kb.render import markdown_renderer
 from kb.site.pages import country_name, language_name, without_title_heading
+
+INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+REFERENCE = re.compile(r"!?\[([^\]]*)\]\[[^\]]*\]")
+TAG = re.compile(r"<[^>]+>")
+BLOCK_MARKUP = re.compile(r"^\s*(?:[-+*]|\d+[.)])\s+|^\s*>\s?|\{[:#.][^}]*\}")
+#: Emphasis and code marks go without a trace ("`vim`." stays "vim."); underscores
+#: stay, as in snake_case names.
+INLINE_MARKUP = re.compile(r"[*`~]+")
+ADMONITION = re.compile(r'^\s*(?:!!!|\?\?\?\+?)\s*\w+(?:\s+"([^"]*)")?\s*$')
+TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+
+
+def record_body(body: str) -> str:
+    """A body as simple HTML for the search index: its words, and its headings' ids.
+
+    Rendering every body with Markdown a second time would cost as much as
+    the site's own render. The index needs only the text and the headings
+    (with the ids the rendered page gives them, for links into sections), so
+    the Markdown syntax is stripped instead.
+    """
+    parts: list[str] = []
+    paragraph: list[str] = []
+    slugs: set[str] = set()
+
+    def flush() -> None:
+        if paragraph:
+            parts.append(f"<p>{html.escape(' '.join(paragraph))}</p>")
+            paragraph.clear()
+
+    fence = ""
+    ignored = 0  # depth of <div> elements inside one marked data-pagefind-ignore
+    for line in body.split("\n"):
+        if ignored or "data-pagefind-ignore" in line:
+            ignored += line.count("<div") - line.count("</div")
+            ignored = max(ignored, 0)
+            continue
+        opening = FENCE.match(line)
+        if fence or opening:
+            if opening and (not fence or opening.group(1)[0] == fence[0]):
+                fence = "" if fence else opening.group(1)
+            elif line.strip():
+                paragraph.append(line.strip())
+            continue
+        heading = HEADING.match(line)
+        if heading:
+            flush()
+            text = heading.group(2)
+            explicit = ATTR_ID.search(text)
+            slug = explicit.group(1) if explicit else slugify(plain_heading(text), "-")
+            unique, n = slug, 0
+            while unique in slugs:
+                n += 1
+                unique = f"{slug}_{n}"
+            slugs.add(unique)
+            level = len(heading.group(1))
+            label = html.escape(plain_heading(text))
+            parts.append(f'<h{level} id="{html.escape(unique)}">{label}</h{level}>')
+            continue
+        if not line.strip() or TABLE_RULE.match(line):
+            flush()
+            continue
+        admonition = ADMONITION.match(line)
+        if admonition:
+            flush()
+            if admonition.group(1):
+                paragraph.append(admonition.group(1))
+            continue
+        text = INLINE_LINK.sub(r"\1", line)
+        text = REFERENCE.sub(r"\1", text)
+        text = BLOCK_MARKUP.sub(" ", TAG.sub(" ", text))
+        text = INLINE_MARKUP.sub("", text).replace("|", " ")
+        if text.strip():
+            paragraph.append(" ".join(text.split()))
+    flush()
+    return "".join(parts)
 
 
 def record_html(doc: Document, taxonomy: Taxonomy, body_html: str) -> str:
@@ -65,10 +142,8 @@ def build_search_index(
     for folder in (out_dir, records):
         if folder.exists():
             shutil.rmtree(folder)
-    renderer = markdown_renderer(settings)
     for doc in documents:
-        renderer.reset()
-        body = renderer.convert(without_title_heading(doc.body, doc.title))
+        body = record_body(without_title_heading(doc.body, doc.title))
         target = records / urls.document_url(doc) / "index.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(record_html(doc, taxonomy, body), encoding="utf-8")
