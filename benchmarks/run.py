@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import hashlib
 import importlib.metadata
 import json
 import os
@@ -75,6 +76,7 @@ MEASURES = (
     Measure("index_one", "search index: update after one change", "s"),
     Measure("search_p50", "search latency p50 (35 queries x 5)", "ms"),
     Measure("search_p95", "search latency p95", "ms"),
+    Measure("search_p95_cpu", "search p95 in CPU time (less disturbed by load)", "ms"),
     Measure("search_cli", "kb search, whole command after one edit", "s"),
     Measure("related", "related documents for every document", "s", per_document=True),
     Measure("plain", "plain mkdocs build (2-entry nav)", "s", per_document=True),
@@ -238,9 +240,10 @@ def child_index(project: Path, runs: int) -> dict[str, Any]:
                 raise SystemExit(f"one change did not update one document: {stats}")
             index.update(knowledge_base)  # back in line with the files
         with SearchIndex.for_project(project) as index:
-            latencies = search_all(index)
+            latencies, processor = search_all(index)
             note("search_p50", statistics.median(latencies) * 1000)
             note("search_p95", percentile(latencies, 0.95) * 1000)
+            note("search_p95_cpu", percentile(processor, 0.95) * 1000)
     return figures
 
 
@@ -543,6 +546,16 @@ def code_version() -> str:
     return f"commit {head}" + (" with uncommitted changes in src/ or benchmarks/" if dirty else "")
 
 
+def source_digest() -> str:
+    """A digest of kb's source files, to tell whether they changed during the run."""
+    digest = hashlib.sha256()
+    for path in sorted((REPO / "src" / "kb").rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(REPO).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def load_average() -> str:
     try:
         return ", ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -555,6 +568,8 @@ class Context:
     command: str
     started: dt.datetime
     load_at_start: str
+    code_at_start: str
+    source_at_start: str
 
 
 def report(results: Results, context: Context, done: Sequence[int]) -> str:
@@ -573,7 +588,14 @@ def report(results: Results, context: Context, done: Sequence[int]) -> str:
         f"- Machine: {machine()}",
         f"- Load average (1, 5, 15 min): {context.load_at_start} at the start, "
         f"{load_average()} at the end (other processes shared the machine when it is above 0)",
-        f"- Code: {code_version()}; {versions()}",
+        f"- Code: {context.code_at_start}, sources {context.source_at_start} at the start"
+        + (
+            ""
+            if source_digest() == context.source_at_start
+            else f"; **src/kb changed during the run** (now {code_version()}, "
+            f"sources {source_digest()}): figures measured before and after the change mix"
+        ),
+        f"- Versions: {versions()}",
         f"- Runs per size: {runs} documents",
     ]
     if partial:
@@ -644,7 +666,13 @@ def main() -> None:
 
     sizes = sorted(set(args.sizes))
     results = Results(sizes, {s: args.runs_large if s >= LARGE else args.runs for s in sizes})
-    context = Context(command_line(), dt.datetime.now().astimezone(), load_average())
+    context = Context(
+        command_line(),
+        dt.datetime.now().astimezone(),
+        load_average(),
+        code_version(),
+        source_digest(),
+    )
     work = args.out or Path(tempfile.mkdtemp(prefix="kb-bench-run-"))
     work.mkdir(parents=True, exist_ok=True)
     log(f"work folder {work}; load average {context.load_at_start}")
