@@ -9,15 +9,12 @@ summaries) are tested on small inputs and run everywhere.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import http.server
 import importlib.util
 import json
 import os
 import re
 import sys
 import textwrap
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +24,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner, Result
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from pypdf import PdfReader
 from pypdf.generic import Destination
 
@@ -35,6 +32,7 @@ from kb.cli import main
 from kb.links import code_free_lines
 from kb.loader import LoadResult, load_project
 from kb.model import Document
+from tests.browser import Watched, chromium, serve_directory
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "programming-historian"
@@ -559,15 +557,6 @@ def test_build_packs_only_renders_the_packs_and_no_document_pdfs(make_project: A
 
 #: The smallest pack of the example's packs.yml: four French lessons.
 PACK = "premiers-pas"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 @dataclass(frozen=True)
@@ -609,49 +598,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltExample:
 
 @pytest.fixture(scope="module")
 def base_url(built: BuiltExample) -> Iterator[str]:
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    handler = functools.partial(Quiet, directory=str(built.site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve_directory(built.site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run scripts/install.sh --test"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class Watched:
-    """A browser page with the console errors and the requests to other hosts it made."""
-
-    def __init__(self, page: Page, base_url: str) -> None:
-        self.page = page
-        self.errors: list[str] = []
-        self.foreign: list[str] = []
-        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on(
-            "request",
-            lambda r: (
-                None
-                if r.url.startswith((base_url, "data:", "blob:"))
-                else self.foreign.append(r.url)
-            ),
-        )
-
-    def assert_clean(self) -> None:
-        assert self.errors == []
-        assert self.foreign == []
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
