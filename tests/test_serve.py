@@ -69,3 +69,20 @@ def test_serve_rebuilds_an_edited_document(make_project: ProjectFactory) -> None
         process.terminate()
         output, _ = process.communicate(timeout=20)
     assert b"'nonsense' is not a theme" in output
+
+
+def test_serve_with_errors_from_the_start_says_so_and_exits(
+    make_project: ProjectFactory,
+) -> None:
+    project = make_project({"content/lessons/bad.md": document("Bad", themes="[nonsense]")})
+    done = subprocess.run(
+        [sys.executable, "-m", "kb", "--project", str(project), "serve", "--port", "1"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "content/lessons/bad.md:5: themes[0]: 'nonsense' is not a theme" in done.stderr
+    assert "Traceback" not in done.stderr

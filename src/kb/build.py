@@ -1,9 +1,11 @@
 """``kb build``: run the stages in order and swap the new site in atomically.
 
-load → validate (stop on errors) → graph → PDFs → pages → MkDocs → Pagefind →
-catalogue and feed → swap. The new site is built in a sibling folder and only
-replaces ``site/`` once everything has succeeded, so a failed or interrupted
-build leaves the previous site as it was.
+load → validate (stop on errors) → PDFs → pages → MkDocs (meanwhile, in two
+more processes: document panels with the catalogue, and the search index) →
+panels injected → search index, catalogue, feed, PDFs copied in → swap.
+The new site is built in a sibling folder and only replaces ``site/`` once
+everything has succeeded, so a failed or interrupted build leaves the
+previous site as it was.
 """
 
 from __future__ import annotations
@@ -43,7 +45,6 @@ from kb.site.search_index import build_search_index
 class BuildReport:
     documents: int
     pages: int
-    pages_written: int
     downloads: int
     seconds: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -256,9 +257,7 @@ def build(
         raise
     finally:
         helpers.shutdown(wait=True, cancel_futures=True)
-    return BuildReport(
-        len(documents), len(written.seen), len(written.written), len(downloads), timings, warnings
-    )
+    return BuildReport(len(documents), len(written.seen), len(downloads), timings, warnings)
 
 
 def site_graph(knowledge_base: KnowledgeBase, settings: Settings, drafts: bool) -> KnowledgeGraph:

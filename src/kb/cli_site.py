@@ -87,9 +87,7 @@ def serve(ctx: Context, host: str, port: int, drafts: bool) -> None:
     from kb.serve import Preview
 
     preview = Preview(ctx.project, drafts=drafts)
-    try:
-        preview.first_build()
-    except KbError:
-        raise
+    if not preview.first_build():
+        raise ProblemsFound("nothing to preview yet: fix the problems above")
     click.echo(f"Serving the preview on http://{host}:{port}/ (Ctrl+C to stop)")
     preview.serve(host, port)

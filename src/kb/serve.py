@@ -19,9 +19,10 @@ from pathlib import Path
 import click
 
 from kb.build import generate, run_mkdocs, site_documents, site_graph
+from kb.config import Settings
 from kb.graph import KnowledgeGraph
 from kb.loader import load_project
-from kb.model import Document
+from kb.model import Document, Taxonomy
 from kb.problems import format_problems
 from kb.site.mkdocs_config import write_effective_config
 from kb.site.pages import inject_pages
@@ -41,6 +42,8 @@ class Preview:
         self.previous: dict[str, Document] | None = None
         self.previous_graph: KnowledgeGraph | None = None
         self.previous_setup: object = None
+        self.settings: Settings | None = None
+        self.taxonomy: Taxonomy | None = None
 
     def rebuild(self, *, dirty: bool) -> bool:
         """One build into the preview folder; False (and the problems printed) on errors."""
@@ -97,31 +100,32 @@ class Preview:
                 self.site_dir, {p: f for p, f in written.fragments.items() if p in rendered}
             )
         self.previous, self.previous_graph, self.previous_setup = current, graph, setup
+        self.settings, self.taxonomy = result.settings, result.knowledge_base.taxonomy
         return True
 
-    def first_build(self) -> None:
-        if self.rebuild(dirty=False) and self.site_dir is not None and self.previous:
-            result = load_project(self.project)
-            build_search_index(
-                list(self.previous.values()),
-                result.knowledge_base.taxonomy,
-                result.settings,
-                self.site_dir / "pagefind",
-            )
+    def first_build(self) -> bool:
+        """The full first build and its search index; False when the content has errors."""
+        if not self.rebuild(dirty=False):
+            return False
+        assert self.site_dir is not None and self.previous is not None
+        assert self.settings is not None and self.taxonomy is not None
+        build_search_index(
+            list(self.previous.values()), self.taxonomy, self.settings, self.site_dir / "pagefind"
+        )
+        return True
 
     def serve(self, host: str, port: int) -> None:
         from mkdocs.livereload import LiveReloadServer
 
-        assert self.site_dir is not None
-        result = load_project(self.project)
+        assert self.site_dir is not None and self.settings is not None
         server = LiveReloadServer(
             builder=self._rebuild_quietly,
             host=host,
             port=port,
             root=str(self.site_dir),
         )
-        server.watch(str(result.settings.content_dir))
-        server.watch(str(result.settings.root / "mkdocs.yml"))
+        server.watch(str(self.settings.content_dir))
+        server.watch(str(self.settings.root / "mkdocs.yml"))
         logging.getLogger("mkdocs.livereload").setLevel(logging.WARNING)
         try:
             server.serve()  # type: ignore[no-untyped-call]

@@ -50,10 +50,6 @@ class Page:
     text: str
     fragments: Mapping[str, str] = field(default_factory=dict)
 
-    @property
-    def url(self) -> str:
-        return page_url(self.path)
-
 
 def page_url(path: str) -> str:
     """``themes/x/index.md`` → ``themes/x/``; ``lessons/y.md`` → ``lessons/y/``."""
@@ -252,16 +248,13 @@ class SiteGenerator:
     def sorted_newest(self, docs: Iterable[Document]) -> list[Document]:
         return sorted(docs, key=lambda d: (-d.last_changed.toordinal(), d.title.lower(), d.id))
 
-    def sorted_title(self, docs: Iterable[Document]) -> list[Document]:
-        return sorted(docs, key=lambda d: (d.title.lower(), d.id))
-
     def listing(
         self, linker: Linker, docs: Sequence[Document], pagination: Pagination | None = None
     ) -> str:
         return self.render("listing.html", linker, docs=docs, pagination=pagination)
 
     def paginated(
-        self, base: str, title: str, intro: str, docs: Sequence[Document], description: str = ""
+        self, base: str, title: str, intro: str, docs: Sequence[Document]
     ) -> Iterable[Page]:
         """A listing over as many pages as it needs, PAGE_SIZE documents each."""
         pages = max(1, math.ceil(len(docs) / PAGE_SIZE))
@@ -271,7 +264,7 @@ class SiteGenerator:
             linker = Linker(url)
             chunk = docs[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
             heading = title if number == 1 else f"{title} (page {number})"
-            text = front_matter(heading, description)
+            text = front_matter(heading)
             text += self.render("heading.html", linker, title=heading, intro=intro)
             text += "\n\n" + self.listing(linker, chunk, pagination) + "\n"
             yield self.page(f"{url}index.md", text)
@@ -305,7 +298,7 @@ class SiteGenerator:
         lang = (
             f' lang="{html.escape(doc.language)}"' if doc.language != self.default_language else ""
         )
-        text = front_matter(doc.title, doc.summary, kb_id=doc.id)
+        text = front_matter(doc.title, doc.summary)
         text += f'<h1 class="kb-title"{lang}>{html.escape(doc.title)}</h1>\n\n'
         text += placeholder("head") + "\n\n" + body.strip("\n") + "\n\n"
         text += placeholder("foot") + "\n"
