@@ -177,17 +177,27 @@ def _heading_slugs(body: str) -> frozenset[str]:
         previous_blank = blank
         if not text:
             continue
-        explicit = ATTR_ID.search(text)
-        if explicit:
-            slugs.add(explicit.group(1))
-            continue
-        slug = slugify(plain_heading(text), "-")
-        unique, n = slug, 0
-        while unique in slugs:
-            n += 1
-            unique = f"{slug}_{n}"
-        slugs.add(unique)
+        heading_id(text, slugs)
     return frozenset(slugs)
+
+
+def heading_id(text: str, used: set[str]) -> str:
+    """The id a heading gets when rendered, as Python-Markdown's toc gives it; noted in ``used``.
+
+    An explicit ``{#id}`` is kept as written; otherwise the slug of the text,
+    with ``_1``, ``_2``... when an earlier heading has it already.
+    """
+    explicit = ATTR_ID.search(text)
+    if explicit:
+        used.add(explicit.group(1))
+        return explicit.group(1)
+    slug = slugify(plain_heading(text), "-")
+    unique, n = slug, 0
+    while unique in used:
+        n += 1
+        unique = f"{slug}_{n}"
+    used.add(unique)
+    return unique
 
 
 def plain_heading(text: str) -> str:

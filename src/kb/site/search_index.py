@@ -18,12 +18,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from markdown.extensions.toc import slugify
-
 from kb import urls
 from kb.config import Settings
 from kb.errors import KbError
-from kb.links import ATTR_ID, FENCE, HEADING, plain_heading
+from kb.links import FENCE, HEADING, heading_id, plain_heading
 from kb.model import TYPE_LABELS, Document, Taxonomy
 from kb.site.pages import country_name, language_name, without_title_heading
 
@@ -73,13 +71,7 @@ def record_body(body: str) -> str:
         if heading:
             flush()
             text = heading.group(2)
-            explicit = ATTR_ID.search(text)
-            slug = explicit.group(1) if explicit else slugify(plain_heading(text), "-")
-            unique, n = slug, 0
-            while unique in slugs:
-                n += 1
-                unique = f"{slug}_{n}"
-            slugs.add(unique)
+            unique = heading_id(text, slugs)
             level = len(heading.group(1))
             label = html.escape(plain_heading(text))
             parts.append(f'<h{level} id="{html.escape(unique)}">{label}</h{level}>')
