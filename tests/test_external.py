@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 import threading
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+import kb.external
 from kb.external import (
     LinkCheckOptions,
     LinkStatus,
@@ -50,6 +52,12 @@ class Server:
                 if path == "/moved":
                     self.send_response(301)
                     self.send_header("Location", "/ok")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if path.startswith("/redirect?"):
+                    self.send_response(302)
+                    self.send_header("Location", path.split("?", 1)[1])
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
@@ -92,6 +100,10 @@ class Server:
     def url(self, path: str) -> str:
         return self.base + path
 
+    @property
+    def netloc(self) -> str:
+        return self.base.removeprefix("http://")
+
     def asked(self, path: str) -> list[str]:
         """The methods used to ask for ``path``, in order."""
         return [method for method, asked in self.requests if asked == path]
@@ -103,6 +115,10 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
         monkeypatch.delenv(name, raising=False)
     web = Server()
     web.thread.start()
+    # The checker asks public servers only; this one it may ask (and only this port).
+    real = kb.external.check_external_links
+    trusting = functools.partial(real, trusted=(web.netloc,))
+    monkeypatch.setattr(kb.external, "check_external_links", trusting)
     yield web
     web.release.set()
     web.httpd.shutdown()
@@ -122,57 +138,153 @@ def closed_port() -> int:
 
 
 def test_a_page_that_answers_is_asked_with_head_only(server: Server) -> None:
-    status = check_url(server.url("/ok"), timeout=5)
+    status = check_url(server.url("/ok"), timeout=5, trusted=[server.netloc])
 
     assert (status.ok, status.status, status.reason) == (True, 200, "")
     assert server.asked("/ok") == ["HEAD"]
 
 
 def test_a_missing_page_is_dead_without_a_second_request(server: Server) -> None:
-    status = check_url(server.url("/missing"), timeout=5)
+    status = check_url(server.url("/missing"), timeout=5, trusted=[server.netloc])
 
     assert (status.ok, status.status, status.reason) == (False, 404, "HTTP 404 Not Found")
     assert server.asked("/missing") == ["HEAD"]
 
 
 def test_a_redirect_is_followed_and_stays_a_head_request(server: Server) -> None:
-    assert check_url(server.url("/moved"), timeout=5).ok
+    assert check_url(server.url("/moved"), timeout=5, trusted=[server.netloc]).ok
     assert server.asked("/moved") == ["HEAD"]
     assert server.asked("/ok") == ["HEAD"]
 
-    gone = check_url(server.url("/moved-to-nothing"), timeout=5)
+    gone = check_url(server.url("/moved-to-nothing"), timeout=5, trusted=[server.netloc])
     assert (gone.ok, gone.status) == (False, 404)
 
 
 def test_a_server_that_refuses_head_is_asked_with_get(server: Server) -> None:
-    status = check_url(server.url("/no-head"), timeout=5)
+    status = check_url(server.url("/no-head"), timeout=5, trusted=[server.netloc])
 
     assert status.ok
     assert server.asked("/no-head") == ["HEAD", "GET"]
 
 
 def test_a_server_error_is_dead_after_both_methods(server: Server) -> None:
-    status = check_url(server.url("/broken"), timeout=5)
+    status = check_url(server.url("/broken"), timeout=5, trusted=[server.netloc])
 
     assert (status.ok, status.reason) == (False, "HTTP 500 Internal Server Error")
     assert server.asked("/broken") == ["HEAD", "GET"]
 
 
 def test_a_slow_server_times_out(server: Server) -> None:
-    status = check_url(server.url("/slow"), timeout=0.3)
+    status = check_url(server.url("/slow"), timeout=0.3, trusted=[server.netloc])
 
     assert (status.ok, status.status, status.reason) == (False, None, "no answer within 0.3 s")
     assert server.asked("/slow") == ["HEAD"]  # a timeout is not worth a second wait
 
 
 def test_a_closed_port_is_a_refused_connection() -> None:
-    status = check_url(f"http://127.0.0.1:{closed_port()}/x", timeout=5)
+    port = closed_port()
+    status = check_url(f"http://127.0.0.1:{port}/x", timeout=5, trusted=[f"127.0.0.1:{port}"])
 
     assert (status.ok, status.reason) == (False, "the server refused the connection")
 
 
 def test_an_address_without_a_host_is_not_a_web_address() -> None:
     assert check_url("https:///nothing", timeout=1).reason == "not a web address"
+
+
+# -- only public web servers are asked ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "address"),
+    [
+        ("http://10.1.2.3/intranet", "10.1.2.3"),
+        ("http://127.0.0.1:9/admin", "127.0.0.1"),
+        ("https://169.254.169.254/latest/meta-data/", "169.254.169.254"),
+        ("http://192.168.1.1/", "192.168.1.1"),
+        ("http://100.64.0.1/", "100.64.0.1"),
+        ("http://[::1]:8000/", "::1"),
+        ("http://[fe80::1]/", "fe80::1"),
+        ("http://[::ffff:127.0.0.1]/", "::ffff:7f00:1"),
+        ("http://224.0.0.1/", "224.0.0.1"),
+        ("http://0.0.0.0:8000/", "0.0.0.0"),
+        ("http://localhost:8000/", "127.0.0.1"),
+    ],
+)
+def test_private_loopback_and_reserved_addresses_are_refused(url: str, address: str) -> None:
+    status = check_url(url, timeout=0.5)
+
+    assert (status.ok, status.refused, status.status) == (False, True, None)
+    assert f"{address}, not a public address" in status.reason
+
+
+def test_a_redirect_to_another_local_port_is_refused(server: Server) -> None:
+    other = Server()
+    other.thread.start()
+    try:
+        status = check_url(
+            server.url(f"/redirect?{other.url('/ok')}"), timeout=5, trusted=[server.netloc]
+        )
+    finally:
+        other.httpd.shutdown()
+        other.httpd.server_close()
+
+    assert (status.ok, status.refused) == (False, True)
+    assert "127.0.0.1, not a public address" in status.reason
+    assert other.requests == []
+
+
+@pytest.mark.parametrize(
+    "target", ["ftp://127.0.0.1/pub/file", "file:///etc/passwd", "gopher://x/"]
+)
+def test_a_redirect_out_of_the_web_is_refused(server: Server, target: str) -> None:
+    status = check_url(server.url(f"/redirect?{target}"), timeout=5, trusted=[server.netloc])
+
+    assert (status.ok, status.refused) == (False, True)
+    assert status.reason == f"it redirects to {target}, not a web address"
+
+
+def test_endless_redirects_stop(server: Server) -> None:
+    loop = server.url("/redirect?/redirect?/redirect?/redirect?/redirect?/redirect?/redirect?/ok")
+
+    status = check_url(loop, timeout=5, trusted=[server.netloc])
+
+    assert (status.ok, status.reason) == (False, "more than 5 redirects")
+    assert server.asked("/ok") == []
+
+
+def test_kb_check_external_refuses_private_sources_with_file_and_line(
+    make_project: ProjectFactory, server: Server, kb: KbRunner
+) -> None:
+    sources = (
+        '[{title: A, url: "http://10.0.0.7/report"}, '
+        '{title: B, url: "http://127.0.0.1:9/admin"}, '
+        '{title: C, url: "http://169.254.169.254/latest/meta-data/"}]'
+    )
+    moved = server.url("/redirect?ftp://127.0.0.1/secret")
+    body = f"[moved]({moved})\n"
+    root = make_project(
+        {"content/lessons/inside.md": document("Inside", body=body, sources=sources)}
+    )
+
+    result = kb(root, "check", "--external")
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines == [
+        "content/lessons/inside.md:8: sources[0].url: warning: http://10.0.0.7/report was not "
+        "checked: it is 10.0.0.7, not a public address (only public servers are asked); "
+        "link to a public web page instead",
+        "content/lessons/inside.md:8: sources[1].url: warning: http://127.0.0.1:9/admin was not "
+        "checked: it is 127.0.0.1, not a public address (only public servers are asked); "
+        "link to a public web page instead",
+        "content/lessons/inside.md:8: sources[2].url: warning: "
+        "http://169.254.169.254/latest/meta-data/ was not checked: it is 169.254.169.254, "
+        "not a public address (only public servers are asked); link to a public web page instead",
+        f"content/lessons/inside.md:10: link: warning: {moved} was not checked: "
+        "it redirects to ftp://127.0.0.1/secret, not a web address; "
+        "link to a public web page instead",
+    ]
 
 
 # -- many addresses -----------------------------------------------------------------
@@ -316,15 +428,14 @@ def test_a_cached_answer_expires(make_project: ProjectFactory, server: Server) -
     documents = list(load_project(root).knowledge_base.documents.values())
     cache = root / ".kb-cache/links.json"
     options = LinkCheckOptions(max_age=7 * 24 * 3600)
-    check_external_links(documents, "content", cache, options)
+    check = functools.partial(check_external_links, trusted=[server.netloc])
+    check(documents, "content", cache, options)
     server.requests.clear()
 
-    six_days = check_external_links(
-        documents, "content", cache, options, now=lambda: time.time() + 6 * 24 * 3600
-    )
+    six_days = check(documents, "content", cache, options, now=lambda: time.time() + 6 * 24 * 3600)
     assert (six_days.from_cache, server.asked("/ok")) == (1, [])
 
-    eight_days = check_external_links(
+    eight_days = check(
         documents, "content", cache, options, now=lambda: time.time() + 8 * 24 * 3600
     )
     assert (eight_days.from_cache, server.asked("/ok")) == (0, ["HEAD"])

@@ -7,6 +7,10 @@ request, then a GET for servers that refuse HEAD), several at a time but a
 few per server, and reports the ones that fail as warnings at the line that
 holds them. A dead page is a warning, not an error: the document is still
 right, and the editor may not be able to fix someone else's server today.
+Only public ``http(s)`` servers are asked, checked again at every redirect
+(kb follows them itself, at most five): the check runs in CI on addresses a
+pull request chose, so it must not reach the machines around it. Requests go
+straight to the server, not through a proxy from the environment.
 
 Answers are kept in ``<project>/.kb-cache/links.json``: a link that worked is
 trusted for ``max_age`` (seven days by default) and not asked again; a link
@@ -18,8 +22,11 @@ dead.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import http.client
+import ipaddress
 import json
 import os
 import queue
@@ -28,14 +35,12 @@ import ssl
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import SplitResult, urldefrag, urljoin, urlsplit
 
 from kb import __version__
 from kb.links import classify, scan_links
@@ -73,6 +78,7 @@ class LinkStatus:
     status: int | None = None
     reason: str = ""
     checked: float = 0.0  # seconds since the epoch
+    refused: bool = False  # not asked at all: not a public web address
 
 
 @dataclass(frozen=True)
@@ -119,8 +125,12 @@ def check_external_links(
     options: LinkCheckOptions,
     *,
     now: Callable[[], float] = time.time,
+    trusted: Collection[str] = (),
 ) -> LinkReport:
-    """Check the external links of ``documents``; dead ones become warnings."""
+    """Check the external links of ``documents``; dead ones become warnings.
+
+    ``trusted`` servers are asked even on private addresses (see ``check_url``).
+    """
     occurrences = collect_links(documents, content_prefix)
     addresses = sorted({o.address for o in occurrences})
     cache = LinkCache.load(cache_path)
@@ -132,7 +142,8 @@ def check_external_links(
             if status is not None:
                 known[url] = status
     to_ask = [url for url in addresses if url not in known]
-    answered, unchecked = check_urls(to_ask, options)
+    ask = functools.partial(check_url, trusted=trusted)
+    answered, unchecked = check_urls(to_ask, options, ask=ask)
     for status in answered.values():
         cache.put(status)
     if answered:
@@ -153,6 +164,14 @@ def check_external_links(
 
 
 def _dead_link(occurrence: LinkOccurrence, status: LinkStatus) -> Problem:
+    if status.refused:
+        return Problem(
+            occurrence.path,
+            occurrence.line,
+            occurrence.field,
+            f"{occurrence.url} was not checked: {status.reason}; link to a public web page instead",
+            "warning",
+        )
     advice = (
         "the server may be busy; try again later"
         if status.status == 429 or (status.status or 0) >= 500
@@ -170,29 +189,16 @@ def _dead_link(occurrence: LinkOccurrence, status: LinkStatus) -> Problem:
 # -- asking the servers --------------------------------------------------------
 
 
-class _KeepHeadOnRedirect(urllib.request.HTTPRedirectHandler):
-    """urllib turns a redirected HEAD into a GET; keep it a HEAD, as asked."""
+def check_url(url: str, timeout: float, *, trusted: Collection[str] = ()) -> LinkStatus:
+    """Ask one address: HEAD first, GET when the server refuses HEAD.
 
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: Any,
-        code: int,
-        msg: str,
-        headers: Any,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if new is not None and req.get_method() == "HEAD":
-            new.method = "HEAD"
-        return new
-
-
-_OPENER = urllib.request.build_opener(_KeepHeadOnRedirect)
-
-
-def check_url(url: str, timeout: float) -> LinkStatus:
-    """Ask one address: HEAD first, GET when the server refuses HEAD."""
+    Only public ``http(s)`` servers are asked, at the first address and after
+    every redirect: private, loopback, link-local, multicast and reserved
+    addresses are refused, so that a document cannot make the check (which
+    runs in CI) reach the machines around it. ``trusted`` names servers
+    (``host:port``) asked wherever they are: the tests serve pages on
+    127.0.0.1. No option or setting of kb reaches it.
+    """
     checked = time.time()
     try:
         parts = urlsplit(url)
@@ -200,23 +206,110 @@ def check_url(url: str, timeout: float) -> LinkStatus:
             return LinkStatus(url, False, None, "not a web address", checked)
     except ValueError:
         return LinkStatus(url, False, None, "not a web address", checked)
-    status = _ask(url, "HEAD", timeout)
+    status = _ask(url, "HEAD", timeout, trusted)
     if not status.ok and status.status is not None and status.status not in NO_RETRY:
         # Many servers answer HEAD with 403, 405 or 501 while serving GET.
-        status = _ask(url, "GET", timeout)
-    return LinkStatus(url, status.ok, status.status, status.reason, checked)
+        status = _ask(url, "GET", timeout, trusted)
+    return dataclasses.replace(status, url=url, checked=checked)
 
 
-def _ask(url: str, method: str, timeout: float) -> LinkStatus:
-    request = urllib.request.Request(url, method=method, headers={"User-Agent": USER_AGENT})
+#: Redirects followed before an address counts as dead.
+MAX_REDIRECTS = 5
+REDIRECTS = {301, 302, 303, 307, 308}
+
+
+class _Refused(Exception):
+    """An address kb does not ask: not a public web address."""
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether ``ip`` is a public address, one kb may connect to."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    # is_global alone admits multicast addresses on some Python versions.
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
+
+
+def _public_address(host: str, port: int, trusted: Collection[str]) -> str:
+    """The address to connect to for ``host``; refuses names that lead anywhere not public.
+
+    Every address the name resolves to must be public (a name that answers
+    with one public and one private address could reach either), and kb
+    connects to the address checked here, so a second lookup cannot swap it.
+    """
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            return LinkStatus(url, True, int(response.status))
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        return LinkStatus(url, False, exc.code, f"HTTP {exc.code} {exc.reason}".rstrip())
-    except urllib.error.URLError as exc:
-        return LinkStatus(url, False, None, _network_reason(exc.reason, timeout))
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except UnicodeError:
+        raise _Refused("not a web address (the server's name is malformed)") from None
+    addresses = [str(info[4][0]) for info in found]
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        if not _public(ip) and f"{host}:{port}" not in trusted:
+            where = "it is" if _is_address(host, ip) else f"{host} is"
+            raise _Refused(f"{where} {ip}, not a public address (only public servers are asked)")
+    if not addresses:
+        raise socket.gaierror(socket.EAI_NONAME, "no address")
+    return addresses[0]
+
+
+def _is_address(host: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether ``host`` is written as the address ``ip`` itself."""
+    try:
+        return ipaddress.ip_address(host) == ip
+    except ValueError:
+        return False
+
+
+def _connection(
+    parts: SplitResult, timeout: float, trusted: Collection[str]
+) -> http.client.HTTPConnection:
+    """A connection to the checked address of the server in ``parts``."""
+    host = parts.hostname or ""
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    address = _public_address(host, port, trusted)
+    connection: http.client.HTTPConnection
+    if https:
+        connection = http.client.HTTPSConnection(
+            host, port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        connection = http.client.HTTPConnection(host, port, timeout=timeout)
+    # Connect to the address checked above; the Host header and the TLS
+    # certificate check still use the server's name.
+    connection._create_connection = lambda _where, *args: socket.create_connection(  # type: ignore[attr-defined]
+        (address, port), *args
+    )
+    return connection
+
+
+def _ask(url: str, method: str, timeout: float, trusted: Collection[str]) -> LinkStatus:
+    """One method on ``url``, following redirects one hop at a time, each hop checked."""
+    try:
+        for _hop in range(MAX_REDIRECTS + 1):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise _Refused(f"it redirects to {url}, not a web address")
+            connection = _connection(parts, timeout, trusted)
+            try:
+                target = parts.path or "/"
+                if parts.query:
+                    target += "?" + parts.query
+                connection.request(method, target, headers={"User-Agent": USER_AGENT})
+                response = connection.getresponse()
+                status, reason = response.status, response.reason
+                location = response.getheader("Location")
+            finally:
+                connection.close()
+            if status in REDIRECTS and location:
+                url = urljoin(url, location.strip())
+                continue
+            if status >= 400:
+                return LinkStatus(url, False, status, f"HTTP {status} {reason}".rstrip())
+            return LinkStatus(url, True, status)
+        return LinkStatus(url, False, None, f"more than {MAX_REDIRECTS} redirects")
+    except _Refused as exc:
+        return LinkStatus(url, False, None, str(exc), refused=True)
     except TimeoutError:
         return LinkStatus(url, False, None, f"no answer within {timeout:g} s")
     except (OSError, http.client.HTTPException, ValueError) as exc:
