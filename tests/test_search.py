@@ -12,7 +12,9 @@ from click.testing import Result
 from whoosh.qparser import OrGroup
 from whoosh.util.filelock import FileLock
 
-from kb import search as search_module
+from kb.search import fields as search_fields
+from kb.search import index as search_index_module
+from kb.search import scoring
 from kb.errors import KbError
 from kb.loader import load_project
 from kb.model import KnowledgeBase
@@ -366,13 +368,13 @@ def test_an_update_reindexes_only_what_changed(
     assert not again.rebuilt and not again.changed
 
     indexed: list[str] = []
-    real = search_index_fields = search_module._index_fields
+    real = search_index_fields = search_index_module.index_fields
 
     def counting(doc, labels):  # type: ignore[no-untyped-def]
         indexed.append(doc.id)
         return real(doc, labels)
 
-    monkeypatch.setattr(search_module, "_index_fields", counting)
+    monkeypatch.setattr(search_index_module, "index_fields", counting)
     lesson = project / "content/lessons/handwashing-schools.md"
     lesson.write_text(
         lesson.read_text(encoding="utf-8").replace("giraffe", "zebra"), encoding="utf-8"
@@ -394,14 +396,14 @@ def test_an_update_reindexes_only_what_changed(
     assert len(searcher.leaf_searchers()) > 1
     parsed = search_index._parse("pupils OR rainwater OR emptying", ["en"], OrGroup, [])
     whoosh = {hit.docnum: hit.score for hit in searcher.search(parsed, limit=None)}
-    assert search_module._evaluate(parsed, searcher) == pytest.approx(whoosh)
+    assert scoring.evaluate(parsed, searcher) == pytest.approx(whoosh)
     assert len(whoosh) == 4  # the draft too: no filter here
 
 
 def test_a_new_index_version_rebuilds_everything(
     project: Path, index: SearchIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search_module, "INDEX_VERSION", "kb-search-test")
+    monkeypatch.setattr(search_fields, "INDEX_VERSION", "kb-search-test")
     stats = index.update(knowledge_base(project))
     assert (stats.added, stats.rebuilt) == (8, True)
     assert found(index, "giraffe") == {"handwashing-schools"}
@@ -433,12 +435,12 @@ def test_an_interrupted_update_leaves_the_index_as_it_was(
     lesson.write_text(
         lesson.read_text(encoding="utf-8").replace("giraffe", "zebra"), encoding="utf-8"
     )
-    monkeypatch.setattr(search_module, "_index_fields", broken)
+    monkeypatch.setattr(search_index_module, "index_fields", broken)
     with pytest.raises(KeyboardInterrupt):
         index.update(knowledge_base(project))
     assert found(index, "giraffe") == {"handwashing-schools"}
     # Nor does an interrupted full rebuild touch it.
-    monkeypatch.setattr(search_module, "INDEX_VERSION", "kb-search-test")
+    monkeypatch.setattr(search_fields, "INDEX_VERSION", "kb-search-test")
     with pytest.raises(KeyboardInterrupt):
         index.update(knowledge_base(project))
     monkeypatch.undo()
@@ -686,9 +688,9 @@ def test_kb_search_filters_on_a_facet_of_the_taxonomy(kb: Kb, make_project: Proj
 def test_one_pass_indexing_gives_whooshs_postings(language: str) -> None:
     from whoosh.fields import TEXT
 
-    from kb.search import _analyzer, _LanguageText
+    from kb.search.analysis import LanguageText, analyzer_for
 
-    fast, plain = _LanguageText(language), TEXT(analyzer=_analyzer(language))
+    fast, plain = LanguageText(language), TEXT(analyzer=analyzer_for(language))
     for text in (
         "The évaluations of l'assainissement, THE water-supply 3.5 m3! Running runs ran.",
         "Les évaluations réunissent les communes et les ministères. L'eau d'abord.",
@@ -717,7 +719,7 @@ def test_fast_scoring_gives_whooshs_scores(index: SearchIndex, query: str) -> No
 
     searcher = index._open_searcher()
     parsed = index._parse(query, index._languages(searcher), AndGroup, [])
-    fast = search_module._evaluate(parsed, searcher)
+    fast = scoring.evaluate(parsed, searcher)
     assert fast is not None
     whoosh = {hit.docnum: hit.score for hit in searcher.search(parsed, limit=None)}
     assert fast.keys() == whoosh.keys()

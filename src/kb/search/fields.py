@@ -1,0 +1,116 @@
+"""The index's schema, and a document as the index stores it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+
+from kb.model import Document
+from kb.search.analysis import WORD, LanguageText, analyzer_for, headings, plain_text
+from kb.search.querymodel import FACET_PREFIX, LANGUAGES, OTHER_LANGUAGE, TEXT_PARTS, language_key
+from kb.urls import document_url
+
+#: Bump when the schema, the analysers or the indexed text change: forces a full rebuild.
+INDEX_VERSION = "kb-search-2"
+INDEX_NAME = "kb"
+
+
+def index_schema() -> Schema:
+    fields: dict[str, Any] = {
+        "id": ID(stored=True, unique=True, sortable=True),
+        "hash": ID(sortable=True),
+        "path": STORED(),
+        "url": STORED(),
+        "title": STORED(),
+        "summary": STORED(),
+        "body": STORED(),
+        "date": ID(sortable=True),
+        "status": ID(),
+        "type": ID(stored=True),
+        "themes": KEYWORD(lowercase=True, scorable=True),
+        "levels": KEYWORD(stored=True, lowercase=True, scorable=True),
+        "countries": KEYWORD(scorable=True),
+        "programme": ID(),
+        "stakeholders": KEYWORD(lowercase=True, scorable=True),
+        "language": ID(stored=True),
+        # Every word as written, for "did you mean".
+        "spell": KEYWORD(scorable=True),
+        # What the document is filed under, in words (theme, programme, country names).
+        "labels": TEXT(analyzer=analyzer_for(OTHER_LANGUAGE)),
+    }
+    for language in (*LANGUAGES, OTHER_LANGUAGE):
+        for part in TEXT_PARTS:
+            fields[f"{part}_{language}"] = LanguageText(language)
+    schema = Schema(**fields)
+    schema.add(f"{FACET_PREFIX}*", KEYWORD(lowercase=True, scorable=True), glob=True)
+    return schema
+
+
+def index_version() -> str:
+    """``INDEX_VERSION`` with a fingerprint of the schema's fields, so that a changed
+    field list forces a rebuild even if nobody remembered to bump the version."""
+    fields = sorted(f"{name}:{type(f).__name__}" for name, f in index_schema().items())
+    fingerprint = hashlib.sha256(" ".join(fields).encode("utf-8")).hexdigest()[:12]
+    return f"{INDEX_VERSION}-{fingerprint}"
+
+
+def index_fields(doc: Document, labels: str) -> dict[str, str]:
+    """The fields of a document as the index stores them (everything its hash covers)."""
+    language = language_key(doc.language)
+    body = plain_text(doc.body)
+    text = " ".join((doc.title, doc.summary, body, labels))
+    words = {w.lower() for w in WORD.findall(text)}
+    fields = {
+        "id": doc.id,
+        "path": doc.path,
+        "url": document_url(doc),
+        "title": doc.title,
+        "summary": doc.summary,
+        "body": body,
+        "date": doc.last_changed.isoformat(),
+        "status": doc.status,
+        "type": doc.type.lower(),
+        "themes": " ".join(doc.themes),
+        "levels": " ".join(doc.levels),
+        "countries": " ".join(c.upper() for c in doc.countries),
+        "stakeholders": " ".join(doc.stakeholders),
+        "language": doc.language.lower(),
+        "spell": " ".join(sorted(w for w in words if len(w) > 2 and "'" not in w)),
+        f"title_{language}": doc.title,
+        f"text_{language}": "\n\n".join((doc.summary, "\n".join(headings(doc.body)), body)),
+        "labels": labels,
+    }
+    if doc.programme:
+        fields["programme"] = doc.programme.lower()
+    for facet, values in sorted(doc.facets.items()):
+        if values:
+            fields[f"{FACET_PREFIX}{facet}"] = " ".join(values)
+    return fields
+
+
+def content_hash(doc: Document, labels: str) -> str:
+    """A fingerprint of everything about a document that the index holds."""
+    data = {
+        "labels": labels,
+        "id": doc.id,
+        "path": doc.path,
+        "url": document_url(doc),
+        "type": doc.type,
+        "title": doc.title,
+        "summary": doc.summary,
+        "body": doc.body,
+        "themes": doc.themes,
+        "levels": doc.levels,
+        "countries": doc.countries,
+        "programme": doc.programme,
+        "stakeholders": doc.stakeholders,
+        "language": doc.language,
+        "status": doc.status,
+        "date": doc.last_changed.isoformat(),
+        "facets": {k: list(v) for k, v in sorted(doc.facets.items())},
+    }
+    encoded = json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()[:32]

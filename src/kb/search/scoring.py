@@ -1,0 +1,249 @@
+"""Scoring: Whoosh's BM25F computed from postings read a block at a time.
+
+Whoosh walks a tree of matchers document by document, looking up each
+field length through several layers; on thousands of documents that is most
+of a query's time. These shortcuts give Whoosh's own scores (the tests
+compare them) and fall back to Whoosh where what they expect is not there.
+They reach into Whoosh's codec, hence the pinned version range.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterator
+from itertools import accumulate
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.formats import Positions
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.scoring import BM25F, BM25FScorer
+from whoosh.searching import Searcher
+from whoosh.system import _INT_SIZE
+from whoosh.util.numeric import byte_to_length
+
+
+class CachedLengthsBM25F(BM25F):  # type: ignore[misc]
+    """Whoosh's BM25F, with each segment's field lengths read once into a list.
+
+    BM25 divides by the length of the field in each matching document; Whoosh
+    looks that up through several layers for every posting scored, which is
+    most of the cost of a query matching thousands of documents.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lengths: dict[tuple[int, str], tuple[Any, list[int]]] = {}
+
+    def scorer(self, searcher: Any, fieldname: str, text: bytes, qf: int = 1) -> Any:
+        scorer = super().scorer(searcher, fieldname, text, qf=qf)
+        if isinstance(scorer, BM25FScorer):
+            scorer.dfl = self.lengths(searcher.reader(), fieldname).__getitem__
+        return scorer
+
+    def lengths(self, reader: Any, fieldname: str) -> list[int]:
+        """The length of a field in every document of a segment."""
+        key = (id(reader), fieldname)
+        if key not in self._lengths:
+            # The reader is kept with its lengths so that its id is not reused.
+            self._lengths[key] = (reader, read_lengths(reader, fieldname))
+        return self._lengths[key][1]
+
+
+_BYTE_LENGTHS = [byte_to_length(b) or 1 for b in range(256)]
+
+
+def read_lengths(reader: Any, fieldname: str) -> list[int]:
+    """The length of a field in every document of one segment (1 where it is empty)."""
+    count = reader.doc_count_all()
+    try:
+        # The lengths column holds one byte per document: read it in one go.
+        column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        raw = b"" if column is None else column._dbfile.get(column._basepos, column._count)
+        lengths = [_BYTE_LENGTHS[b] for b in raw[:count]]
+        return lengths + [1] * (count - len(lengths))
+    except AttributeError:
+        # Another codec: ask document by document.
+        return [reader.doc_field_length(n, fieldname, 1) or 1 for n in range(count)]
+
+
+class Phrase(wq.Phrase):  # type: ignore[misc]
+    """A phrase query whose words must be next to each other, found faster.
+
+    Whoosh checks a phrase through its general span machinery; comparing the
+    words' position lists directly, which is all an exact phrase needs, is
+    two to three times faster. Documents score as the sum of their words'
+    BM25 scores. Anything else (a slop, another weighting) is Whoosh's.
+    """
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        schema = searcher.schema
+        if self.slop != 1 or len(self.words) < 2 or self.fieldname not in schema:
+            return super().matcher(searcher, context)
+        field = schema[self.fieldname]
+        if not isinstance(field.format, Positions):
+            return super().matcher(searcher, context)
+        reader = searcher.reader()
+        weighting = context.weighting if context is not None else searcher.weighting
+        postings: list[tuple[dict[int, bytes], Any]] = []
+        for word in self.words:
+            text = field.to_bytes(word)
+            if (self.fieldname, text) not in reader:
+                return NullMatcher()
+            scorer = weighting.scorer(searcher, self.fieldname, text) if weighting else None
+            if not isinstance(scorer, BM25FScorer):
+                return super().matcher(searcher, context)
+            docs, values = read_postings(reader.postings(self.fieldname, text), values=True)
+            postings.append((dict(zip(docs, values, strict=True)), scorer))
+        candidates = set(postings[0][0]).intersection(*(p for p, _scorer in postings[1:]))
+        ids: list[int] = []
+        scores: list[float] = []
+        for doc in sorted(candidates):
+            found = [list(positions_of(p[doc])) for p, _scorer in postings]
+            # Positions at which the first word starts the whole phrase.
+            starts = set(found[0])
+            for offset, positions in enumerate(found[1:], 1):
+                starts.intersection_update(p - offset for p in positions)
+            if starts:
+                ids.append(doc)
+                score = sum(
+                    scorer._score(len(positions), scorer.dfl(doc))
+                    for (_p, scorer), positions in zip(postings, found, strict=True)
+                )
+                scores.append(score * self.boost)
+        return ListMatcher(ids, weights=scores) if ids else NullMatcher()
+
+
+def positions_of(value: bytes) -> Iterator[int]:
+    """The positions in a posting of Whoosh's Positions format: a count, then the
+    gaps between positions pickled (without the pickle's final STOP byte)."""
+    gaps = value[_INT_SIZE:]
+    return accumulate(pickle.loads(gaps if gaps.endswith(b".") else gaps + b"."))
+
+
+def evaluate(query: Any, searcher: Searcher) -> dict[int, float] | None:
+    """Every document matching a query of words, phrases, AND, OR and NOT, with
+    its score as Whoosh would give it (BM25F, sums over AND and OR, boosts).
+
+    Whoosh walks a tree of matchers document by document; for a query of
+    several common words that is tens of milliseconds at a few thousand
+    documents. Reading each word's postings once and combining them as
+    dictionaries does the same work in a fraction of the time. Returns None
+    for a query of any other shape, which Whoosh then runs itself.
+    """
+    scores: dict[int, float] = {}
+    for subsearcher, offset in searcher.leaf_searchers():
+        found = segment_scores(query, subsearcher)
+        if found is None:
+            return None
+        if offset:
+            found = {docnum + offset: score for docnum, score in found.items()}
+        scores.update(found)
+    return scores
+
+
+def segment_scores(query: Any, searcher: Searcher) -> dict[int, float] | None:
+    if isinstance(query, wq.Term):
+        return term_scores(query, searcher)
+    if query is wq.NullQuery:
+        return {}
+    if isinstance(query, (wq.And, wq.Or)) and type(query) in (wq.And, wq.Or):
+        if isinstance(query, wq.Or) and (query.minmatch or query.scale):
+            return None
+        positive: list[dict[int, float]] = []
+        negative: set[int] = set()
+        # Whoosh matches a NOT inside an AND as "every other document", scoring 1.
+        bonus = 0.0
+        for sub in query.subqueries:
+            if isinstance(sub, wq.Not) and type(query) is wq.And:
+                excluded = segment_scores(sub.query, searcher)
+                if excluded is None:
+                    return None
+                negative.update(excluded)
+                bonus += 1.0
+                continue
+            found = segment_scores(sub, searcher)
+            if found is None:
+                return None
+            positive.append(found)
+        if type(query) is wq.And:
+            positive.sort(key=len)
+            docs = set(positive[0]).intersection(*positive[1:]) if positive else set()
+        else:
+            docs = set().union(*positive)
+        docs -= negative
+        return {
+            doc: (sum(part[doc] for part in positive if doc in part) + bonus) * query.boost
+            for doc in docs
+        }
+    if isinstance(query, Phrase):
+        matcher = query.matcher(searcher, searcher.context())
+        found = {}
+        while matcher.is_active():
+            found[matcher.id()] = matcher.score()
+            matcher.next()
+        return found
+    return None
+
+
+def term_scores(term: Any, searcher: Searcher) -> dict[int, float]:
+    """Each document holding a term, with its BM25F score."""
+    reader = searcher.reader()
+    if term.fieldname not in searcher.schema:
+        return {}
+    field = searcher.schema[term.fieldname]
+    try:
+        text = field.to_bytes(term.text)
+    except ValueError:
+        return {}
+    if (term.fieldname, text) not in reader:
+        return {}
+    weighting = searcher.weighting
+    scorer = weighting.scorer(searcher, term.fieldname, text)
+    docs, weights = read_postings(reader.postings(term.fieldname, text))
+    boost = term.boost
+    if isinstance(scorer, BM25FScorer) and isinstance(weighting, CachedLengthsBM25F):
+        # bm25 = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average length))
+        lengths = weighting.lengths(reader, term.fieldname)
+        top = scorer.idf * (scorer.K1 + 1) * boost
+        base = scorer.K1 * (1 - scorer.B)
+        per_length = scorer.K1 * scorer.B / scorer.avgfl
+        return {
+            doc: top * tf / (tf + base + per_length * lengths[doc])
+            for doc, tf in zip(docs, weights, strict=True)
+        }
+    return {
+        doc: scorer._score(tf, scorer.dfl(doc)) * boost
+        for doc, tf in zip(docs, weights, strict=True)
+    }
+
+
+def read_postings(postings: Any, values: bool = False) -> tuple[list[int], list[Any]]:
+    """Every document of a term's postings, with its weight (or its encoded value)."""
+    docs: list[int] = []
+    data: list[Any] = []
+    if isinstance(postings, W3LeafMatcher):
+        # Block by block: Whoosh decodes a block's numbers at once; reading them one
+        # posting at a time costs four method calls each.
+        try:
+            while postings.is_active():
+                postings._read_ids()
+                docs.extend(postings._ids[postings._i :])
+                if values:
+                    postings._read_values()
+                    data.extend(postings._values[postings._i :])
+                else:
+                    postings._read_weights()
+                    data.extend(postings._weights[postings._i :])
+                postings._next_block()
+            return docs, data
+        except AttributeError:  # another version of Whoosh: the slow way below
+            docs.clear()
+            data.clear()
+            postings.reset()
+    while postings.is_active():
+        docs.append(postings.id())
+        data.append(postings.value() if values else postings.weight())
+        postings.next()
+    return docs, data
