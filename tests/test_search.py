@@ -12,13 +12,12 @@ from click.testing import Result
 from whoosh.qparser import OrGroup
 from whoosh.util.filelock import FileLock
 
-from kb.search import fields as search_fields
-from kb.search import index as search_index_module
-from kb.search import scoring
 from kb.errors import KbError
 from kb.loader import load_project
 from kb.model import KnowledgeBase
-from kb.search import QueryError, SearchIndex, SearchResults, plain_text
+from kb.search import QueryError, SearchIndex, SearchResults, plain_text, scoring
+from kb.search import fields as search_fields
+from kb.search import index as search_index_module
 from tests.conftest import REPO, ProjectFactory, document
 
 Kb = Callable[..., Result]
