@@ -197,7 +197,7 @@ def test_all_words_must_match_else_any_with_a_notice(index: SearchIndex) -> None
     assert found(index, "sludge ponds") == {"emptying-businesses"}
     results = index.search("sludge giraffe")
     assert set(ids(results)) == {"emptying-businesses", "handwashing-schools"}
-    assert results.notices == ("no document has all of the words; showing those with any of them",)
+    assert results.notices == ("no page has every word; showing pages with most of them",)
 
 
 # -- filters and facets -------------------------------------------------------------------
@@ -261,6 +261,52 @@ def test_theme_programme_and_country_names_are_searchable(index: SearchIndex) ->
     assert found(index, "washtech") == {"emptying-businesses"}
     assert found(index, "ghana") == {"emptying-businesses", "kumasi-tariffs"}
     assert found(index, "burkina") == {"national-policy"}
+
+
+def test_theme_aliases_and_stop_words_match_as_the_query_model_says(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    from tests.conftest import TAXONOMY
+
+    taxonomy = TAXONOMY.replace(
+        "    label: Finance\n",
+        '    label: Finance and costs\n    aliases: ["F&C", "money matters"]\n',
+    )
+    root = make_project({**FILES, "content/taxonomy.yml": taxonomy})
+    with SearchIndex(tmp_path / "aliases") as search_index:
+        search_index.update(knowledge_base(root))
+        finance = {"emptying-businesses", "kumasi-tariffs"}
+        # A theme's label, an alias in words, an alias that is not words ("F&C" is
+        # rewritten to the label), each with stop words left out.
+        for query in ("finance and costs", "money matters", "F&C", "the F&C of it"):
+            assert set(ids(search_index.search(query))) == finance, query
+        # Every word first; fewer than FEW documents with all of them: those with
+        # most of the words follow, saying so.
+        results = search_index.search("sanitation policy")
+        assert ids(results)[0] == "national-policy"
+        assert len(ids(results)) > 3
+        assert results.notices == ("few pages have every word; pages with most of them follow",)
+        # Words side by side in a title count extra.
+        pair = search_index.search("emptying businesses")
+        assert ids(pair)[0] == "emptying-businesses"
+
+
+def test_aliases_must_be_a_list_of_names(make_project: ProjectFactory, kb: Kb) -> None:
+    from tests.conftest import TAXONOMY
+
+    taxonomy = TAXONOMY.replace(
+        "    label: Finance\n", "    label: Finance\n    aliases: money\n"
+    ).replace("    label: Hygiene\n", "    label: Hygiene\n    aliases: [[wash]]\n")
+    root = make_project({**FILES, "content/taxonomy.yml": taxonomy})
+    result = kb(root, "check")
+    assert result.exit_code == 1
+    assert (
+        'content/taxonomy.yml:10: themes.finance.aliases: expected a list of names, e.g. ["M&E"]'
+        in result.output
+    )
+    assert "content/taxonomy.yml:14: themes.hygiene.aliases[0]: expected a name (text)" in (
+        result.output
+    )
 
 
 def test_filters_without_a_query_list_documents_newest_first(index: SearchIndex) -> None:
@@ -419,6 +465,27 @@ def test_a_damaged_index_is_rebuilt(project: Path, index: SearchIndex) -> None:
     assert found(index, "giraffe") == {"handwashing-schools"}
 
 
+def test_an_index_with_flipped_bytes_in_any_file_is_rebuilt(kb: Kb, project: Path) -> None:
+    assert "handwashing-schools" in kb(project, "search", "giraffe").stdout
+    index_dir = project / ".kb-cache" / "index"
+    intact = {path.name: path.read_bytes() for path in index_dir.iterdir() if path.is_file()}
+    assert len(intact) >= 3
+    for name, data in sorted(intact.items()):
+        for path in index_dir.iterdir():
+            path.unlink()
+        for other, original in intact.items():
+            (index_dir / other).write_bytes(original)
+        # Every byte of the file's middle half inverted.
+        start, end = len(data) // 4, max(len(data) * 3 // 4, len(data) // 4 + 1)
+        damaged = data[:start] + bytes(b ^ 0xFF for b in data[start:end]) + data[end:]
+        (index_dir / name).write_bytes(damaged)
+        for _again in range(2):
+            result = kb(project, "search", "giraffe", "--json")
+            assert result.exit_code == 0, (name, result.output)
+            hits = [hit["id"] for hit in json.loads(result.stdout)["hits"]]
+            assert hits == ["handwashing-schools"], name
+
+
 def test_searching_before_any_update_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(KbError, match="there is no usable search index here; build it first"):
         SearchIndex(tmp_path / "index").search("giraffe")
@@ -553,7 +620,8 @@ def test_kb_search_filters_json_and_did_you_mean(kb: Kb, project: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["did_you_mean"] == "emptying"
-    assert data["total"] == 0
+    assert data["notices"] == ["nothing matches 'emptyng'; showing results for 'emptying'"]
+    assert data["hits"][0]["id"] == "emptying-businesses"
     fixed = json.loads(
         kb(project, "search", "emptying", "--theme", "finance", "--level", "local", "--json").stdout
     )
@@ -562,8 +630,12 @@ def test_kb_search_filters_json_and_did_you_mean(kb: Kb, project: Path) -> None:
     assert fixed["hits"][0]["snippet"].count("**") >= 2
     assert fixed["facets"]["theme"] == {"finance": 1, "sanitation": 1}
     text = kb(project, "search", "emptyng")
-    assert "Did you mean: emptying?" in text.stdout
-    assert "No documents match 'emptyng'." in text.stdout
+    assert "Note: nothing matches 'emptyng'; showing results for 'emptying'." in text.stdout
+    assert "emptying-businesses" in text.stdout
+    nothing = kb(project, "search", "zzyzx", "sanitationish", "--level", "local")
+    assert "No documents match 'zzyzx sanitationish'." in nothing.stdout
+    assert "try it without some of them" in nothing.stdout
+    assert "Sanitation (theme): kb search --theme sanitation" in nothing.stdout
 
 
 def test_kb_search_bad_input(kb: Kb, project: Path) -> None:

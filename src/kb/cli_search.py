@@ -110,7 +110,7 @@ def search(
     filters and no QUERY, lists the documents that pass them. The search
     index (in .kb-cache/index/) is brought up to date first.
     """
-    from kb.search import SearchIndex
+    from kb.search import IndexDamaged, SearchIndex
 
     result = _load_or_fail(ctx)
     knowledge_base = result.knowledge_base
@@ -139,13 +139,19 @@ def search(
                 err=True,
             )
         # A QueryError (an empty query, only common words) is a KbError: click prints it.
-        results = index.search(
-            " ".join(query), {k: v for k, v in filters.items() if v}, limit, include_drafts=drafts
-        )
+        wanted = {k: v for k, v in filters.items() if v}
+        try:
+            results = index.search(" ".join(query), wanted, limit, include_drafts=drafts)
+        except IndexDamaged as damaged:
+            click.echo(f"{damaged.message}; rebuilding it now.", err=True)
+            stats = index.update(knowledge_base)
+            results = index.search(" ".join(query), wanted, limit, include_drafts=drafts)
     if as_json:
         click.echo(json.dumps(_results_json(results, stats), indent=2, ensure_ascii=False))
         return
     _print_results(results, knowledge_base.taxonomy, sys.stdout.isatty())
+    if not results.hits and query:
+        _print_ways_out(" ".join(query), wanted, knowledge_base.taxonomy)
 
 
 def _check_terms(
@@ -238,6 +244,27 @@ def _print_results(results: SearchResults, taxonomy: Taxonomy, color: bool) -> N
                 click.echo(f"    {line}")
         click.echo("")
     _print_facets(results.facets, taxonomy)
+
+
+def _print_ways_out(query: str, filters: Mapping[str, Sequence[str]], taxonomy: Taxonomy) -> None:
+    """For a search that found nothing: filters to drop, and vocabulary terms whose
+    names resemble the words."""
+    from kb.search import QueryModel
+
+    if filters:
+        given = " ".join(
+            f"--{name} {value}" for name, values in filters.items() for value in values
+        )
+        click.echo(f"Filters narrowed the search ({given}); try it without some of them.")
+    words = [w for w in query.replace('"', " ").split() if w not in ("AND", "OR", "NOT")]
+    named = QueryModel(taxonomy).resembling(words)
+    if named:
+        click.echo("Vocabulary terms with names like these words:")
+        for term in named:
+            option = f"--{term.vocabulary} {term.id}" if term.vocabulary in FILTERS else ""
+            click.echo(
+                f"  {term.label} ({term.vocabulary}){f': kb search {option}' if option else ''}"
+            )
 
 
 def _snippet(snippet: Snippet, color: bool) -> str:

@@ -194,6 +194,22 @@ class _TaxonomyReader:
             return ""
         return str(value).strip()
 
+    def aliases(self, entry: dict[str, Any], keypath: str) -> tuple[str, ...]:
+        """A term's ``aliases:``: other names for it, as a list of texts."""
+        value = entry.get("aliases")
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.problem(f"{keypath}.aliases", 'expected a list of names, e.g. ["M&E"]')
+            return ()
+        aliases = []
+        for n, alias in enumerate(value):
+            if isinstance(alias, bool) or not isinstance(alias, (str, int, float)):
+                self.problem(f"{keypath}.aliases[{n}]", "expected a name (text)")
+            elif str(alias).strip():
+                aliases.append(str(alias).strip())
+        return tuple(aliases)
+
     def terms(self, name: str, required: bool = True) -> dict[str, Term]:
         terms: dict[str, Term] = {}
         entries = self.section(name, required)
@@ -211,6 +227,7 @@ class _TaxonomyReader:
                 label=self.text(entry, keypath, "label", required=True) or key,
                 description=self.text(entry, keypath, "description"),
                 order=order,
+                aliases=self.aliases(entry, keypath),
             )
         return terms
 

@@ -34,6 +34,8 @@ class Term:
     label: str
     description: str = ""
     order: int = 0
+    #: Other names people search for it by ("M&E", "exit strategy").
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -48,16 +48,18 @@ our own code.
 
 from __future__ import annotations
 
-from kb.search.analysis import plain_text, taxonomy_labels
+from kb.search.analysis import plain_text
 from kb.search.fields import INDEX_VERSION, content_hash, index_version
 from kb.search.index import SearchIndex
-from kb.search.querymodel import language_key
-from kb.search.results import Hit, QueryError, SearchResults, Snippet, UpdateStats
+from kb.search.querymodel import QueryModel, language_key
+from kb.search.results import Hit, IndexDamaged, QueryError, SearchResults, Snippet, UpdateStats
 
 __all__ = [
     "INDEX_VERSION",
     "Hit",
+    "IndexDamaged",
     "QueryError",
+    "QueryModel",
     "SearchIndex",
     "SearchResults",
     "Snippet",
@@ -66,5 +68,4 @@ __all__ = [
     "index_version",
     "language_key",
     "plain_text",
-    "taxonomy_labels",
 ]

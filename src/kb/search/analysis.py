@@ -7,7 +7,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-import pycountry
 from whoosh.analysis import (
     Analyzer,
     CharsetFilter,
@@ -19,7 +18,6 @@ from whoosh.fields import TEXT
 from whoosh.support.charset import accent_map
 
 from kb.links import HEADING, code_free_lines, plain_heading
-from kb.model import TYPE_LABELS, Document, Taxonomy
 from kb.search.querymodel import OTHER_LANGUAGE
 
 WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
@@ -152,26 +150,3 @@ def headings(body: str) -> list[str]:
         if match:
             headings.append(plain_heading(match.group(2)))
     return headings
-
-
-def taxonomy_labels(doc: Document, taxonomy: Taxonomy) -> str:
-    """The names of what a document is classified by, so that searching for a theme,
-    a programme or a country finds the documents filed under it."""
-    names: list[str] = [TYPE_LABELS.get(doc.type, (doc.type,))[0]]
-    for terms, values in (
-        (taxonomy.themes, doc.themes),
-        (taxonomy.levels, doc.levels),
-        (taxonomy.stakeholders, doc.stakeholders),
-    ):
-        names.extend(terms[v].label if v in terms else v for v in values)
-    if doc.programme:
-        programme = taxonomy.programmes.get(doc.programme)
-        names.append(programme.name if programme else doc.programme)
-    for code in doc.countries:
-        country = pycountry.countries.get(alpha_2=code.upper())
-        names.append(str(getattr(country, "common_name", None) or getattr(country, "name", code)))
-    for facet_id, values in doc.facets.items():
-        facet = taxonomy.facets.get(facet_id)
-        if facet:
-            names.extend(facet.terms[v].label if v in facet.terms else v for v in values)
-    return "\n".join(names)

@@ -6,11 +6,11 @@ import hashlib
 import json
 from typing import Any
 
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, Schema
 
 from kb.model import Document
-from kb.search.analysis import WORD, LanguageText, analyzer_for, headings, plain_text
-from kb.search.querymodel import FACET_PREFIX, LANGUAGES, OTHER_LANGUAGE, TEXT_PARTS, language_key
+from kb.search.analysis import WORD, LanguageText, headings, plain_text
+from kb.search.querymodel import FACET_PREFIX, LANGUAGES, OTHER_LANGUAGE, PARTS, language_key
 from kb.urls import document_url
 
 #: Bump when the schema, the analysers or the indexed text change: forces a full rebuild.
@@ -38,11 +38,9 @@ def index_schema() -> Schema:
         "language": ID(stored=True),
         # Every word as written, for "did you mean".
         "spell": KEYWORD(scorable=True),
-        # What the document is filed under, in words (theme, programme, country names).
-        "labels": TEXT(analyzer=analyzer_for(OTHER_LANGUAGE)),
     }
     for language in (*LANGUAGES, OTHER_LANGUAGE):
-        for part in TEXT_PARTS:
+        for part in PARTS:
             fields[f"{part}_{language}"] = LanguageText(language)
     schema = Schema(**fields)
     schema.add(f"{FACET_PREFIX}*", KEYWORD(lowercase=True, scorable=True), glob=True)
@@ -58,7 +56,11 @@ def index_version() -> str:
 
 
 def index_fields(doc: Document, labels: str) -> dict[str, str]:
-    """The fields of a document as the index stores them (everything its hash covers)."""
+    """The fields of a document as the index stores them (everything its hash covers).
+
+    ``labels`` is what the document is filed under, in words (``QueryModel.lead``):
+    with the summary, the document's lead.
+    """
     language = language_key(doc.language)
     body = plain_text(doc.body)
     text = " ".join((doc.title, doc.summary, body, labels))
@@ -80,8 +82,9 @@ def index_fields(doc: Document, labels: str) -> dict[str, str]:
         "language": doc.language.lower(),
         "spell": " ".join(sorted(w for w in words if len(w) > 2 and "'" not in w)),
         f"title_{language}": doc.title,
-        f"text_{language}": "\n\n".join((doc.summary, "\n".join(headings(doc.body)), body)),
-        "labels": labels,
+        f"lead_{language}": f"{doc.summary}\n\n{labels}",
+        # Headings count twice (they are in the body too): more than the body's words.
+        f"text_{language}": "\n\n".join(("\n".join(headings(doc.body)), body)),
     }
     if doc.programme:
         fields["programme"] = doc.programme.lower()

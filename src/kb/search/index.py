@@ -21,13 +21,15 @@ from whoosh.util.filelock import FileLock
 
 from kb.errors import KbError
 from kb.model import Document, KnowledgeBase
-from kb.search.analysis import taxonomy_labels
 from kb.search.fields import INDEX_NAME, content_hash, index_fields, index_schema, index_version
 from kb.search.query import Searching
+from kb.search.querymodel import QueryModel
 from kb.search.results import UpdateStats
 from kb.search.scoring import CachedLengthsBM25F
 
 LOCK_TIMEOUT = 10.0
+#: The query model's rewrites of aliases, kept beside the index (``querymodel.rewrite``).
+REWRITES = "query-rewrites.json"
 
 
 # -- the index ----------------------------------------------------------------------
@@ -50,6 +52,7 @@ class SearchIndex(Searching):
         self._ix: Any = None
         self._searcher: Searcher | None = None
         self._facet_sets: dict[str, dict[str, frozenset[int]]] | None = None
+        self._rewrite_map: dict[str, str] | None = None
 
     @classmethod
     def for_project(cls, project_root: Path, **kwargs: Any) -> SearchIndex:
@@ -82,7 +85,8 @@ class SearchIndex(Searching):
         start = time.perf_counter()
         documents = {d.id: d for d in sorted(knowledge_base.documents.values(), key=_by_id)}
         taxonomy = knowledge_base.taxonomy
-        labels = {doc_id: taxonomy_labels(doc, taxonomy) for doc_id, doc in documents.items()}
+        model = QueryModel(taxonomy)
+        labels = {doc_id: model.lead(doc) for doc_id, doc in documents.items()}
         wanted = {doc_id: content_hash(doc, labels[doc_id]) for doc_id, doc in documents.items()}
         self.close()
         with self._build_lock():
@@ -92,7 +96,15 @@ class SearchIndex(Searching):
                 self._full_build(documents, labels, wanted)
                 stats = UpdateStats(len(wanted), 0, 0, 0, rebuilt=True)
             else:
-                stats = self._incremental(documents, labels, wanted, existing)
+                try:
+                    stats = self._incremental(documents, labels, wanted, existing)
+                except KbError:
+                    raise
+                except Exception:
+                    # Damaged in a way opening it did not show: the index is a cache.
+                    self._full_build(documents, labels, wanted)
+                    stats = UpdateStats(len(wanted), 0, 0, 0, rebuilt=True)
+            self._save_rewrites(model.rewrites)
         return UpdateStats(
             stats.added,
             stats.updated,
@@ -101,6 +113,32 @@ class SearchIndex(Searching):
             stats.rebuilt,
             round(time.perf_counter() - start, 3),
         )
+
+    def _save_rewrites(self, rewrites: dict[str, str]) -> None:
+        """Keep the query model's rewrites beside the index, for searches without it."""
+        self._rewrite_map = dict(rewrites)
+        path = self.index_dir / REWRITES
+        data = json.dumps(rewrites, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        with contextlib.suppress(OSError):
+            if not path.exists() or path.read_bytes() != data:
+                partial = path.with_suffix(".partial")
+                partial.write_bytes(data)
+                os.replace(partial, path)
+
+    def _rewrites(self) -> dict[str, str]:
+        if self._rewrite_map is None:
+            try:
+                loaded = json.loads((self.index_dir / REWRITES).read_text(encoding="utf-8"))
+                self._rewrite_map = {str(k): str(v) for k, v in dict(loaded).items()}
+            except (OSError, ValueError, TypeError):
+                self._rewrite_map = {}
+        return self._rewrite_map
+
+    def _mark_damaged(self) -> None:
+        """Have the next update rebuild the index."""
+        self.close()
+        with contextlib.suppress(OSError):
+            (self.index_dir / "kb-index.json").unlink()
 
     @contextlib.contextmanager
     def _build_lock(self) -> Iterator[None]:

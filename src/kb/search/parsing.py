@@ -70,6 +70,13 @@ def query_words(text: str) -> list[str]:
     return words
 
 
+def is_plain(text: str) -> bool:
+    """Whether a query is only words: no quotes, brackets, operators or wildcards."""
+    if any(mark in text for mark in '"()*?'):
+        return False
+    return not set(text.split()) & OPERATORS
+
+
 def all_stop_words(words: Sequence[str], languages: Iterable[str]) -> bool:
     stop: set[str] = set()
     for language in languages:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import heapq
+import itertools
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,13 +14,13 @@ from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
 from whoosh.searching import Searcher
 
-from kb.search.analysis import OPERATORS, WORD
+from kb.errors import KbError
 from kb.search.fields import index_schema
 from kb.search.parsing import (
-    all_stop_words,
     fast_phrases,
     filter_field,
     has_error,
+    is_plain,
     lexicon,
     normalise_query,
     normalise_value,
@@ -26,18 +28,22 @@ from kb.search.parsing import (
     terms_by_field,
 )
 from kb.search.querymodel import (
-    BOOSTS,
     FACET_PREFIX,
+    FEW,
     FILTER_FIELDS,
     LANGUAGES,
     OTHER_LANGUAGE,
-    TEXT_PARTS,
+    PARTS,
+    PROXIMITY_WEIGHT,
+    WEIGHTS,
     language_key,
+    rewrite,
+    stop_words,
 )
-from kb.search.results import Hit, QueryError, SearchResults, Snippet
+from kb.search.results import Hit, IndexDamaged, QueryError, SearchResults, Snippet
 from kb.search.scoring import evaluate
 from kb.search.snippets import SNIPPET_CHARS, best_snippet, shorten
-from kb.search.suggestions import known_stem
+from kb.search.suggestions import corrected, corrections
 
 
 class Searching:
@@ -59,7 +65,14 @@ class Searching:
         *,
         include_drafts: bool = False,
     ) -> SearchResults:
-        """Search the index: words, "phrases", AND/OR/NOT, prefix*; all words must match.
+        """Search the index: words, "phrases", AND/OR/NOT, prefix*.
+
+        A query of plain words is forgiving: common words are left out; every
+        remaining word must match, and when that finds nothing, misspelt words
+        are corrected from the index's own words; when there are still fewer
+        than ``FEW`` matches, the documents with most of the words (at least
+        half) follow, with a notice saying so. Words found side by side in a
+        title or a lead count extra.
 
         ``filters`` maps a field (type, theme, level, country, programme,
         stakeholder, language or a facet id) to the values wanted: a document
@@ -68,13 +81,39 @@ class Searching:
         matching documents, most recent first. A query that cannot be taken
         as written is searched for as plain words, with a notice saying so;
         an empty one, or one of only common words, raises ``QueryError``.
+        A damaged index raises ``IndexDamaged``.
         """
+        try:
+            return self._search(query, filters or {}, limit, include_drafts)
+        except KbError:
+            raise
+        except Exception as exc:  # zlib, struct, pickle, EOF: the files are damaged
+            self._mark_damaged()
+            raise IndexDamaged(
+                f"{self.index_dir}: the search index is damaged ({type(exc).__name__}); "
+                "it is rebuilt at the next update (kb search does it)"
+            ) from None
+
+    def _mark_damaged(self) -> None:
+        raise NotImplementedError
+
+    def _rewrites(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _search(
+        self,
+        query: str,
+        filters: Mapping[str, Sequence[str]],
+        limit: int,
+        include_drafts: bool,
+    ) -> SearchResults:
         searcher = self._open_searcher()
         if not searcher.doc_count():
             return SearchResults(query=query, hits=[], total=0)
         notices: list[str] = []
-        allowed = self._allowed(searcher, filters or {}, include_drafts, notices)
+        allowed = self._allowed(searcher, filters, include_drafts, notices)
         text = normalise_query(query, notices)
+        text = rewrite(text, self._rewrites())
         languages = self._languages(searcher)
         words = query_words(text)
         if not text and not query.strip():
@@ -86,11 +125,17 @@ class Searching:
                 f"'{query.strip()}' has nothing to search for once operators and common "
                 "words are left out; add a word that says what you are looking for"
             )
-        if words and all_stop_words(words, languages):
+        stop = set().union(*(stop_words(lang) for lang in languages))
+        if all(w.lower() in stop or len(w) < 2 for w in words):
             raise QueryError(
                 f"'{query.strip()}' has only common words ({', '.join(words)}), which are "
                 "not indexed; add a word that says what you are looking for"
             )
+        plain = is_plain(text)
+        if plain:
+            # A stop word of any language searched would have to match in the others.
+            words = [w for w in words if w.lower() not in stop and len(w) > 1]
+            text = " ".join(words)
         parsed = self._parse(text, languages, AndGroup, notices)
         if parsed is None or isinstance(parsed, type(wq.NullQuery)):
             raise QueryError(
@@ -100,16 +145,37 @@ class Searching:
         if allowed is not None and not allowed:
             # Whoosh takes an empty filter for no filter at all.
             return SearchResults(query=query, hits=[], total=0, notices=tuple(notices))
-        top, matched = self._run(searcher, parsed, allowed, limit)
-        if not matched and len(words) > 1 and not (set(text.split()) & OPERATORS):
-            relaxed = self._parse(text, languages, OrGroup, [])
-            if relaxed is not None:
-                top, matched = self._run(searcher, relaxed, allowed, limit)
-                if matched:
-                    parsed = relaxed
-                    notices.append(
-                        "no document has all of the words; showing those with any of them"
-                    )
+        scores = self._scores(searcher, parsed, allowed)
+        replacements = corrections(searcher, words, languages)
+        did_you_mean = corrected(text, replacements) if replacements else None
+        if not scores and did_you_mean:
+            fixed = self._parse(did_you_mean, languages, AndGroup, [])
+            found = self._scores(searcher, fixed, allowed) if fixed is not None else {}
+            if found:
+                notices.append(f"nothing matches '{text}'; showing results for '{did_you_mean}'")
+                parsed, scores, text = fixed, found, did_you_mean
+                words = query_words(text)
+        more: dict[int, tuple[int, float]] = {}
+        if plain and len(words) > 1:
+            self._add_proximity(searcher, words, languages, scores)
+            if len(scores) < FEW:
+                if replacements and text != did_you_mean and did_you_mean:
+                    words = query_words(did_you_mean)
+                more = self._most_words(searcher, words, languages, allowed, scores)
+                if more and not scores:
+                    notices.append("no page has every word; showing pages with most of them")
+                elif more:
+                    notices.append("few pages have every word; pages with most of them follow")
+                if more:
+                    parsed = self._parse(" ".join(words), languages, OrGroup, []) or parsed
+        best = heapq.nsmallest(limit, scores, key=lambda doc: (-scores[doc], doc))
+        top = [(doc, scores[doc]) for doc in best]
+        if len(top) < limit and more:
+            extra = heapq.nsmallest(
+                limit - len(top), more, key=lambda doc: (-more[doc][0], -more[doc][1], doc)
+            )
+            top += [(doc, more[doc][1]) for doc in extra]
+        matched = set(scores) | set(more)
         wanted = terms_by_field(parsed, searcher)
         hits = [self._hit(searcher, docnum, score, wanted) for docnum, score in top]
         return SearchResults(
@@ -117,37 +183,76 @@ class Searching:
             hits=hits,
             total=len(matched),
             facets=self._facets(searcher, matched),
-            did_you_mean=self._did_you_mean(searcher, text, words, languages),
+            did_you_mean=did_you_mean,
             notices=tuple(notices),
         )
 
-    def _run(
-        self, searcher: Searcher, query: Any, allowed: set[int] | None, limit: int
-    ) -> tuple[list[tuple[int, float]], set[int]]:
-        """The best documents (number, score), best first, and every matching document."""
+    def _scores(self, searcher: Searcher, query: Any, allowed: set[int] | None) -> dict[int, float]:
+        """Every document matching the query, with its score."""
         scores = evaluate(query, searcher)
         if scores is None:
-            # One pass scores every match: the top, the total and the facet counts all
-            # come from it (Whoosh's top-N shortcut would need a second pass to count).
             results = searcher.search(query, limit=None, filter=allowed)
-            return [(hit.docnum, hit.score) for hit in results[:limit]], set(results.docs())
-        matched = set(scores) if allowed is None else scores.keys() & allowed
-        # Best first; of equal scores the earlier document first, as Whoosh orders them.
-        best = heapq.nsmallest(limit, matched, key=lambda doc: (-scores[doc], doc))
-        return [(doc, scores[doc]) for doc in best], matched
+            return {hit.docnum: hit.score for hit in results}
+        if allowed is None:
+            return scores
+        return {doc: score for doc, score in scores.items() if doc in allowed}
+
+    def _add_proximity(
+        self,
+        searcher: Searcher,
+        words: Sequence[str],
+        languages: Sequence[str],
+        scores: dict[int, float],
+    ) -> None:
+        """Add the score of each pair of query words found side by side in a title or lead."""
+        if not scores:
+            return
+        pairs = " ".join(f'"{a} {b}"' for a, b in itertools.pairwise(words))
+        query = self._parse(pairs, languages, OrGroup, [], parts=("title", "lead"))
+        found = evaluate(query, searcher) if query is not None else None
+        for doc, score in (found or {}).items():
+            if doc in scores:
+                scores[doc] += PROXIMITY_WEIGHT * score
+
+    def _most_words(
+        self,
+        searcher: Searcher,
+        words: Sequence[str],
+        languages: Sequence[str],
+        allowed: set[int] | None,
+        exclude: Mapping[int, float],
+    ) -> dict[int, tuple[int, float]]:
+        """Documents with at least half of the words: document → (words found, score)."""
+        found: dict[int, tuple[int, float]] = {}
+        for word in dict.fromkeys(w.lower() for w in words):
+            query = self._parse(word, languages, AndGroup, [])
+            if query is None:
+                continue
+            for doc, score in self._scores(searcher, query, allowed).items():
+                count, total = found.get(doc, (0, 0.0))
+                found[doc] = (count + 1, total + score)
+        needed = max(1, math.ceil(len(set(words)) / 2))
+        return {
+            doc: value for doc, value in found.items() if value[0] >= needed and doc not in exclude
+        }
 
     def _languages(self, searcher: Searcher) -> list[str]:
         """The language fields that hold documents."""
         present = {language_key(v) for v in lexicon(searcher, "language")}
         return [lang for lang in (*LANGUAGES, OTHER_LANGUAGE) if lang in present]
 
-    def _parse(self, text: str, languages: Sequence[str], group: Any, notices: list[str]) -> Any:
-        fields = [f"{part}_{lang}" for lang in languages for part in TEXT_PARTS]
+    def _parse(
+        self,
+        text: str,
+        languages: Sequence[str],
+        group: Any,
+        notices: list[str],
+        parts: Sequence[str] = PARTS,
+    ) -> Any:
+        fields = [f"{part}_{lang}" for lang in languages for part in parts]
         if not fields:
             return None
-        boosts = {f"{part}_{lang}": BOOSTS[part] for lang in languages for part in TEXT_PARTS}
-        fields.append("labels")
-        boosts["labels"] = BOOSTS["labels"]
+        boosts = {f"{part}_{lang}": WEIGHTS[part] for lang in languages for part in parts}
         parser = MultifieldParser(fields, None, fieldboosts=boosts, group=group)
         parser.schema = self._searcher.schema if self._searcher else index_schema()
         for plugin in (
@@ -284,8 +389,8 @@ class Searching:
         snippet = Snippet()
         if wanted:
             field = searcher.schema[f"text_{language}"]
-            terms = wanted.get(f"text_{language}", frozenset()) | wanted.get(
-                f"title_{language}", frozenset()
+            terms = frozenset().union(
+                *(wanted.get(f"{part}_{language}", frozenset()) for part in PARTS)
             )
             snippet = best_snippet(stored.get("body", ""), field, terms)
             if not snippet.parts:
@@ -303,26 +408,3 @@ class Searching:
             score=round(float(score or 0.0), 3),
             snippet=snippet,
         )
-
-    def _did_you_mean(
-        self, searcher: Searcher, text: str, words: Sequence[str], languages: Sequence[str]
-    ) -> str | None:
-        """The query with unknown words replaced by the closest indexed ones, if any."""
-        reader = searcher.reader()
-        replacements: dict[str, str] = {}
-        for word in words:
-            lowered = word.lower()
-            if "*" in word or "?" in word or ("spell", lowered) in reader:
-                continue
-            if known_stem(reader, lowered, languages):
-                continue
-            # Assuming the first letter is right makes this a hundred times faster;
-            # only when that finds nothing is the first letter questioned too.
-            suggestions = searcher.suggest("spell", lowered, limit=1, maxdist=2, prefix=1)
-            if not suggestions:
-                suggestions = searcher.suggest("spell", lowered, limit=1, maxdist=1)
-            if suggestions and suggestions[0] != lowered:
-                replacements[word] = suggestions[0]
-        if not replacements:
-            return None
-        return WORD.sub(lambda m: replacements.get(m.group(0), m.group(0)), text)

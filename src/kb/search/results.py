@@ -74,3 +74,7 @@ class SearchResults:
 
 class QueryError(KbError):
     """A query that cannot be searched for: empty, or only common words."""
+
+
+class IndexDamaged(KbError):
+    """The index's files could be opened but not read: it is rebuilt at the next update."""

@@ -1,24 +1,47 @@
-"""Spelling: "did you mean", from the words the index holds."""
+"""Spelling: each unknown word of a query corrected from the words the index holds."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kb.search.analysis import analyzer_for
-from kb.search.querymodel import OTHER_LANGUAGE
+from whoosh.searching import Searcher
+
+from kb.search.analysis import WORD, analyzer_for
+from kb.search.querymodel import PARTS
 
 
 def known_stem(reader: Any, word: str, languages: Sequence[str]) -> bool:
     """Whether the word, as some language's analyser reduces it, is in that language's text."""
-    for token in analyzer_for(OTHER_LANGUAGE)(word):
-        if ("labels", token.text) in reader:
-            return True
     for language in languages:
         for token in analyzer_for(language)(word):
-            if (f"text_{language}", token.text) in reader or (
-                f"title_{language}",
-                token.text,
-            ) in reader:
+            if any((f"{part}_{language}", token.text) in reader for part in PARTS):
                 return True
     return False
+
+
+def corrections(
+    searcher: Searcher, words: Sequence[str], languages: Sequence[str]
+) -> dict[str, str]:
+    """Each word the index does not know → the closest word it does, where there is one."""
+    reader = searcher.reader()
+    replacements: dict[str, str] = {}
+    for word in words:
+        lowered = word.lower()
+        if "*" in word or "?" in word or ("spell", lowered) in reader:
+            continue
+        if known_stem(reader, lowered, languages):
+            continue
+        # Assuming the first letter is right makes this a hundred times faster;
+        # only when that finds nothing is the first letter questioned too.
+        suggestions = searcher.suggest("spell", lowered, limit=1, maxdist=2, prefix=1)
+        if not suggestions:
+            suggestions = searcher.suggest("spell", lowered, limit=1, maxdist=1)
+        if suggestions and suggestions[0] != lowered:
+            replacements[word] = suggestions[0]
+    return replacements
+
+
+def corrected(text: str, replacements: Mapping[str, str]) -> str:
+    """The query with its words replaced."""
+    return WORD.sub(lambda m: replacements.get(m.group(0), m.group(0)), text)
