@@ -80,7 +80,10 @@ def test_github_format_escapes_what_would_break_an_annotation(
     assert result.stdout.splitlines() == [
         "::error file=content/lessons/100%25%2Ca%3Ab.md,line=1,title=kb check::"
         "'100%25,a:b' cannot be a document id; name the file with letters, digits and "
-        "hyphens only"
+        "hyphens only",
+        "::error file=content/lessons/100%25%2Ca%3Ab.md,line=1,title=kb check::"
+        "the name has ':', which Windows does not allow in file names, so the project "
+        "cannot be checked out there; rename it",
     ]
 
 

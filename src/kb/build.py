@@ -26,6 +26,7 @@ from typing import Any
 from kb.config import Settings
 from kb.errors import KbError
 from kb.graph import KnowledgeGraph
+from kb.inventory import read_content_file, take_inventory
 from kb.loader import LoadResult
 from kb.model import Document, KnowledgeBase
 from kb.site.downloads import Download
@@ -135,7 +136,7 @@ def generate(
     docs_dir = build_dir / "docs"
     generator = SiteGenerator(settings, result.knowledge_base, graph, documents, downloads)
     written = write_pages(generator.pages(only, listings, fragments), docs_dir)
-    copy_media(settings.content_dir, docs_dir / "media")
+    copy_media(settings, docs_dir / "media")
     copy_assets(settings, docs_dir)
     if only is None:
         seen_paths = {docs_dir / p for p in written.seen}
@@ -152,22 +153,48 @@ def generate(
     return docs_dir, written
 
 
-def copy_media(content_dir: Path, target: Path) -> None:
-    """Images and attachments kept beside documents, at the same relative paths."""
-    for path in content_dir.rglob("*"):
-        if not path.is_file() or path.suffix in (".md", ".yml", ".yaml"):
-            continue
-        if any(part.startswith(".") for part in path.relative_to(content_dir).parts):
-            continue
-        destination = target / path.relative_to(content_dir)
-        if (
-            destination.exists()
-            and destination.stat().st_size == path.stat().st_size
-            and destination.read_bytes() == path.read_bytes()
-        ):
-            continue
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, destination)
+def copy_media(settings: Settings, target: Path) -> None:
+    """The published files kept beside documents (images, PDF files), at the same paths.
+
+    The content folder is walked again here, at copy time, and each file is
+    opened without following links: what ``kb check`` saw is not trusted to
+    still be there. Files no longer published are removed from ``target``.
+    """
+    inventory = take_inventory(settings)
+    content_dir = settings.content_dir
+    wanted = set()
+    for path in inventory.media:
+        relative = path.relative_to(content_dir)
+        wanted.add(relative)
+        destination = target / relative
+        try:
+            data = read_content_file(content_dir, path)
+            if (
+                destination.is_file()
+                and not destination.is_symlink()
+                and destination.stat().st_size == len(data)
+                and destination.read_bytes() == data
+            ):
+                continue
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.unlink(missing_ok=True)
+            # Exclusive creation never writes through a link left in the build folder.
+            with destination.open("xb") as stream:
+                stream.write(data)
+        except OSError as exc:
+            raise KbError(
+                f"{settings.rel(path)}: cannot be published: {exc.strerror or exc}; run kb check"
+            ) from None
+    for folder, folders, files in os.walk(target, topdown=False):
+        here = Path(folder)
+        for name in folders:
+            if (here / name).is_symlink():
+                (here / name).unlink()
+        for name in files:
+            if (here / name).relative_to(target) not in wanted:
+                (here / name).unlink()
+        if here != target and not any(here.iterdir()):
+            here.rmdir()
 
 
 def build(

@@ -16,6 +16,7 @@ only the report is narrowed.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -131,7 +132,8 @@ def select(settings: Settings, documents: Iterable[Document], changes: ChangeSet
         ):
             linking.add(doc.path)
     for path in changed:
-        if path not in existing and (settings.root / path).is_file():
+        # A link counts as there (its problem is reported), wherever it points.
+        if path not in existing and os.path.lexists(settings.root / path):
             existing.add(path)
     return Selection(
         paths=frozenset(existing | linking),

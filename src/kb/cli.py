@@ -12,8 +12,8 @@ import click
 
 from kb import __version__
 from kb.clicontext import Context, pass_context
-from kb.content import document_files
 from kb.errors import KbError, ProblemsFound
+from kb.inventory import take_inventory
 from kb.loader import LoadResult
 from kb.problems import Problem, format_problems, sort_problems, summarise
 
@@ -167,7 +167,7 @@ def _selected_files(result: LoadResult, files: tuple[Path, ...]) -> set[str]:
         if folder.is_dir():
             wanted.update(
                 settings.rel(path)
-                for path in document_files(settings.content_dir)
+                for path in take_inventory(settings).documents
                 if folder in path.parents
             )
         else:
@@ -240,7 +240,10 @@ def _project_relative(result: LoadResult, path: Path) -> str:
     """A FILES argument (relative to the current folder or the project) as a project path."""
     settings = result.settings
     candidates = [path] if path.is_absolute() else [Path.cwd() / path, settings.root / path]
-    absolute = next((c.resolve() for c in candidates if c.exists()), None)
+    # The folder resolved, the name kept: a link given by name is checked as the link.
+    absolute = next(
+        (c.parent.resolve() / c.name for c in candidates if c.exists() or c.is_symlink()), None
+    )
     if absolute is None:
         raise KbError(f"{path}: no such file or folder")
     content = settings.content_dir

@@ -15,8 +15,9 @@ from typing import Any
 import pycountry
 import yaml
 
-from kb.content import not_utf8
+from kb.content import not_utf8, read_problem
 from kb.errors import KbError
+from kb.inventory import read_content_file
 from kb.model import Facet, Programme, Taxonomy, Term
 from kb.problems import Problem
 from kb.yamlsrc import YamlText, load_yaml
@@ -52,6 +53,10 @@ class Settings:
     license_url: str
     edition: str
     mkdocs: dict[str, Any]
+    #: File types the owner publishes besides images and PDF files (``.svg``).
+    media_types: frozenset[str] = frozenset()
+    #: ``.gitignore``-style patterns of content files kb leaves alone.
+    ignore: tuple[str, ...] = ()
 
     def rel(self, path: Path) -> str:
         """A path as messages show it: relative to the project, with forward slashes."""
@@ -106,21 +111,54 @@ def load_settings(root: Path) -> Settings:
         license_url=str(kb.get("license_url", "https://creativecommons.org/licenses/by/4.0/")),
         edition=str(kb.get("edition", "")),
         mkdocs=raw,
+        media_types=_media_types(kb.get("media_types")),
+        ignore=_ignore_patterns(kb.get("ignore")),
     )
+
+
+def _strings(value: Any, name: str, example: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise KbError(f"mkdocs.yml: extra.kb.{name} must be a list of text, e.g. {example}")
+    return [v.strip() for v in value]
+
+
+def _media_types(value: Any) -> frozenset[str]:
+    """``[svg, .mp4]`` as ``{'.svg', '.mp4'}``; kb's own types cannot be published as files."""
+    types = set()
+    for given in _strings(value, "media_types", "[svg, mp4]"):
+        suffix = "." + given.lower().lstrip(".")
+        if not re.fullmatch(r"\.[a-z0-9]+", suffix):
+            raise KbError(
+                f"mkdocs.yml: extra.kb.media_types: '{given}' is not a file type; "
+                "write the extension, e.g. svg"
+            )
+        if suffix in (".md", ".yml", ".yaml"):
+            raise KbError(
+                f"mkdocs.yml: extra.kb.media_types: '{given}' files are kb's documents and "
+                "settings; they are never published as files"
+            )
+        types.add(suffix)
+    return frozenset(types)
+
+
+def _ignore_patterns(value: Any) -> tuple[str, ...]:
+    return tuple(_strings(value, "ignore", '["*.psd", "drafts/"]'))
 
 
 def load_taxonomy(settings: Settings) -> tuple[Taxonomy, list[Problem]]:
     """Read the vocabularies; every problem in the file is reported, with its line."""
     path = settings.taxonomy_path
     rel = settings.rel(path)
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         return _empty_taxonomy(), [
             Problem(rel, 1, "", "the taxonomy file is missing; it defines themes and levels")
         ]
     try:
-        data = path.read_bytes()
+        data = read_content_file(settings.content_dir, path)
     except OSError as exc:
-        return _empty_taxonomy(), [Problem(rel, 1, "", f"cannot be read: {exc.strerror or exc}")]
+        return _empty_taxonomy(), [read_problem(path, rel, exc)]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

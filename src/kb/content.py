@@ -1,4 +1,4 @@
-"""Walk the content folder and split each file into front matter and body.
+"""Read each document file and split it into front matter and body.
 
 Every file is read as bytes and judged before it is parsed: empty, binary,
 not UTF-8, no front matter, or front matter that never closes are reported
@@ -8,15 +8,16 @@ endings are valid and load normally.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
+# document_files is kept here for its callers; the walk is kb.inventory's.
+from kb.inventory import document_files as document_files
+from kb.inventory import read_content_file, symlink_message
 from kb.problems import Problem
 from kb.yamlsrc import YamlText, load_yaml
 
-#: Files in the content folder that are not documents.
-NOT_DOCUMENTS = {"README.md"}
 BOM = b"\xef\xbb\xbf"
 
 
@@ -32,17 +33,6 @@ class SourceFile:
     body_line: int
 
 
-def document_files(content_dir: Path) -> Iterator[Path]:
-    """Every ``.md`` file below the content folder, in a stable order."""
-    for path in sorted(content_dir.rglob("*.md")):
-        if path.name in NOT_DOCUMENTS and path.parent == content_dir:
-            continue
-        if any(part.startswith(".") for part in path.relative_to(content_dir).parts):
-            continue
-        if path.is_file():
-            yield path
-
-
 def document_id(path: Path) -> str:
     """``accra.md`` is ``accra``; ``accra/index.md`` (a folder with its images) is too."""
     if path.name == "index.md":
@@ -50,16 +40,29 @@ def document_id(path: Path) -> str:
     return path.stem
 
 
-def read_source(path: Path, rel: str) -> tuple[SourceFile | None, list[Problem]]:
-    """Read one file; ``None`` with the problems when it is not a usable document."""
+def read_source(
+    path: Path, rel: str, content_dir: Path | None = None
+) -> tuple[SourceFile | None, list[Problem]]:
+    """Read one file; ``None`` with the problems when it is not a usable document.
+
+    The file is read without following links: below ``content_dir`` through
+    none at all, or else through no link in its own name.
+    """
     try:
-        data = path.read_bytes()
+        data = read_content_file(content_dir or path.parent, path)
     except OSError as exc:
-        return None, [Problem(rel, 1, "", f"cannot be read: {exc.strerror or exc}")]
+        return None, [read_problem(path, rel, exc)]
     text, problem = decode(data, rel)
     if text is None:
         return None, [problem] if problem else []
     return split(text, rel, path)
+
+
+def read_problem(path: Path, rel: str, exc: OSError) -> Problem:
+    """Why a file of the content folder could not be read."""
+    if exc.errno in (errno.ELOOP, errno.ENOTDIR) or path.is_symlink():
+        return Problem(rel, 1, "", symlink_message(path))
+    return Problem(rel, 1, "", f"cannot be read: {exc.strerror or exc}")
 
 
 def decode(data: bytes, rel: str) -> tuple[str | None, Problem | None]:

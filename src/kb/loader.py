@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb.config import Settings, load_settings, load_taxonomy
-from kb.content import SourceFile, document_files, read_source
+from kb.content import SourceFile, read_source
+from kb.inventory import Inventory, shown, take_inventory
 from kb.links import classify, code_free_lines, heading_slugs, risky_html, scan_links
 from kb.model import Document, KnowledgeBase
 from kb.packs import check_packs
@@ -47,47 +48,62 @@ def load_project(root: Path) -> LoadResult:
 
 def load_knowledge_base(settings: Settings) -> LoadResult:
     taxonomy, problems = load_taxonomy(settings)
+    inventory = take_inventory(settings)
+    problems.extend(inventory.problems)
     sources: dict[str, SourceFile] = {}
     documents: dict[str, Document] = {}
-    paths_by_id: dict[str, list[str]] = defaultdict(list)
+    # Ids differing only in case are one page on a case-insensitive disk: one key.
+    paths_by_id: dict[str, list[tuple[str, str]]] = defaultdict(list)
     files = 0
-    for path in document_files(settings.content_dir):
+    for path in inventory.documents:
         files += 1
-        rel = settings.rel(path)
-        source, found = read_source(path, rel)
+        rel = shown(settings.rel(path))
+        source, found = read_source(path, rel, settings.content_dir)
         problems.extend(found)
         if source is None:
             continue
         sources[rel] = source
-        paths_by_id[source.doc_id].append(rel)
+        paths_by_id[source.doc_id.casefold()].append((rel, source.doc_id))
         document, found = validate(source, taxonomy, settings)
         problems.extend(found)
         if document is not None:
             documents[rel] = document
     problems.extend(_duplicate_ids(paths_by_id))
-    unique = {doc.id: doc for doc in documents.values() if len(paths_by_id[doc.id]) == 1}
-    problems.extend(_translations(unique, set(paths_by_id)))
+    unique = {doc.id: doc for doc in documents.values() if len(paths_by_id[doc.id.casefold()]) == 1}
+    all_ids = {doc_id for found in paths_by_id.values() for _rel, doc_id in found}
+    problems.extend(_translations(unique, all_ids))
     content_prefix = settings.rel(settings.content_dir)
     hints = _PathHints(sources)
     for source in sources.values():
-        problems.extend(_body_problems(source, sources, content_prefix, settings.root, hints))
+        problems.extend(_body_problems(source, sources, content_prefix, inventory, hints))
     knowledge_base = KnowledgeBase(documents=unique, taxonomy=taxonomy)
     problems.extend(check_packs(settings, knowledge_base))
     return LoadResult(settings, knowledge_base, sort_problems(problems), files)
 
 
-def _duplicate_ids(paths_by_id: dict[str, list[str]]) -> Iterable[Problem]:
-    for doc_id, paths in paths_by_id.items():
-        if len(paths) < 2:
+def _duplicate_ids(paths_by_id: dict[str, list[tuple[str, str]]]) -> Iterable[Problem]:
+    for found in paths_by_id.values():
+        if len(found) < 2:
             continue
-        for path in paths:
-            others = ", ".join(p for p in paths if p != path)
+        for path, doc_id in found:
+            others = [(p, i) for p, i in found if p != path]
+            if all(i == doc_id for _p, i in others):
+                yield Problem(
+                    path,
+                    1,
+                    "",
+                    f"the id '{doc_id}' is also used by {', '.join(p for p, _i in others)}; "
+                    "ids must be unique, so rename one of the files",
+                )
+                continue
+            named = ", ".join(p if i == doc_id else f"{p} (as '{i}')" for p, i in others)
             yield Problem(
                 path,
                 1,
                 "",
-                f"the id '{doc_id}' is also used by {others}; ids must be unique, "
-                "so rename one of the files",
+                f"the id '{doc_id}' is also used by {named}; ids must be unique whatever the "
+                "case of their letters (they are one page on Windows and macOS), so rename "
+                "one of the files",
             )
 
 
@@ -139,7 +155,7 @@ def _body_problems(
     source: SourceFile,
     sources: dict[str, SourceFile],
     content_prefix: str,
-    root: Path,
+    inventory: Inventory,
     hints: _PathHints,
 ) -> Iterable[Problem]:
     rel = source.rel
@@ -195,7 +211,8 @@ def _body_problems(
         linked = _resolve(target.path, sources)
         if linked is None:
             # A file that exists but could not be loaded has its own problems reported.
-            if not (root / target.path).exists():
+            missing = inventory.link_problem(target.path)
+            if missing == "missing":
                 yield Problem(
                     rel,
                     link.line,
@@ -203,6 +220,8 @@ def _body_problems(
                     f"'{link.target}' does not exist (looked for {target.path})"
                     f"{'' if link.is_image else hints.hint(target.path, rel)}",
                 )
+            elif missing:
+                yield Problem(rel, link.line, field, f"'{link.target}': {missing}")
             continue
         if target.anchor and target.anchor not in heading_slugs(linked.body):
             yield Problem(

@@ -11,10 +11,15 @@ from pathlib import Path
 from markdown.extensions.toc import slugify
 
 from kb.config import load_settings, load_taxonomy
-from kb.content import document_files, document_id
+from kb.content import document_id
 from kb.errors import KbError
+from kb.inventory import MAX_NAME, take_inventory
 from kb.model import DOCUMENT_TYPES
 from kb.schema import DOCUMENT_ID_PATTERN, LANGUAGE_PATTERN
+from kb.urls import RESERVED_IDS
+
+#: Longest id made from a title: long titles make unwieldy addresses.
+GENERATED_ID = 60
 
 
 def _ids(what: str, terms: Mapping[str, object], condition: str = "") -> str:
@@ -46,17 +51,30 @@ def create_document(
                 "cannot make a file name from this title; give one with --id, "
                 "e.g. --id accra-stormwater"
             )
+        if len(doc_id) > GENERATED_ID:
+            doc_id = doc_id[: GENERATED_ID + 1].rsplit("-", 1)[0]
     if not DOCUMENT_ID_PATTERN.match(doc_id):
         raise KbError(
             f"'{doc_id}' cannot be a document id; use --id with letters, digits and hyphens"
         )
+    if doc_id.casefold() in RESERVED_IDS:
+        raise KbError(
+            f"'{doc_id}' cannot be a document id: the site uses that name for "
+            f"{RESERVED_IDS[doc_id.casefold()].format(folder=DOCUMENT_TYPES[doc_type])}; "
+            "give another with --id"
+        )
+    if len(doc_id) + len(".md") > MAX_NAME:
+        raise KbError(
+            f"the id is {len(doc_id)} characters long; file names in the content folder may "
+            f"have at most {MAX_NAME}, so give a shorter one with --id"
+        )
     language = language or settings.default_language
     if not LANGUAGE_PATTERN.match(language):
         raise KbError(f"'{language}' is not a BCP 47 language code; write e.g. en, fr or pt-BR")
-    for path in document_files(settings.content_dir):
-        if document_id(path) == doc_id:
+    for path in take_inventory(settings).documents:
+        if document_id(path).casefold() == doc_id.casefold():
             raise KbError(
-                f"{settings.rel(path)} already has the id '{doc_id}'; "
+                f"{settings.rel(path)} already has the id '{document_id(path)}'; "
                 "choose another title or pass --id"
             )
     target = settings.content_dir / DOCUMENT_TYPES[doc_type] / f"{doc_id}.md"

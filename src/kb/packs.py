@@ -16,6 +16,8 @@ from typing import Any
 import pycountry
 
 from kb.config import ID_PATTERN, Settings
+from kb.content import read_problem
+from kb.inventory import read_content_file
 from kb.model import DOCUMENT_TYPES, Document, KnowledgeBase
 from kb.problems import Problem
 from kb.schema import LANGUAGE_PATTERN, country_hint, describe, suggest
@@ -150,11 +152,13 @@ def load_packs(
     """Read ``packs.yml`` and check it; a project without the file has no packs."""
     path = settings.packs_path
     rel = settings.rel(path)
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         return [], []
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_content_file(settings.content_dir, path).decode("utf-8-sig")
+    except OSError as exc:
+        return [], [read_problem(path, rel, exc)]
+    except UnicodeDecodeError as exc:
         return [], [Problem(rel, 1, "", f"cannot be read: {exc}")]
     parsed, problems = load_yaml(text.replace("\r\n", "\n"), rel)
     if parsed is None:

@@ -20,6 +20,7 @@ from kb.config import Settings
 from kb.content import SourceFile
 from kb.model import DOCUMENT_TYPES, STATUSES, TYPE_LABELS, Document, Source, Taxonomy, Term
 from kb.problems import Problem, Severity
+from kb.urls import RESERVED_IDS
 
 SUMMARY_MAX = 300
 LANGUAGE_PATTERN = re.compile(r"^([a-zA-Z]{2,3})(?:-([A-Za-z]{4}))?(?:-([A-Za-z]{2}|[0-9]{3}))?$")
@@ -449,6 +450,20 @@ class _Checker:
                     "",
                     f"'{self.source.doc_id}' cannot be a document id; name the file with "
                     "letters, digits and hyphens only",
+                )
+            )
+        reserved = RESERVED_IDS.get(self.source.doc_id.casefold())
+        if reserved:
+            folder = DOCUMENT_TYPES.get(doc_type or "", "each type's folder")
+            self.problems.append(
+                Problem(
+                    self.source.rel,
+                    1,
+                    "",
+                    f"'{self.source.doc_id}' cannot be a document id: the site uses that name "
+                    f"for {reserved.format(folder=folder)}, which this document would "
+                    "replace; rename the file "
+                    "(or its folder, for a document kept as index.md)",
                 )
             )
         if any(p.is_error for p in self.problems):

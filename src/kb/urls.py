@@ -6,7 +6,22 @@ links to online pages and the search results all agree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from kb.model import DOCUMENT_TYPES, Document
+
+#: The site's own pages in each document type's folder, which a document of
+#: that name would replace: the listing (``lessons/index.md``) and the
+#: listing's further pages (``lessons/page/2/``).
+LISTING_INDEX = "index"
+LISTING_PAGES = "page"
+RESERVED_IDS: Mapping[str, str] = MappingProxyType(
+    {
+        LISTING_INDEX: "the listing of its document type ({folder}/)",
+        LISTING_PAGES: "the further pages of its type's listing ({folder}/page/2/)",
+    }
+)
 
 
 def document_url(doc: Document) -> str:
@@ -16,6 +31,11 @@ def document_url(doc: Document) -> str:
 
 def type_url(doc_type: str) -> str:
     return f"{DOCUMENT_TYPES[doc_type]}/"
+
+
+def listing_url(base: str, number: int) -> str:
+    """Page ``number`` of the listing at ``base``: ``lessons/``, ``lessons/page/2/``."""
+    return base if number == 1 else f"{base}{LISTING_PAGES}/{number}/"
 
 
 def theme_url(theme_id: str) -> str:

@@ -29,6 +29,7 @@ from typing import Literal
 import click
 
 from kb.errors import KbError, ProblemsFound
+from kb.inventory import read_content_file
 from kb.loader import LoadResult
 from kb.model import Document
 from kb.packs import Pack, load_packs, pack_language, select
@@ -99,7 +100,7 @@ class PdfCache:
             digest.update(b"\0")
         for url, _path, _line in sorted(set(job.images)):
             digest.update(url.encode("utf-8"))
-            digest.update(_file_digest(url))
+            digest.update(_file_digest(url, job.allowed_roots))
         return digest.hexdigest()
 
     def paths(self, job: PrintJob, key: str) -> tuple[Path, Path]:
@@ -138,13 +139,14 @@ def _engine_version() -> str:
     return f"{engine} {calls}"
 
 
-def _file_digest(url: str) -> bytes:
+def _file_digest(url: str, roots: tuple[str, ...]) -> bytes:
     from urllib.parse import unquote, urlsplit
     from urllib.request import url2pathname
 
+    path = Path(url2pathname(unquote(urlsplit(url).path)))
     try:
-        return hashlib.sha256(Path(url2pathname(unquote(urlsplit(url).path))).read_bytes()).digest()
-    except OSError:
+        return hashlib.sha256(read_content_file(Path(roots[0]), path)).digest()
+    except (OSError, IndexError):
         return b"missing"
 
 

@@ -10,6 +10,7 @@ document (and the line of the image) they come from.
 from __future__ import annotations
 
 import logging
+import mimetypes
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,15 +19,16 @@ from urllib.request import url2pathname
 
 import weasyprint
 
+from kb.inventory import read_content_file
 from kb.problems import Problem
 
 from .files import write_atomic
 from .printhtml import PrintJob
 
 try:  # WeasyPrint 68 and later fetch through a class that can be narrowed
-    from weasyprint.urls import URLFetcher
-except ImportError:  # pragma: no cover - older WeasyPrint: its default fetcher
-    URLFetcher = None
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+except ImportError:  # pragma: no cover - older WeasyPrint: a fetching function
+    URLFetcher = URLFetcherResponse = None
 
 _ANCHOR = re.compile(r"anchor[^'\"]*['\"]([^'\"]+)['\"]")
 
@@ -50,26 +52,48 @@ class _Collector(logging.Handler):
         self.records.append(record)
 
 
+def _read_image(url: str, content_dir: Path, images: frozenset[str]) -> tuple[bytes, str]:
+    """The bytes and type of one of the job's own images; anything else is refused.
+
+    A print job names every image it embeds, each checked to be a picture in
+    the content folder: nothing else is read, whatever the HTML asks for
+    (an attachment, a stylesheet, a file through a link).
+    """
+    if url not in images:
+        raise ValueError(f"{url} is not one of the document's images; only those are printed")
+    path = Path(url2pathname(unquote(urlsplit(url).path)))
+    data = read_content_file(content_dir, path)
+    return data, mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
 if URLFetcher is not None:
 
     class _LocalFiles(URLFetcher):  # type: ignore[misc]
-        """Fetches local files inside the project only: nothing leaves the machine."""
+        """Fetches the job's own images only: nothing else is read, nothing leaves the machine."""
 
-        def __init__(self, roots: tuple[str, ...]) -> None:
+        def __init__(self, content_dir: str, images: frozenset[str]) -> None:
             super().__init__(allowed_protocols=("file",))
-            self.roots = tuple(Path(r).resolve() for r in roots)
+            self.content_dir = Path(content_dir)
+            self.images = images
 
         def fetch(self, url: str, headers: object = None) -> object:
-            path = Path(url2pathname(unquote(urlsplit(url).path))).resolve()
-            if not any(path.is_relative_to(root) for root in self.roots):
-                raise ValueError(f"{url} is outside the project; only its own files are printed")
-            return super().fetch(url, headers)
+            data, mime_type = _read_image(url, self.content_dir, self.images)
+            return URLFetcherResponse(url, data, {"Content-Type": mime_type})
 
 
 def _fetcher(job: PrintJob) -> object:
-    if URLFetcher is None:  # pragma: no cover - older WeasyPrint
-        return None
-    return _LocalFiles(job.allowed_roots)
+    images = frozenset(url for url, _path, _line in job.images)
+    content_dir = Path(job.allowed_roots[0]) if job.allowed_roots else None
+    if URLFetcher is None:  # pragma: no cover - older WeasyPrint takes a function
+
+        def fetch(url: str) -> dict[str, object]:
+            if content_dir is None:
+                raise ValueError("no content folder to print images from")
+            data, mime_type = _read_image(url, content_dir, images)
+            return {"string": data, "mime_type": mime_type, "redirected_url": url}
+
+        return fetch
+    return _LocalFiles(str(content_dir or ""), images)
 
 
 def _problem(job: PrintJob, record: logging.LogRecord) -> Problem:

@@ -29,6 +29,7 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
 from kb.config import Settings
+from kb.inventory import image_problem
 from kb.links import classify, code_free_lines, scan_links
 from kb.model import Document, KnowledgeBase, Source, Taxonomy
 from kb.problems import Problem
@@ -84,6 +85,7 @@ class PrintJob:
     images: tuple[tuple[str, str, int], ...] = ()
     problems: tuple[Problem, ...] = ()
     documents: tuple[tuple[str, str], ...] = ()
+    #: The content folder: the only place images are read from (``images`` only).
     allowed_roots: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -231,12 +233,13 @@ class PrintRenderer:
         target = classify(src, doc.path, self.content_prefix)
         reason = ""
         if target.kind == "local":
-            path = (self.settings.root / target.path).resolve()
-            if path.is_file():
+            path = self.settings.root / target.path
+            reason = image_problem(self.settings, path)
+            if not reason:
                 element.set("src", path.as_uri())
                 state.images.append((path.as_uri(), doc.path, line))
                 return
-            reason = f"'{src}' does not exist (looked for {target.path})"
+            reason = f"'{src}' {reason} (looked for {target.path})"
         elif target.kind == "external":
             reason = (
                 f"'{src}' is on another site and PDFs embed only local images "
@@ -575,7 +578,7 @@ def pack_job(
         images=images,
         problems=tuple(p for d in printed for p in d.problems),
         documents=tuple((doc.id, doc.path) for doc in documents),
-        allowed_roots=(str(settings.root),),
+        allowed_roots=(str(settings.content_dir),),
     )
 
 
@@ -630,5 +633,5 @@ def document_job(doc: Document, printer: PrintRenderer) -> PrintJob:
         images=printed.images,
         problems=printed.problems,
         documents=((doc.id, doc.path),),
-        allowed_roots=(str(settings.root),),
+        allowed_roots=(str(settings.content_dir),),
     )

@@ -8,6 +8,7 @@ replaces it) and kb's stylesheet.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import yaml
 
 from kb.config import Settings
+from kb.errors import KbError
 from kb.render import DEFAULT_EXTENSIONS
 
 ASSETS = Path(__file__).parent / "assets"
@@ -61,7 +63,15 @@ def owner_theme_dir(settings: Settings) -> str | None:
 def copy_assets(settings: Settings, docs_dir: Path) -> None:
     """kb's CSS and JavaScript, and the owner's ``assets/`` folder (logo, favicon)."""
     owner_assets = settings.root / "assets"
-    if owner_assets.is_dir():
+    if owner_assets.is_dir() or owner_assets.is_symlink():
+        links = [owner_assets] if owner_assets.is_symlink() else []
+        for folder, folders, files in os.walk(owner_assets):
+            links += [Path(folder, n) for n in (*folders, *files) if Path(folder, n).is_symlink()]
+        if links:
+            raise KbError(
+                f"{settings.rel(links[0])}: is a symbolic link; kb does not publish what links "
+                "point to, so put the file itself in assets/"
+            )
         shutil.copytree(owner_assets, docs_dir / "assets", dirs_exist_ok=True)
     target = docs_dir / "assets" / "kb"
     target.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ import pycountry
 
 from kb import urls
 from kb.config import Settings
+from kb.errors import KbError
 from kb.graph import KnowledgeGraph
 from kb.links import classify, rewrite_links
 from kb.model import DOCUMENT_TYPES, TYPE_LABELS, Document, KnowledgeBase
@@ -85,7 +86,7 @@ class Pagination:
     base: str
 
     def url(self, number: int) -> str:
-        return self.base if number == 1 else f"{self.base}page/{number}/"
+        return urls.listing_url(self.base, number)
 
 
 @lru_cache(maxsize=512)
@@ -267,7 +268,7 @@ class SiteGenerator:
             text = front_matter(heading)
             text += self.render("heading.html", linker, title=heading, intro=intro)
             text += "\n\n" + self.listing(linker, chunk, pagination) + "\n"
-            yield self.page(f"{url}index.md", text)
+            yield self.page(f"{url}{urls.LISTING_INDEX}.md", text)
 
     # -- document pages ------------------------------------------------------
 
@@ -650,7 +651,16 @@ class Written:
 def write_pages(pages: Iterable[Page], docs_dir: Path) -> Written:
     """Write pages, touching only files whose text changed (MkDocs' dirty build skips the rest)."""
     result = Written()
+    folded: dict[str, str] = {}
     for page in pages:
+        # The loader refuses ids that take a site page's place; this is the last
+        # guard, should a new page and an id ever meet (on any disk's idea of case).
+        first = folded.setdefault(page.path.casefold(), page.path)
+        if page.path in result.seen or first != page.path:
+            raise KbError(
+                f"two pages of the site would be written to {page.path}"
+                f"{'' if first == page.path else f' (and {first})'}; rename the document"
+            )
         result.seen.add(page.path)
         if page.fragments:
             result.fragments[page.path] = page.fragments
