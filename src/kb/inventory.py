@@ -41,8 +41,8 @@ MEDIA_TYPES = IMAGE_TYPES | {".pdf"}
 #: Longest file or folder name: well below the 255 bytes file systems allow,
 #: since a document's id becomes part of longer names (its page, its PDF).
 MAX_NAME = 100
-#: Hidden names that version control and operating systems leave: skipped quietly.
-QUIET = frozenset({".git", ".gitkeep", ".gitignore", ".gitattributes", ".DS_Store"})
+#: Hidden folders that version control keeps: skipped quietly.
+QUIET = frozenset({".git"})
 #: Device names Windows reserves, with or without an extension.
 WINDOWS_DEVICES = frozenset(
     {"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)}
@@ -178,7 +178,11 @@ class _Walker:
             self.unpublished[project_path] = (
                 "is hidden (its name starts with '.'), so it is not published"
             )
-            if entry.name not in QUIET:
+            # A hidden document or folder may be a mistake worth a warning; other hidden
+            # files are tools' own (editor swap files, markers) and pass quietly.
+            if entry.name.endswith(".md") or (
+                entry.is_dir(follow_symlinks=False) and entry.name not in QUIET
+            ):
                 self.problem(path, hidden_message(entry.name), "warning")
             return False
         is_dir = entry.is_dir(follow_symlinks=False)
