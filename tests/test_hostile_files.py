@@ -616,3 +616,47 @@ def test_links_to_files_that_are_not_published_say_why(
         f"content/lessons/refs.md:9: link: 'sources/draft.md': 'content/lessons/sources' {ignored}",
     ]
     assert check.exit_code == 1
+
+
+def test_a_print_job_reads_its_own_images_and_nothing_else(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    """WeasyPrint asks for an attachment and a stylesheet from the project: both refused."""
+    from pypdf import PdfReader
+
+    from kb.pdf.engine import render_to_file
+    from kb.pdf.printhtml import PrintJob
+
+    png = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+        b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7"
+        b"5\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
+    project = valid_project(make_project, {"content/lessons/dot.png": png})
+    settings = load_settings(project)
+    image = (settings.content_dir / "lessons" / "dot.png").as_uri()
+    mkdocs = (project / "mkdocs.yml").as_uri()
+    html = (
+        f'<html><head><link rel="stylesheet" href="{mkdocs}"></head><body>'
+        f'<div><link/rel="attachment"/href="{mkdocs}"></div>'
+        f'<p>Text</p><img src="{image}" alt="dot"></body></html>'
+    )
+    job = PrintJob(
+        kind="document",
+        id="probe",
+        html=html,
+        source="content/lessons/probe.md",
+        images=((image, "content/lessons/probe.md", 9),),
+        allowed_roots=(str(settings.content_dir),),
+    )
+
+    rendered = render_to_file(job, tmp_path / "probe.pdf", b"0" * 16)
+
+    reader = PdfReader(tmp_path / "probe.pdf")
+    assert rendered.pages == 1
+    assert reader.attachments == {}
+    assert b"site_name" not in (tmp_path / "probe.pdf").read_bytes()
+    page = reader.pages[0]
+    assert "/XObject" in page["/Resources"], "the job's own image is printed"
+    assert all("is not one of the document's images" in p.message for p in rendered.problems)
+    assert len(rendered.problems) == 2
