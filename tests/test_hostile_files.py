@@ -660,3 +660,43 @@ def test_a_print_job_reads_its_own_images_and_nothing_else(
     assert "/XObject" in page["/Resources"], "the job's own image is printed"
     assert all("is not one of the document's images" in p.message for p in rendered.problems)
     assert len(rendered.problems) == 2
+
+
+def test_special_files_are_errors_and_never_opened(make_project: ProjectFactory, kb: Kb) -> None:
+    """A named pipe called ``.md`` would block a reader forever; it is not opened at all."""
+    project = valid_project(make_project)
+    lessons = project / "content" / "lessons"
+    lessons.mkdir()
+    os.mkfifo(lessons / "pipe.md")
+    os.mkfifo(lessons / "pipe.png")
+
+    check = kb(project, "check")
+
+    assert check.stdout.splitlines() == [
+        "content/lessons/pipe.md:1: is not a regular file (a named pipe); remove it",
+        "content/lessons/pipe.png:1: is not a regular file (a named pipe); remove it",
+    ]
+    assert check.exit_code == 1
+    with pytest.raises(OSError):
+        read_content_file(project / "content", lessons / "pipe.png")
+
+
+def test_folders_that_differ_in_case_are_reported_once_not_for_each_file(
+    make_project: ProjectFactory, kb: Kb
+) -> None:
+    project = valid_project(
+        make_project,
+        {
+            "content/lessons/Photos/a.png": b"\x89PNG",
+            "content/lessons/photos/a.png": b"\x89PNG",
+            "content/lessons/photos/b.png": b"\x89PNG",
+        },
+    )
+
+    check = kb(project, "check")
+
+    case = "only in upper and lower case: they would be one file on Windows and macOS; rename one"
+    assert check.stdout.splitlines() == [
+        f"content/lessons/Photos:1: differs from 'content/lessons/photos' {case}",
+        f"content/lessons/photos:1: differs from 'content/lessons/Photos' {case}",
+    ]

@@ -21,7 +21,7 @@ import os
 import shutil
 import stat
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -101,7 +101,10 @@ def shown(text: str) -> str:
 def take_inventory(settings: Settings) -> Inventory:
     """Walk the content folder without following links; every problem on the way."""
     walker = _Walker(
-        settings.content_dir, settings.rel, settings.media_types, ignore_spec(settings.ignore)
+        settings.content_dir,
+        settings.rel(settings.content_dir),
+        settings.media_types,
+        ignore_spec(settings.ignore),
     )
     walker.walk()
     return walker.result()
@@ -109,7 +112,7 @@ def take_inventory(settings: Settings) -> Inventory:
 
 def document_files(content_dir: Path) -> tuple[Path, ...]:
     """The document files below ``content_dir`` (no settings: no ignore patterns)."""
-    walker = _Walker(content_dir, lambda p: p.as_posix(), frozenset(), ignore_spec(()))
+    walker = _Walker(content_dir, content_dir.as_posix(), frozenset(), ignore_spec(()))
     walker.walk()
     return walker.result().documents
 
@@ -120,18 +123,20 @@ def ignore_spec(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
 
 
 class _Walker:
+    """One walk; paths are carried as strings (a ``Path`` per entry costs more than the walk)."""
+
     def __init__(
         self,
         content_dir: Path,
-        rel: Callable[[Path], str],
+        content_prefix: str,
         media_types: frozenset[str],
         ignore: pathspec.GitIgnoreSpec,
     ) -> None:
         self.content_dir = content_dir
-        self.project_path = rel
+        self.content_prefix = content_prefix
         self.added_types = media_types
         self.media_types = MEDIA_TYPES | media_types
-        self.ignore = ignore
+        self.ignore = ignore if ignore.patterns else None
         self.documents: list[Path] = []
         self.media: list[Path] = []
         self.present: set[str] = set()
@@ -140,98 +145,98 @@ class _Walker:
         self.problems: list[Problem] = []
         self.folded: dict[str, str] = {}
 
-    def rel(self, path: Path) -> str:
-        return shown(self.project_path(path))
+    def project_path(self, inside: str) -> str:
+        return f"{self.content_prefix}/{inside}"
 
-    def problem(self, path: Path, message: str, severity: Severity = "error") -> None:
-        self.problems.append(Problem(self.rel(path), 1, "", message, severity))
+    def problem(self, inside: str, message: str, severity: Severity = "error") -> None:
+        self.problems.append(Problem(shown(self.project_path(inside)), 1, "", message, severity))
 
     def walk(self) -> None:
         # An explicit stack: folders nested thousands deep must not exhaust Python's.
-        stack = [self.content_dir]
+        stack = [(str(self.content_dir), "")]
         while stack:
-            folder = stack.pop()
+            folder, prefix = stack.pop()
             try:
                 with os.scandir(folder) as scan:
                     entries = sorted(scan, key=lambda e: e.name)
             except OSError as exc:
-                self.problem(folder, f"cannot be read: {exc.strerror or exc}")
+                self.problem(prefix.rstrip("/"), f"cannot be read: {exc.strerror or exc}")
                 continue
             for entry in reversed(entries):
-                path = Path(entry.path)
-                if self.look_at(entry, path):
-                    stack.append(path)
+                inside = prefix + entry.name
+                if self.look_at(entry, inside, top=not prefix, parent=prefix):
+                    stack.append((entry.path, inside + "/"))
 
-    def look_at(self, entry: os.DirEntry[str], path: Path) -> bool:
+    def look_at(self, entry: os.DirEntry[str], inside: str, *, top: bool, parent: str) -> bool:
         """Sort one entry; True for a folder to walk into."""
-        inside = path.relative_to(self.content_dir).as_posix()
-        top = path.parent == self.content_dir
-        project_path = self.project_path(path)
+        project_path = self.project_path(inside)
+        name = entry.name
         if entry.is_symlink():
             self.links.add(project_path)
             self.unpublished[project_path] = (
                 "is a symbolic link, which kb does not follow; put the file itself there"
             )
-            self.problem(path, symlink_message(path))
+            self.problem(inside, symlink_message(entry.path))
             return False
-        if entry.name.startswith("."):
+        if name.startswith("."):
             self.unpublished[project_path] = (
                 "is hidden (its name starts with '.'), so it is not published"
             )
             # A hidden document or folder may be a mistake worth a warning; other hidden
             # files are tools' own (editor swap files, markers) and pass quietly.
-            if entry.name.endswith(".md") or (
-                entry.is_dir(follow_symlinks=False) and entry.name not in QUIET
-            ):
-                self.problem(path, hidden_message(entry.name), "warning")
+            if name.endswith(".md") or (entry.is_dir(follow_symlinks=False) and name not in QUIET):
+                self.problem(inside, hidden_message(name), "warning")
             return False
         is_dir = entry.is_dir(follow_symlinks=False)
-        if not (top and entry.name in KB_FILES) and self.ignore.match_file(
-            inside + "/" if is_dir else inside
+        own = top and name in KB_FILES
+        if (
+            self.ignore is not None
+            and not own
+            and self.ignore.match_file(inside + "/" if is_dir else inside)
         ):
             self.unpublished[project_path] = (
                 "matches an 'ignore:' pattern in mkdocs.yml, so it is not published"
             )
             self.problem(
-                path,
+                inside,
                 "not read or published: it matches an 'ignore:' pattern in mkdocs.yml",
                 "warning",
             )
             return False
-        misnamed = name_problems(entry.name)
+        misnamed = name_problems(name)
         for message in misnamed:
-            self.problem(path, message)
-        self.check_case(path, inside)
+            self.problem(inside, message)
+        self.check_case(inside, parent, name)
         if is_dir:
             self.present.add(project_path)
             return True
         if not entry.is_file(follow_symlinks=False):
-            self.problem(path, f"is not a regular file ({_kind(entry)}); remove it")
+            self.problem(inside, f"is not a regular file ({_kind(entry)}); remove it")
             return False
-        if top and entry.name in KB_FILES:
+        if own:
             self.unpublished[project_path] = (
                 "is one of kb's own files, which are not published; link to a document instead"
             )
             return False
         self.present.add(project_path)
-        if entry.name.endswith(".md"):
-            self.documents.append(path)
-        elif path.suffix.lower() in self.media_types:
-            self.media.append(path)
+        if name.endswith(".md"):
+            self.documents.append(Path(entry.path))
+        elif os.path.splitext(name)[1].lower() in self.media_types:
+            self.media.append(Path(entry.path))
         elif not misnamed:  # a renamed file is judged by its new name
-            self.problem(path, self.unpublished_message(entry.name))
+            self.problem(inside, self.unpublished_message(name))
         return False
 
-    def check_case(self, path: Path, inside: str) -> None:
-        """Two names that one case-insensitive file system would take for one."""
-        key = unicodedata.normalize("NFC", inside).casefold()
+    def check_case(self, inside: str, parent: str, name: str) -> None:
+        """Two names in one folder that a case-insensitive file system would take for one."""
+        key = parent + unicodedata.normalize("NFC", name).casefold()
         other = self.folded.setdefault(key, inside)
         if other == inside:
             return
         for mine, theirs in ((inside, other), (other, inside)):
             self.problem(
-                self.content_dir / mine,
-                f"differs from '{self.rel(self.content_dir / theirs)}' only in upper and "
+                mine,
+                f"differs from '{shown(self.project_path(theirs))}' only in upper and "
                 "lower case: they would be one file on Windows and macOS; rename one",
             )
 
@@ -312,7 +317,7 @@ def through_link(content_dir: Path, path: Path) -> bool:
     return False
 
 
-def symlink_message(path: Path) -> str:
+def symlink_message(path: Path | str) -> str:
     """The problem of a symbolic link, saying where it points without going there."""
     try:
         target = f" to '{shown(os.readlink(path))}'"
