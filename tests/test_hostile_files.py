@@ -700,3 +700,26 @@ def test_folders_that_differ_in_case_are_reported_once_not_for_each_file(
         f"content/lessons/Photos:1: differs from 'content/lessons/photos' {case}",
         f"content/lessons/photos:1: differs from 'content/lessons/Photos' {case}",
     ]
+
+
+def test_a_content_folder_that_is_a_link_is_refused(
+    make_project: ProjectFactory, tmp_path: Path, kb: Kb
+) -> None:
+    """A pull request can replace content/ itself by a link to any folder of the machine."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "secret.png").write_bytes(b"outside-secret")
+    project = valid_project(make_project)
+    (project / "content").rename(tmp_path / "real-content")
+    (project / "content").symlink_to(elsewhere, target_is_directory=True)
+
+    check = kb(project, "check")
+    built = build(project, kb)
+
+    assert check.exit_code == built.exit_code == 2
+    assert check.stderr == (
+        f"Error: content: the content folder is a symbolic link (or is reached through one), "
+        f"to {elsewhere.resolve()}; kb does not follow links to or in the content folder: make "
+        "it a real folder\n"
+    )
+    assert leaked(project, b"outside-secret") == [f"{project / 'content'} (a link)"]

@@ -7,6 +7,7 @@ already accepts, so the site owner keeps one settings file.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,10 +61,7 @@ class Settings:
 
     def rel(self, path: Path) -> str:
         """A path as messages show it: relative to the project, with forward slashes."""
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        return _project_rel(self.root, path)
 
     @property
     def taxonomy_path(self) -> Path:
@@ -98,7 +96,15 @@ def load_settings(root: Path) -> Settings:
     kb = extra.get("kb") or {} if isinstance(extra, dict) else {}
     if not isinstance(kb, dict):
         raise KbError("mkdocs.yml: extra.kb must be a set of 'key: value' settings")
-    content_dir = (root / str(kb.get("content_dir", "content"))).resolve()
+    configured = root / str(kb.get("content_dir", "content"))
+    content_dir = configured.resolve()
+    if content_dir != Path(os.path.abspath(configured)):
+        # A link in the way would make a folder anywhere on the machine the content.
+        raise KbError(
+            f"{_project_rel(root, configured)}: the content folder is a symbolic link (or is "
+            f"reached through one), to {content_dir}; kb does not follow links to or in the "
+            "content folder: make it a real folder"
+        )
     if not content_dir.is_dir():
         raise KbError(f"{content_dir}: the content folder does not exist")
     return Settings(
@@ -145,6 +151,13 @@ def _media_types(value: Any) -> frozenset[str]:
 
 def _ignore_patterns(value: Any) -> tuple[str, ...]:
     return tuple(_strings(value, "ignore", '["*.psd", "drafts/"]'))
+
+
+def _project_rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def load_taxonomy(settings: Settings) -> tuple[Taxonomy, list[Problem]]:
