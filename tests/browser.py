@@ -7,9 +7,13 @@ import functools
 import http.server
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from kb.site.compress import PrecompressedHandler
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -74,3 +78,63 @@ class Watched:
     def assert_clean(self) -> None:
         assert self.errors == []
         assert self.foreign == []
+
+
+@contextlib.contextmanager
+def serve_built_site(directory: Path) -> Iterator[str]:
+    """Serve a built site as ``kb serve --static`` does: precompressed files when accepted."""
+    handler = functools.partial(PrecompressedHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Weight:
+    """What a page cost on the wire, by address (headers included, as received)."""
+
+    received: dict[str, int] = field(default_factory=dict)
+    encodings: dict[str, str] = field(default_factory=dict)
+    #: Stylesheets and scripts the browser waited for before painting.
+    blocking: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.received.values())
+
+    def blocking_bytes(self, head_bytes: int) -> int:
+        return head_bytes + sum(self.received.get(url, 0) for url in self.blocking)
+
+
+def weigh(page: Page, url: str) -> Weight:
+    """Open ``url`` in a fresh page and add up every response's bytes on the wire."""
+    weight = Weight()
+    urls: dict[str, str] = {}
+    session = page.context.new_cdp_session(page)
+    session.send("Network.enable")
+    session.send("Network.setCacheDisabled", {"cacheDisabled": True})
+
+    def on_response(event: dict[str, Any]) -> None:
+        urls[event["requestId"]] = event["response"]["url"]
+        headers = {k.lower(): v for k, v in event["response"]["headers"].items()}
+        weight.encodings[event["response"]["url"]] = headers.get("content-encoding", "")
+
+    def on_finished(event: dict[str, Any]) -> None:
+        address = urls.get(event["requestId"])
+        if address is not None:
+            weight.received[address] = int(event["encodedDataLength"])
+
+    session.on("Network.responseReceived", on_response)
+    session.on("Network.loadingFinished", on_finished)
+    page.goto(url, wait_until="networkidle")
+    weight.blocking = page.evaluate(
+        """() => performance.getEntriesByType('resource')
+            .filter(e => e.renderBlockingStatus === 'blocking').map(e => e.name)"""
+    )
+    session.detach()
+    return weight

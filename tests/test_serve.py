@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import socket
 import subprocess
@@ -9,6 +10,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+import brotli
 
 from tests.conftest import ProjectFactory, document
 
@@ -22,6 +25,13 @@ def free_port() -> int:
 def fetch(url: str) -> str:
     with urllib.request.urlopen(url, timeout=5) as response:
         return str(response.read().decode("utf-8"))
+
+
+def fetch_compressed(url: str, accept: str) -> tuple[str, bytes]:
+    """The Content-Encoding and the body as sent, for a request accepting ``accept``."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": accept})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return str(response.headers.get("Content-Encoding", "")), bytes(response.read())
 
 
 def wait_for(url: str, text: str, limit: float = 60.0) -> str:
@@ -58,6 +68,10 @@ def test_serve_rebuilds_an_edited_document(make_project: ProjectFactory) -> None
         wait_for(url, "Original words.")
         # Drafts are shown in the preview.
         assert "Draft lesson" in fetch(f"http://127.0.0.1:{port}/lessons/draft/")
+        # Text is sent compressed to a browser that accepts it, as a host would.
+        encoding, body = fetch_compressed(url, "gzip, deflate, br")
+        assert encoding == "gzip"
+        assert b"Original words." in gzip.decompress(body)
         path = Path(project, "content/lessons/first.md")
         path.write_text(document("First lesson", body="Revised words.\n"), encoding="utf-8")
         wait_for(url, "Revised words.")
@@ -86,3 +100,44 @@ def test_serve_with_errors_from_the_start_says_so_and_exits(
     assert done.returncode == 1
     assert "content/lessons/bad.md:5: themes[0]: 'nonsense' is not a theme" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_serve_static_sends_the_precompressed_files(make_project: ProjectFactory) -> None:
+    project = make_project({"content/lessons/first.md": document("First lesson")})
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    subprocess.run(
+        [sys.executable, "-m", "kb", "--project", str(project), "build", "--no-pdf"],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    port = free_port()
+    command = [sys.executable, "-m", "kb", "--project", str(project), "serve", "--static"]
+    process = subprocess.Popen(
+        [*command, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/lessons/first/"
+        page = wait_for(url, "First lesson")
+        assert brotli.decompress(fetch_compressed(url, "gzip, br")[1]).decode() == page
+        encoding, body = fetch_compressed(url, "gzip")
+        assert encoding == "gzip" and gzip.decompress(body).decode() == page
+        assert fetch_compressed(url, "identity") == ("", page.encode())
+        assert fetch_compressed(url, "br;q=0, gzip")[0] == "gzip"
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+
+
+def test_serve_static_without_a_built_site_says_so(make_project: ProjectFactory) -> None:
+    project = make_project({"content/lessons/first.md": document("First lesson")})
+    result = subprocess.run(
+        [sys.executable, "-m", "kb", "--project", str(project), "serve", "--static"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert "no built site here; run kb build first" in result.stderr

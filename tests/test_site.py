@@ -357,3 +357,77 @@ def test_downloads_page_and_document_pages_link_the_pdfs(
     entry = next(d for d in catalogue["documents"] if d["id"] == "criteria")
     assert entry["pdf"] == "https://kb.example.org/downloads/documents/criteria.pdf"
     assert entry["relations"]["packs"] == ["sanitation-pack"]
+
+
+def test_pages_declare_their_own_language_and_direction(
+    make_project: ProjectFactory, kb: Kb
+) -> None:
+    project = small_project(
+        make_project,
+        **{
+            "content/lessons/criteria-ar.md": document(
+                "المعايير تساعد",
+                body="المعايير تساعد على الموافقة.\n",
+                levels="[national]",
+                language="ar",
+                translation_of="criteria",
+            )
+        },
+    )
+    site = build_ok(kb, project)
+
+    def opening(path: str) -> str:
+        text = (site / path / "index.html").read_text(encoding="utf-8")
+        return re.search(r"<html[^>]*>", text).group(0) + re.search(r"<body[^>]*>", text).group(0)  # type: ignore[union-attr]
+
+    assert '<html lang="en" dir="ltr"' in opening("lessons/criteria")
+    assert '<html lang="fr" dir="ltr"' in opening("lessons/criteria-fr")
+    assert '<html lang="ar" dir="rtl"' in opening("lessons/criteria-ar")
+    assert 'dir="rtl"' in opening("lessons/criteria-ar").split("<body")[1]
+    assert '<html lang="en" dir="ltr"' in opening("themes")
+
+
+def test_every_page_has_a_skip_link_one_stylesheet_and_no_material_script(
+    make_project: ProjectFactory, kb: Kb
+) -> None:
+    site = build_ok(kb, small_project(make_project))
+    pages = sorted(site.rglob("index.html"))
+    assert len(pages) > 10
+    stylesheets = set()
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert text.count('class="md-skip"') == 1, page
+        assert '<a href="#kb-content" class="md-skip">' in text, page
+        assert 'id="kb-content"' in text, page
+        assert "bundle." not in text and "__config" not in text, page
+        head = text[: text.index("<body")]
+        links = re.findall(r'<link rel="stylesheet" href="([^"]+)"', head)
+        assert len(links) == 1, (page, links)
+        stylesheets.add(links[0].rsplit("/", 1)[1])
+    # One stylesheet for the whole site, a fraction of Material's, cached across pages.
+    assert len(stylesheets) == 1
+    css = (site / "assets" / "kb" / stylesheets.pop()).read_text(encoding="utf-8")
+    material = next((site / "assets" / "stylesheets").glob("main.*.min.css"))
+    assert len(css) < len(material.read_text(encoding="utf-8")) / 2
+    assert ".md-skip" in css and ".kb-meta" in css
+    assert "--md-version-icon" not in css  # read only by the version selector, unused
+
+
+def test_material_javascript_is_kept_when_the_owner_asks(
+    make_project: ProjectFactory, kb: Kb
+) -> None:
+    project = small_project(make_project)
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "extra:\n  kb:\n", "extra:\n  kb:\n    material_javascript: true\n"
+        ),
+        encoding="utf-8",
+    )
+    assert "material_javascript: true" in config.read_text(encoding="utf-8")
+    site = build_ok(kb, project)
+    text = (site / "lessons" / "criteria" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<script src="[^"]*assets/javascripts/bundle\.[0-9a-f]+\.min\.js">', text)
+    # Classes only Material's script sets keep their rules.
+    css = next((site / "assets" / "kb").glob("site.*.css")).read_text(encoding="utf-8")
+    assert ".md-tooltip" in css

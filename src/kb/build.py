@@ -29,16 +29,12 @@ from kb.graph import KnowledgeGraph
 from kb.inventory import read_content_file, take_inventory
 from kb.loader import LoadResult
 from kb.model import Document, KnowledgeBase
+from kb.site.compress import compress_site
 from kb.site.downloads import Download
 from kb.site.feeds import catalogue, write_catalogue, write_feed
+from kb.site.finish import Finish, finish_site, owner_stylesheets
 from kb.site.mkdocs_config import copy_assets, write_effective_config
-from kb.site.pages import (
-    SiteGenerator,
-    Written,
-    document_fragments_job,
-    inject_pages,
-    write_pages,
-)
+from kb.site.pages import SiteGenerator, Written, document_fragments_job, write_pages
 from kb.site.search_index import build_search_index
 
 
@@ -267,8 +263,19 @@ def build(
                 "the site has warnings (strict build):\n" + "\n".join(f"  {w}" for w in warnings)
             )
         document_panels, catalogue_data = panels.result()
-        inject_pages(staging, {**written.fragments, **document_panels})
-        lap("panels (waiting) and injection")
+        finish_site(
+            staging,
+            Finish(
+                settings.default_language,
+                written.languages,
+                material_javascript=settings.material_javascript,
+            ),
+            written.seen,
+            {**written.fragments, **document_panels},
+            lighten=True,
+            readers=owner_stylesheets(staging, settings.mkdocs),
+        )
+        lap("panels (waiting), injection and finishing")
         if indexing is not None:
             indexing.result()
             shutil.copytree(index_dir, staging / "pagefind")
@@ -278,6 +285,8 @@ def build(
         if pdf and pdf_dir.exists():
             shutil.copytree(pdf_dir, staging / "downloads", dirs_exist_ok=True)
         lap("outputs")
+        compress_site(staging)
+        lap("compression")
         swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -81,10 +81,39 @@ def build(
     show_default=True,
     help="Show draft documents in the preview.",
 )
+@click.option(
+    "--static",
+    "static",
+    is_flag=True,
+    help="Serve the built site (kb build's output) as a host would, compressed; no rebuilds.",
+)
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="With --static: the built site to serve (default: site/ in the project).",
+)
 @pass_context
-def serve(ctx: Context, host: str, port: int, drafts: bool) -> None:
-    """Preview the site, rebuilding it when content/ or mkdocs.yml change."""
-    from kb.serve import Preview
+def serve(
+    ctx: Context, host: str, port: int, drafts: bool, static: bool, site_dir: Path | None
+) -> None:
+    """Preview the site, rebuilding it when content/ or mkdocs.yml change.
+
+    With --static, serve the site kb build made instead, with its
+    precompressed files, to see it as readers will.
+    """
+    from kb.serve import Preview, serve_static
+
+    if site_dir is not None and not static:
+        raise KbError("--site goes with --static: the live preview builds its own site")
+    if static:
+        target = site_dir or ctx.project / "site"
+        if not (target / "index.html").is_file():
+            raise KbError(f"{target}: no built site here; run kb build first")
+        click.echo(f"Serving {target} on http://{host}:{port}/ (Ctrl+C to stop)")
+        serve_static(target, host, port)
+        return
 
     preview = Preview(ctx.project, drafts=drafts)
     if not preview.first_build():

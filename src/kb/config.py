@@ -58,6 +58,9 @@ class Settings:
     media_types: frozenset[str] = frozenset()
     #: ``.gitignore``-style patterns of content files kb leaves alone.
     ignore: tuple[str, ...] = ()
+    #: Load Material's JavaScript (instant loading, palette toggle, code copy…);
+    #: off by default, for light pages on slow links.
+    material_javascript: bool = False
 
     def rel(self, path: Path) -> str:
         """A path as messages show it: relative to the project, with forward slashes."""
@@ -119,6 +122,7 @@ def load_settings(root: Path) -> Settings:
         mkdocs=raw,
         media_types=_media_types(kb.get("media_types")),
         ignore=_ignore_patterns(kb.get("ignore")),
+        material_javascript=kb.get("material_javascript", False) is True,
     )
 
 

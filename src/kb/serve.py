@@ -12,9 +12,13 @@ until the next full `kb build`; the search index is built once at start.
 from __future__ import annotations
 
 import dataclasses
+import gzip
+import http.server
 import logging
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -24,8 +28,9 @@ from kb.graph import KnowledgeGraph
 from kb.loader import load_project
 from kb.model import Document, Taxonomy
 from kb.problems import format_problems
+from kb.site.compress import MINIMUM_SIZE, PrecompressedHandler, accepted
+from kb.site.finish import Finish, finish_site
 from kb.site.mkdocs_config import write_effective_config
-from kb.site.pages import inject_pages
 from kb.site.search_index import build_search_index
 
 
@@ -96,8 +101,19 @@ class Preview:
                     click.echo(f"warning: {warning}", err=True)
             # MkDocs rendered the pages written now (all of them when not dirty).
             rendered = written.written if dirty else written.seen
-            inject_pages(
-                self.site_dir, {p: f for p, f in written.fragments.items() if p in rendered}
+            finish_site(
+                self.site_dir,
+                Finish(
+                    result.settings.default_language,
+                    written.languages,
+                    material_javascript=result.settings.material_javascript,
+                ),
+                written.seen,
+                written.fragments,
+                # The preview keeps Material's whole stylesheet: an edit may use a
+                # class no page used before.
+                lighten=False,
+                only=set(rendered) if dirty else None,
             )
         self.previous, self.previous_graph, self.previous_setup = current, graph, setup
         self.settings, self.taxonomy = result.settings, result.knowledge_base.taxonomy
@@ -115,10 +131,8 @@ class Preview:
         return True
 
     def serve(self, host: str, port: int) -> None:
-        from mkdocs.livereload import LiveReloadServer
-
         assert self.site_dir is not None and self.settings is not None
-        server = LiveReloadServer(
+        server = _compressing_server()(
             builder=self._rebuild_quietly,
             host=host,
             port=port,
@@ -128,7 +142,7 @@ class Preview:
         server.watch(str(self.settings.root / "mkdocs.yml"))
         logging.getLogger("mkdocs.livereload").setLevel(logging.WARNING)
         try:
-            server.serve()  # type: ignore[no-untyped-call]
+            server.serve()
         except KeyboardInterrupt:
             click.echo("Stopped.", err=True)
         finally:
@@ -139,3 +153,54 @@ class Preview:
             self.rebuild(dirty=True)
         except Exception as exc:  # a preview must survive a bad edit
             print(f"kb serve: rebuild failed: {exc}", file=sys.stderr)
+
+
+def _compressing_server() -> Any:
+    """MkDocs' live-reload server, gzipping text as a production host does."""
+    from mkdocs.livereload import LiveReloadServer
+
+    class CompressingServer(LiveReloadServer):
+        def serve_request(
+            self, environ: dict[str, Any], start_response: Callable[..., Any]
+        ) -> Iterable[bytes]:
+            captured: list[Any] = []
+
+            def capture(status: str, headers: list[tuple[str, str]], *_: Any) -> None:
+                captured[:] = [status, headers]
+
+            result = super().serve_request(environ, capture)
+            try:
+                body = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+            status, headers = captured
+            kind = next((v for k, v in headers if k.lower() == "content-type"), "")
+            textual = kind.startswith("text/") or kind.endswith(("javascript", "json", "xml"))
+            wanted = "gzip" in accepted(environ.get("HTTP_ACCEPT_ENCODING", ""))
+            if textual and wanted and len(body) >= MINIMUM_SIZE:
+                body = gzip.compress(body, 6)
+                headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+                headers += [
+                    ("Content-Encoding", "gzip"),
+                    ("Content-Length", str(len(body))),
+                    ("Vary", "Accept-Encoding"),
+                ]
+            start_response(status, headers)
+            return [body]
+
+    return CompressingServer
+
+
+def serve_static(site_dir: Path, host: str, port: int) -> None:
+    """Serve a built site as a host would, precompressed files included, until Ctrl+C."""
+
+    def handler(*args: Any) -> PrecompressedHandler:
+        return PrecompressedHandler(*args, directory=str(site_dir))
+
+    with http.server.ThreadingHTTPServer((host, port), handler) as server:
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            click.echo("Stopped.", err=True)

@@ -50,6 +50,8 @@ class Page:
     path: str
     text: str
     fragments: Mapping[str, str] = field(default_factory=dict)
+    #: The page's language when it is not the site's default.
+    language: str | None = None
 
 
 def page_url(path: str) -> str:
@@ -303,10 +305,11 @@ class SiteGenerator:
         text += f'<h1 class="kb-title"{lang}>{html.escape(doc.title)}</h1>\n\n'
         text += placeholder("head") + "\n\n" + body.strip("\n") + "\n\n"
         text += placeholder("foot") + "\n"
+        language = doc.language if doc.language != self.default_language else None
         if not fragments:
-            return Page(path, text)
+            return Page(path, text, language=language)
         parts = self.document_fragments(doc)
-        return Page(path, fingerprinted(text, parts), parts)
+        return Page(path, fingerprinted(text, parts), parts, language)
 
     def document_fragments(self, doc: Document) -> dict[str, str]:
         """The metadata panel and the relations of a document's page."""
@@ -641,11 +644,12 @@ class SiteGenerator:
 
 @dataclass
 class Written:
-    """What ``write_pages`` did: the paths it wrote, every path, and every page's fragments."""
+    """What ``write_pages`` did: the paths written, every path, every page's fragments, language."""
 
     written: set[str] = field(default_factory=set)
     seen: set[str] = field(default_factory=set)
     fragments: dict[str, Mapping[str, str]] = field(default_factory=dict)
+    languages: dict[str, str] = field(default_factory=dict)
 
 
 def write_pages(pages: Iterable[Page], docs_dir: Path) -> Written:
@@ -664,6 +668,8 @@ def write_pages(pages: Iterable[Page], docs_dir: Path) -> Written:
         result.seen.add(page.path)
         if page.fragments:
             result.fragments[page.path] = page.fragments
+        if page.language:
+            result.languages[page.path] = page.language
         target = docs_dir / page.path
         data = page.text.encode("utf-8")
         try:
@@ -675,14 +681,6 @@ def write_pages(pages: Iterable[Page], docs_dir: Path) -> Written:
         target.write_bytes(data)
         result.written.add(page.path)
     return result
-
-
-def inject_pages(site_dir: Path, fragments: Mapping[str, Mapping[str, str]]) -> None:
-    """Put each rendered page's fragments in place of its placeholders."""
-    for path, parts in fragments.items():
-        target = site_dir / page_url(path) / "index.html"
-        text = target.read_text(encoding="utf-8")
-        target.write_text(inject(text, parts), encoding="utf-8")
 
 
 def document_fragments_job(
