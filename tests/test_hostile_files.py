@@ -723,3 +723,23 @@ def test_a_content_folder_that_is_a_link_is_refused(
         "it a real folder\n"
     )
     assert leaked(project, b"outside-secret") == [f"{project / 'content'} (a link)"]
+
+
+@pytest.mark.skipif(not PASSWD.is_file(), reason="needs /etc/passwd to link to")
+def test_kb_own_files_as_links_are_not_read(make_project: ProjectFactory, kb: Kb) -> None:
+    """taxonomy.yml and packs.yml linked to the password file: one error each, nothing read."""
+    project = valid_project(make_project)
+    content = project / "content"
+    (content / "taxonomy.yml").unlink()
+    (content / "taxonomy.yml").symlink_to(PASSWD)
+    (content / "packs.yml").symlink_to(PASSWD)
+
+    check = kb(project, "check")
+
+    assert [line for line in check.stdout.splitlines() if "accra.md" not in line] == [
+        link_error("content/packs.yml", PASSWD),
+        link_error("content/taxonomy.yml", PASSWD),
+    ]
+    assert check.exit_code == 1
+    assert passwd_line().decode() not in check.output
+    assert "root:" not in check.output
