@@ -72,7 +72,7 @@ def test_new_document_fails_only_on_its_placeholders(make_project: ProjectFactor
     ]
 
 
-@pytest.mark.parametrize("doc_type", ["case-study", "guideline", "lesson"])
+@pytest.mark.parametrize("doc_type", ["case-study", "guideline", "lesson", "tool"])
 def test_new_document_passes_once_filled_in(
     make_project: ProjectFactory, kb: Kb, doc_type: str
 ) -> None:
@@ -86,6 +86,8 @@ def test_new_document_passes_once_filled_in(
     text = text.replace("levels: [TODO]", "levels: [local]")
     text = text.replace('"TODO: the report, article or page this case is based on"', "Report")
     text = text.replace("publisher: TODO", "publisher: IRC")
+    text = text.replace("id: TODO", "id: irc2012")
+    text = text.replace('"TODO: its web address"', "https://example.org/report")
     text = "\n".join(line for line in text.split("\n") if "TODO" not in line)
     path.write_text(text, encoding="utf-8")
 
@@ -195,7 +197,7 @@ def test_schema_is_json_schema_with_the_vocabularies(make_project: ProjectFactor
     assert schema["required"] == ["title", "type", "summary", "themes", "levels", "date"]
     assert schema["additionalProperties"] is False
     properties = schema["properties"]
-    assert properties["type"]["enum"] == ["case-study", "guideline", "lesson"]
+    assert properties["type"]["enum"] == ["case-study", "guideline", "lesson", "tool"]
     assert properties["themes"]["items"]["enum"] == [
         "sanitation",
         "governance",

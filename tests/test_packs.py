@@ -231,7 +231,7 @@ def test_adhoc_selection_messages_name_the_option(make_project: ProjectFactory) 
     )
     assert pack is None
     assert messages == [
-        "--type: 'x' is not a document type (case-study, guideline, lesson)",
+        "--type: 'x' is not a document type (case-study, guideline, lesson, tool)",
         "--theme: 'sanitaton' is not a theme; did you mean 'sanitation'?",
     ]
 

@@ -46,6 +46,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
+from kb.citations import definitions, references
 from kb.links import heading_slugs
 
 HERE = Path(__file__).resolve().parent
@@ -687,6 +688,25 @@ def map_prose(body: str, rewrite: Callable[[str], str]) -> str:
     return "\n".join(rewrite(chunk) if prose else chunk for prose, chunk in prose_chunks(body))
 
 
+def unmatched_footnotes(body: str, lesson: Lesson, report: Report) -> str:
+    """A footnote reference with no note upstream, kept as the text it shows there."""
+    notes = definitions(body, 1)
+    lines = body.split("\n")
+    for citation in references(body, 1):
+        if citation.label in notes:
+            continue
+        report.warn(
+            lesson.rel,
+            lesson.body_line + citation.line - 1,
+            f"the footnote '[^{citation.label}]' has no note; it shows as text "
+            "(as it does upstream)",
+            "footnote",
+        )
+        index = citation.line - 1
+        lines[index] = lines[index].replace(f"[^{citation.label}]", f"\\[^{citation.label}]")
+    return "\n".join(lines)
+
+
 def unclosed_fence(body: str) -> int | None:
     """The line (from 0) of a code fence that is never closed, if any."""
     fence, opened = "", 0
@@ -1095,6 +1115,7 @@ def convert_lesson(
     body, repeated = remove_title_heading(body, title)
     counts[TITLE_HEADING] += repeated
     body = remove_kramdown_toc(rewrite_links(body, lesson, links, counts))
+    body = unmatched_footnotes(body, lesson, report)
     body = body.rstrip("\n") + "\n\n" + attribution(lesson, title, authors, translators, date)
     return Converted(lesson, front, body)
 

@@ -15,6 +15,7 @@ from kb.clicontext import Context, pass_context
 from kb.errors import KbError, ProblemsFound
 from kb.inventory import take_inventory
 from kb.loader import LoadResult
+from kb.model import DOCUMENT_TYPES
 from kb.problems import Problem, format_problems, sort_problems, summarise
 
 if TYPE_CHECKING:
@@ -260,7 +261,7 @@ def _project_relative(result: LoadResult, path: Path) -> str:
 def schema(ctx: Context) -> None:
     """Print the JSON Schema of the front matter (vocabularies included)."""
     from kb.config import load_settings, load_taxonomy
-    from kb.schema import json_schema
+    from kb.schema_json import json_schema
 
     settings = load_settings(ctx.project)
     taxonomy, problems = load_taxonomy(settings)
@@ -271,9 +272,7 @@ def schema(ctx: Context) -> None:
 
 
 @main.command()
-@click.argument(
-    "doc_type", metavar="TYPE", type=click.Choice(["case-study", "guideline", "lesson"])
-)
+@click.argument("doc_type", metavar="TYPE", type=click.Choice(list(DOCUMENT_TYPES)))
 @click.argument("title")
 @click.option(
     "--id", "doc_id", help="The document id (file name); derived from the title if not given."

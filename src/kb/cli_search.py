@@ -158,7 +158,7 @@ def _check_terms(
     option: str, what: str, values: Sequence[str], terms: Mapping[str, Term]
 ) -> list[str]:
     """The filter values, or a KbError naming an unknown one and what was probably meant."""
-    from kb.schema import suggest
+    from kb.hints import suggest
 
     checked = []
     for value in values:

@@ -61,6 +61,7 @@ class Settings:
     #: Load Material's JavaScript (instant loading, palette toggle, code copy…);
     #: off by default, for light pages on slow links.
     material_javascript: bool = False
+    start_here: str = "start-here"
 
     def rel(self, path: Path) -> str:
         """A path as messages show it: relative to the project, with forward slashes."""
@@ -73,6 +74,10 @@ class Settings:
     @property
     def packs_path(self) -> Path:
         return self.content_dir / "packs.yml"
+
+    @property
+    def glossary_path(self) -> Path:
+        return self.content_dir / "glossary.yml"
 
 
 def load_settings(root: Path) -> Settings:
@@ -123,6 +128,7 @@ def load_settings(root: Path) -> Settings:
         media_types=_media_types(kb.get("media_types")),
         ignore=_ignore_patterns(kb.get("ignore")),
         material_javascript=kb.get("material_javascript", False) is True,
+        start_here=str(kb.get("start_here", "start-here") or ""),
     )
 
 

@@ -14,8 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kb.citations import check_citations
 from kb.config import Settings, load_settings, load_taxonomy
 from kb.content import SourceFile, read_source
+from kb.glossary import load_glossary
 from kb.inventory import Inventory, shown, take_inventory
 from kb.links import classify, code_free_lines, heading_slugs, risky_html, scan_links
 from kb.model import Document, KnowledgeBase
@@ -76,9 +78,29 @@ def load_knowledge_base(settings: Settings) -> LoadResult:
     hints = _PathHints(sources)
     for source in sources.values():
         problems.extend(_body_problems(source, sources, content_prefix, inventory, hints))
-    knowledge_base = KnowledgeBase(documents=unique, taxonomy=taxonomy)
+    for doc in documents.values():
+        problems.extend(check_citations(doc))
+    glossary, found = load_glossary(settings)
+    problems.extend(found)
+    problems.extend(_start_here(settings, unique))
+    knowledge_base = KnowledgeBase(documents=unique, taxonomy=taxonomy, glossary=glossary)
     problems.extend(check_packs(settings, knowledge_base))
     return LoadResult(settings, knowledge_base, sort_problems(problems), files)
+
+
+def _start_here(settings: Settings, documents: dict[str, Document]) -> Iterable[Problem]:
+    """The start-here page named in mkdocs.yml must exist, if it is named there."""
+    extra = settings.mkdocs.get("extra")
+    kb = extra.get("kb") if isinstance(extra, dict) else None
+    named = kb.get("start_here") if isinstance(kb, dict) else None
+    if named and settings.start_here not in documents:
+        yield Problem(
+            "mkdocs.yml",
+            1,
+            "extra.kb.start_here",
+            f"no document has the id '{settings.start_here}', which the home page's "
+            f"start-here link points to{_id_hint(settings.start_here, documents)}",
+        )
 
 
 def _duplicate_ids(paths_by_id: dict[str, list[tuple[str, str]]]) -> Iterable[Problem]:

@@ -14,13 +14,14 @@ from types import MappingProxyType
 
 #: The document types of the contract, and the folder each is kept in.
 DOCUMENT_TYPES: Mapping[str, str] = MappingProxyType(
-    {"case-study": "case-studies", "guideline": "guidelines", "lesson": "lessons"}
+    {"case-study": "case-studies", "guideline": "guidelines", "lesson": "lessons", "tool": "tools"}
 )
 TYPE_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType(
     {
         "case-study": ("Case study", "Case studies"),
         "guideline": ("Facilitation guideline", "Facilitation guidelines"),
         "lesson": ("Lesson", "Lessons"),
+        "tool": ("Tool", "Tools and templates"),
     }
 )
 STATUSES = ("published", "draft")
@@ -76,14 +77,41 @@ class Taxonomy:
 
 @dataclass(frozen=True)
 class Source:
+    """A report, article or page a document draws on; ``id`` is what the text cites."""
+
     title: str
     url: str = ""
     year: int | None = None
     publisher: str = ""
+    id: str = ""
+    authors: tuple[str, ...] = ()
 
     def citation(self) -> str:
         parts = [p for p in (self.publisher, str(self.year) if self.year else "") if p]
         return f"{self.title} ({', '.join(parts)})" if parts else self.title
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """A term in one language: the short form, what it stands for, what it means."""
+
+    term: str
+    expansion: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    """A glossary term in the site's language, with its versions in other languages."""
+
+    entry: GlossaryEntry
+    translations: Mapping[str, GlossaryEntry] = field(default_factory=dict)
+    line: int = 1
+
+    def in_language(self, language: str) -> GlossaryEntry:
+        """The version for ``language`` (``fr-CA`` takes ``fr``), or the site's language."""
+        primary = language.split("-")[0].lower()
+        return self.translations.get(language) or self.translations.get(primary) or self.entry
 
 
 @dataclass(frozen=True)
@@ -139,6 +167,7 @@ class KnowledgeBase:
 
     documents: Mapping[str, Document]
     taxonomy: Taxonomy
+    glossary: tuple[GlossaryTerm, ...] = ()
 
     def published(self) -> list[Document]:
         return [d for d in self.documents.values() if not d.is_draft]

@@ -17,10 +17,11 @@ import pycountry
 
 from kb.config import ID_PATTERN, Settings
 from kb.content import read_problem
+from kb.hints import country_hint, describe, suggest
 from kb.inventory import read_content_file
 from kb.model import DOCUMENT_TYPES, Document, KnowledgeBase
 from kb.problems import Problem
-from kb.schema import LANGUAGE_PATTERN, country_hint, describe, suggest
+from kb.schema import LANGUAGE_PATTERN
 from kb.yamlsrc import YamlText, load_yaml
 
 PACK_KEYS = ("title", "subtitle", "introduction", "select", "include", "exclude", "order")

@@ -13,7 +13,10 @@ from typing import Any
 import markdown
 from markdown.extensions import Extension
 
+from kb.citations import PLACE_MARKER, footnote_definitions, has_footnotes
 from kb.config import Settings
+from kb.glossary import abbreviation_definitions
+from kb.model import Document, GlossaryTerm
 
 #: Used when the site owner's mkdocs.yml names no markdown_extensions.
 DEFAULT_EXTENSIONS: list[Any] = [
@@ -31,10 +34,23 @@ DEFAULT_EXTENSIONS: list[Any] = [
 ]
 
 
+#: What kb's own Markdown needs: citations are footnotes, glossary terms abbreviations.
+REQUIRED_EXTENSIONS = ("abbr", "footnotes")
+
+
 def markdown_extensions(settings: Settings) -> list[Any]:
-    """The extensions list as mkdocs.yml writes it (names, or one-key mappings)."""
+    """The extensions list as mkdocs.yml writes it (names, or one-key mappings).
+
+    The owner's list, when there is one, gets the extensions kb's generated
+    Markdown relies on if it lacks them.
+    """
     configured = settings.mkdocs.get("markdown_extensions")
-    return list(configured) if configured else list(DEFAULT_EXTENSIONS)
+    extensions = list(configured) if configured else list(DEFAULT_EXTENSIONS)
+    names, _configs = split_extensions(extensions)
+    for required in REQUIRED_EXTENSIONS:
+        if required not in names and f"markdown.extensions.{required}" not in names:
+            extensions.append(required)
+    return extensions
 
 
 def split_extensions(extensions: list[Any]) -> tuple[list[str], dict[str, Any]]:
@@ -69,6 +85,27 @@ def markdown_renderer(
             names.append(name)
         configs[name] = {**configs.get(name, {}), **config}
     return markdown.Markdown(extensions=[*names, *extra], extension_configs=configs)
+
+
+def document_markdown(
+    doc: Document, body: str, glossary: Sequence[GlossaryTerm], *, place_notes: bool = False
+) -> str:
+    """A body as kb renders it: with the notes of the sources it cites and its abbreviations.
+
+    The site and the PDFs both render this text, so a citation reads and links
+    the same way on screen and on paper. ``place_notes`` puts the notes where
+    the body ends (a site page goes on with kb's panels after it).
+    """
+    parts = [body.rstrip("\n")]
+    if place_notes and has_footnotes(doc):
+        parts.append(PLACE_MARKER)
+    notes = footnote_definitions(doc)
+    if notes:
+        parts.append(notes)
+    abbreviations = abbreviation_definitions(f"{doc.title}\n{body}", glossary, doc.language)
+    if abbreviations:
+        parts.append(abbreviations)
+    return "\n\n".join(parts) + "\n"
 
 
 def render_markdown(text: str, settings: Settings) -> str:

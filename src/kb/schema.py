@@ -8,7 +8,6 @@ in it, and never stops at the first: editors fix everything in one pass.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import pycountry
 
 from kb.config import Settings
 from kb.content import SourceFile
+from kb.hints import country_hint, date_message, describe, suggest, text_hint
 from kb.model import DOCUMENT_TYPES, STATUSES, TYPE_LABELS, Document, Source, Taxonomy, Term
 from kb.problems import Problem, Severity
 from kb.urls import RESERVED_IDS
@@ -37,7 +37,7 @@ class Field:
 #: The contract's fields, in the order a template lists them.
 FIELDS: tuple[Field, ...] = (
     Field("title", "The document's title, as readers see it.", True),
-    Field("type", "case-study, guideline or lesson.", True),
+    Field("type", "case-study, guideline, lesson or tool.", True),
     Field("summary", f"Plain text, at most {SUMMARY_MAX} characters.", True),
     Field("themes", "One or more theme ids from content/taxonomy.yml.", True),
     Field("levels", "One or more institutional level ids from content/taxonomy.yml.", True),
@@ -49,7 +49,11 @@ FIELDS: tuple[Field, ...] = (
     Field("authors", "List of names; required for case studies and guidelines."),
     Field("language", "BCP 47 language code, e.g. en or fr."),
     Field("translation_of", "The id of the document this one translates."),
-    Field("sources", "List of sources, each with title, url, year and publisher."),
+    Field(
+        "sources",
+        "List of sources, each with id, authors, title, year, publisher and url; "
+        "the text cites one as [^id].",
+    ),
     Field("license", "Licence of the text; defaults to the site's licence."),
     Field("status", "published or draft."),
     Field("reviewers", "Names of the people who reviewed the document."),
@@ -57,52 +61,17 @@ FIELDS: tuple[Field, ...] = (
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 REQUIRED_FOR_AUTHORS = ("case-study", "guideline")
-SOURCE_KEYS = ("title", "url", "year", "publisher")
+SOURCE_KEYS = ("id", "authors", "title", "year", "publisher", "url")
+#: A source id, as the text cites it: ``[^butterworth2011]``.
+SOURCE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 SOURCE_PARTS = {
+    "id": "a short key the text cites it by, such as butterworth2011",
+    "authors": "the names of its authors or editors",
     "title": "the title of the report, article or page",
     "url": "its web address",
     "year": "the year it was published",
     "publisher": "the organisation that published it",
 }
-
-
-def suggest(value: str, choices: Iterable[str], labels: Mapping[str, str] | None = None) -> str:
-    """``; did you mean 'x'?`` for a near miss, or an empty string."""
-    choices = list(choices)
-    folded = value.strip().lower().replace(" ", "-").replace("_", "-")
-    if folded in choices and folded != value:
-        return f"; did you mean '{folded}'?"
-    if labels:
-        for term_id, label in labels.items():
-            if label.lower() == value.strip().lower():
-                return f"; did you mean '{term_id}'?"
-    # A shortened id ('rural-water' for 'rural-water-supply') is a likelier intent
-    # than a look-alike of the same length ('urban-water').
-    longer = [c for c in choices if len(folded) >= 4 and c.startswith(folded)]
-    if len(longer) == 1:
-        return f"; did you mean '{longer[0]}'?"
-    # 0.7 keeps typos ('sanitaton') and drops look-alikes ('sanitation' for 'irrigation').
-    close = difflib.get_close_matches(folded, choices, n=1, cutoff=0.7)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def describe(value: Any) -> str:
-    """How a wrong value looks to the person who typed it."""
-    if isinstance(value, str):
-        return f"text '{value}'"
-    if isinstance(value, bool):
-        return f"'{str(value).lower()}' (yes/no)"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a set of fields"
-    if isinstance(value, dt.date):
-        return f"the date {value.isoformat()}"
-    if value is None:
-        return "nothing"
-    return type(value).__name__
 
 
 class _Checker:
@@ -274,12 +243,13 @@ class _Checker:
 
     def sources(self) -> tuple[Source, ...]:
         result: list[Source] = []
+        seen_ids: dict[str, str] = {}
         for keypath, item in self.items("sources"):
             if not isinstance(item, dict):
                 self.problem(
                     keypath,
-                    f"expected a source with 'title:' (and 'url:', 'year:', 'publisher:'), "
-                    f"found {describe(item)}",
+                    "expected a source with 'title:' (and 'id:', 'authors:', 'year:', "
+                    f"'publisher:', 'url:'), found {describe(item)}",
                 )
                 continue
             for key in item:
@@ -313,9 +283,51 @@ class _Checker:
                     url=self.url(f"{keypath}.url", item.get("url")),
                     year=year,
                     publisher=str(publisher).strip() if publisher else "",
+                    id=self.source_id(keypath, item.get("id"), seen_ids),
+                    authors=self.source_authors(f"{keypath}.authors", item.get("authors")),
                 )
             )
         return tuple(result)
+
+    def source_id(self, keypath: str, value: Any, seen: dict[str, str]) -> str:
+        """A source's citation key: short, unique in the document, usable in ``[^id]``."""
+        if value is None or value == "":
+            return ""
+        text = str(value).strip() if isinstance(value, (str, int)) else ""
+        if isinstance(value, bool) or not text or not SOURCE_ID_PATTERN.match(text):
+            usable = re.sub(r"[^A-Za-z0-9_-]+", "", text)
+            hint = f", e.g. '{usable}'" if usable and SOURCE_ID_PATTERN.match(usable) else ""
+            self.problem(
+                f"{keypath}.id",
+                f"'{text or describe(value)}' cannot be a source id; use letters, digits, "
+                f"hyphens and underscores only{hint}",
+            )
+            return ""
+        if text in seen:
+            self.problem(
+                f"{keypath}.id",
+                f"'{text}' is also the id of {seen[text]}; each source needs its own id",
+            )
+            return ""
+        seen[text] = keypath
+        return text
+
+    def source_authors(self, keypath: str, value: Any) -> tuple[str, ...]:
+        """A source's authors: a list of names, or one string as the source prints them."""
+        if value is None or value == "" or value == []:
+            return ()
+        if isinstance(value, str):
+            return (value.strip(),)
+        if isinstance(value, list) and all(
+            isinstance(name, str) and name.strip() for name in value
+        ):
+            return tuple(name.strip() for name in value)
+        self.problem(
+            keypath,
+            f'expected a list of names such as ["John Butterworth", "Patricia Bury"], '
+            f"found {describe(value)}",
+        )
+        return ()
 
     def reference(self, name: str) -> str | None:
         value = self.text(name)
@@ -523,54 +535,6 @@ def described_fields() -> dict[str, str]:
     return {f.name: f.description.rstrip(".") for f in FIELDS}
 
 
-def text_hint(value: Any) -> str:
-    """How to turn a value YAML read as something else into the text that was meant."""
-    if isinstance(value, bool):
-        return "; put the text in quotes"
-    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
-        return f"; write it without brackets: {value[0]}"
-    if isinstance(value, dict):
-        return "; if the text contains ': ', put it all in quotes"
-    return ""
-
-
-DAY_FIRST = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
-
-
-def date_message(value: Any) -> str:
-    """What is wrong with a date, and the ISO form of it when that is certain."""
-    expected = "expected a date written YYYY-MM-DD (e.g. 2026-11-27)"
-    if isinstance(value, str):
-        text = value.strip()
-        if re.match(r"^\d{4}-\d{1,2}-\d{1,2}$", text):
-            return (
-                f"'{text}' is not a real date; write it as YYYY-MM-DD with a month "
-                "from 01 to 12 and a day that exists in that month"
-            )
-        day_first = DAY_FIRST.match(text)
-        if day_first:
-            day, month, year = (int(g) for g in day_first.groups())
-            if day > 12 and 1 <= month <= 12:
-                try:
-                    meant = dt.date(year, month, day).isoformat()
-                except ValueError:
-                    meant = ""
-                if meant:
-                    return f"{expected}, found text '{text}'; did you mean {meant}?"
-    return f"{expected}, found {describe(value)}"
-
-
-def country_hint(code: str) -> str:
-    """Suggest the code a person probably meant: ``gh`` or ``Ghana`` mean ``GH``."""
-    if len(code) == 2 and pycountry.countries.get(alpha_2=code.upper()):
-        return f"; did you mean '{code.upper()}'?"
-    try:
-        found = pycountry.countries.lookup(code)
-    except LookupError:
-        return ""
-    return f"; did you mean '{found.alpha_2}' ({found.name})?"
-
-
 def validate(
     source: SourceFile, taxonomy: Taxonomy, settings: Settings
 ) -> tuple[Document | None, list[Problem]]:
@@ -578,72 +542,6 @@ def validate(
     checker = _Checker(source, taxonomy, settings)
     document = checker.check()
     return document, checker.problems
-
-
-def json_schema(taxonomy: Taxonomy) -> dict[str, Any]:
-    """A JSON Schema (draft 2020-12) of the front matter, vocabularies included."""
-
-    def enum_list(terms: Mapping[str, Any], description: str) -> dict[str, Any]:
-        return {
-            "type": "array",
-            "description": description,
-            "items": {"enum": list(terms)},
-            "uniqueItems": True,
-        }
-
-    described: dict[str, str] = {f.name: f.description for f in FIELDS}
-    countries = sorted(c.alpha_2 for c in pycountry.countries)
-    properties: dict[str, Any] = {
-        "title": {"type": "string", "minLength": 1},
-        "type": {"enum": list(DOCUMENT_TYPES)},
-        "summary": {"type": "string", "minLength": 1, "maxLength": SUMMARY_MAX},
-        "themes": enum_list(taxonomy.themes, described["themes"]) | {"minItems": 1},
-        "levels": enum_list(taxonomy.levels, described["levels"]) | {"minItems": 1},
-        "countries": {"type": "array", "items": {"enum": countries}, "uniqueItems": True},
-        "programme": {"enum": list(taxonomy.programmes)},
-        "stakeholders": enum_list(taxonomy.stakeholders, described["stakeholders"]),
-        "date": {"type": "string", "format": "date"},
-        "updated": {"type": "string", "format": "date"},
-        "authors": {"type": "array", "items": {"type": "string", "minLength": 1}},
-        "language": {"type": "string", "pattern": LANGUAGE_PATTERN.pattern},
-        "translation_of": {"type": "string", "pattern": DOCUMENT_ID_PATTERN.pattern},
-        "sources": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["title"],
-                "additionalProperties": False,
-                "properties": {
-                    "title": {"type": "string"},
-                    "url": {"type": "string", "format": "uri", "pattern": "^https?://"},
-                    "year": {"type": "integer"},
-                    "publisher": {"type": "string"},
-                },
-            },
-        },
-        "license": {"type": "string"},
-        "status": {"enum": list(STATUSES)},
-        "reviewers": {"type": "array", "items": {"type": "string"}},
-        "review": {"type": "string", "format": "uri", "pattern": "^https?://"},
-    }
-    for name, spec in properties.items():
-        spec.setdefault("description", described[name])
-    for facet in taxonomy.facets.values():
-        properties[facet.id] = enum_list(facet.terms, facet.label)
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "kb document front matter",
-        "type": "object",
-        "required": [f.name for f in FIELDS if f.required],
-        "properties": properties,
-        "additionalProperties": False,
-        "allOf": [
-            {
-                "if": {"properties": {"type": {"enum": list(REQUIRED_FOR_AUTHORS)}}},
-                "then": {"required": ["authors"]},
-            }
-        ],
-    }
 
 
 Validator = Callable[[SourceFile, Taxonomy, Settings], tuple[Document | None, list[Problem]]]

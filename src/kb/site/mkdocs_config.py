@@ -17,7 +17,7 @@ import yaml
 
 from kb.config import Settings
 from kb.errors import KbError
-from kb.render import DEFAULT_EXTENSIONS
+from kb.render import markdown_extensions
 
 ASSETS = Path(__file__).parent / "assets"
 
@@ -28,6 +28,7 @@ NAV: list[Any] = [
             {"Case studies": "case-studies/index.md"},
             {"Facilitation guidelines": "guidelines/index.md"},
             {"Lessons": "lessons/index.md"},
+            {"Tools and templates": "tools/index.md"},
             {"Themes": "themes/index.md"},
             {"Institutional levels": "levels/index.md"},
             {"Themes by level": "matrix/index.md"},
@@ -45,12 +46,22 @@ NOT_IN_NAV = "\n".join(
         "/case-studies/",
         "/guidelines/",
         "/lessons/",
+        "/tools/",
         "/themes/*/",
         "/levels/*/",
         "/programmes/*/",
         "/countries/*/",
     ]
 )
+
+
+def navigation(settings: Settings) -> list[Any]:
+    """The short navigation, with the glossary when the project has one."""
+    nav = [dict(entry) for entry in NAV]
+    if settings.glossary_path.is_file():
+        browse = next(entry for entry in nav if "Browse" in entry)
+        browse["Browse"] = [*browse["Browse"], {"Glossary": "glossary/index.md"}]
+    return nav
 
 
 def owner_theme_dir(settings: Settings) -> str | None:
@@ -100,7 +111,7 @@ def write_effective_config(
         "docs_dir": str(docs_dir),
         "site_dir": str(site_dir),
         "use_directory_urls": True,
-        "nav": NAV,
+        "nav": navigation(settings),
         "not_in_nav": NOT_IN_NAV,
         "plugins": plugins,
         "extra_css": extra_css,
@@ -112,8 +123,11 @@ def write_effective_config(
             "anchors": "info",
         },
     }
-    if not owner.get("markdown_extensions"):
-        effective["markdown_extensions"] = DEFAULT_EXTENSIONS
+    # kb's defaults, or the owner's list when it lacks one kb's pages rely on
+    # (left alone otherwise: it may hold tags such as !!python/name).
+    extensions = markdown_extensions(settings)
+    if extensions != owner.get("markdown_extensions"):
+        effective["markdown_extensions"] = extensions
     theme = owner.get("theme")
     if isinstance(theme, dict) and "font" not in theme:
         # Material fetches Google Fonts unless told not to; nothing leaves the site.

@@ -28,6 +28,8 @@ from kb.errors import KbError
 from kb.graph import KnowledgeGraph
 from kb.links import classify, rewrite_links
 from kb.model import DOCUMENT_TYPES, TYPE_LABELS, Document, KnowledgeBase
+from kb.render import document_markdown
+from kb.site import glossary_page
 from kb.site.downloads import Download
 
 PAGE_SIZE = 50
@@ -294,9 +296,14 @@ class SiteGenerator:
     def document_page(self, doc: Document, fragments: bool = True) -> Page:
         """A document's page; without ``fragments``, only its Markdown (no graph needed)."""
         path = self.output_paths[doc.id]
-        body = rewrite_links(
-            without_title_heading(doc.body, doc.title),
-            lambda target: self.rewrite_target(doc, target),
+        body = document_markdown(
+            doc,
+            rewrite_links(
+                without_title_heading(doc.body, doc.title),
+                lambda target: self.rewrite_target(doc, target),
+            ),
+            self.knowledge_base.glossary,
+            place_notes=True,
         )
         lang = (
             f' lang="{html.escape(doc.language)}"' if doc.language != self.default_language else ""
@@ -365,7 +372,12 @@ class SiteGenerator:
         return f"{authors} ({doc.date.year}). {doc.title}. {self.settings.site_name}. {url}"
 
     def jsonld(self, doc: Document) -> str:
-        kind = {"case-study": "Report", "guideline": "HowTo", "lesson": "Article"}[doc.type]
+        kind = {
+            "case-study": "Report",
+            "guideline": "HowTo",
+            "lesson": "Article",
+            "tool": "DigitalDocument",
+        }[doc.type]
         data: dict[str, Any] = {
             "@context": "https://schema.org",
             "@type": kind,
@@ -413,8 +425,26 @@ class SiteGenerator:
             countries=self.country_counts(),
             newest=newest,
             packs=[d for d in self.downloads if d.kind == "pack"],
+            start_here=self.start_here(),
         )
         return self.page("index.md", text + "\n")
+
+    def start_here(self) -> Document | None:
+        """The document the home page sends newcomers to, if the site has it."""
+        doc = self.knowledge_base.documents.get(self.settings.start_here)
+        return doc if doc is not None and doc.id in self.included else None
+
+    def glossary_page(self) -> Iterable[Page]:
+        """The glossary, when the project has one."""
+        glossary = self.knowledge_base.glossary
+        if not glossary:
+            return
+        linker = Linker(glossary_page.URL)
+        text = front_matter(glossary_page.TITLE, glossary_page.INTRO)
+        text += self.render("heading.html", linker, intro=glossary_page.INTRO) + "\n\n"
+        terms = glossary_page.glossary_views(glossary, language_name)
+        text += self.render("glossary.html", linker, terms=terms) + "\n"
+        yield self.page(f"{glossary_page.URL}index.md", text)
 
     def theme_counts(self) -> list[tuple[Any, int]]:
         return [(t, len(self.in_site("theme", t.id))) for t in self.taxonomy.themes.values()]
@@ -624,6 +654,7 @@ class SiteGenerator:
         yield from self.programme_pages()
         yield from self.country_pages()
         yield self.matrix_page()
+        yield from self.glossary_page()
         yield self.search_page()
         yield self.downloads_page()
 

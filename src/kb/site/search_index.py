@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kb import urls
+from kb.citations import REFERENCE as CITATION
 from kb.config import Settings
 from kb.errors import KbError
 from kb.links import FENCE, HEADING, heading_id, plain_heading
@@ -85,7 +86,8 @@ def record_body(body: str) -> str:
             if admonition.group(1):
                 paragraph.append(admonition.group(1))
             continue
-        text = INLINE_LINK.sub(r"\1", line)
+        text = CITATION.sub("", line)  # a source's note is no word of the text
+        text = INLINE_LINK.sub(r"\1", text)
         text = REFERENCE.sub(r"\1", text)
         text = BLOCK_MARKUP.sub(" ", TAG.sub(" ", text))
         text = INLINE_MARKUP.sub("", text).replace("|", " ")
