@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 from whoosh import index as whoosh_index
@@ -179,3 +180,47 @@ class WhooshBaseline:
             return [i for i in ids if self._passes(i, item.filters)][:limit]
 
         return rank
+
+
+def site_filters(item: Judged, knowledge_base: KnowledgeBase) -> dict[str, list[str]]:
+    """A judged query's filters as the site's search takes them: by label."""
+    from kb.model import TYPE_LABELS
+    from kb.site.pages import country_name, language_name
+
+    taxonomy = knowledge_base.taxonomy
+    label_of: dict[str, Callable[[str], str]] = {
+        "type": lambda v: TYPE_LABELS[v][0],
+        "theme": lambda v: taxonomy.themes[v].label,
+        "level": lambda v: taxonomy.levels[v].label,
+        "programme": lambda v: taxonomy.programmes[v].name,
+        "country": country_name,
+        "language": language_name,
+    }
+    return {name: [label_of[name](v) for v in values] for name, values in item.filters.items()}
+
+
+#: Runs every judged query in one page, in order: the first hits' addresses of each.
+SITE_BATCH = """async (items) => {
+  const out = [];
+  for (const item of items) {
+    const found = await window.kbSearch.run(item.q, {filters: item.filters, scope: item.scope});
+    const pages = await Promise.all(found.ranked.slice(0, item.limit).map((r) => r.page.data()));
+    out.push(pages.map((p) => p.url));
+  }
+  return out;
+}"""
+
+
+def site_ranker(page: Any, judged: Sequence[Judged], knowledge_base: KnowledgeBase) -> Ranker:
+    """The site's engine (the search page's ``kbSearch.run``) over every language, as
+    ``kb search`` searches; all queries run in one page, in one batch."""
+    items = [
+        {"q": j.query, "filters": site_filters(j, knowledge_base), "scope": "all", "limit": 10}
+        for j in judged
+    ]
+    urls = page.evaluate(SITE_BATCH, items)
+    ranked = {
+        id(j): [u.rstrip("/").rsplit("/", 1)[-1] for u in found]
+        for j, found in zip(judged, urls, strict=True)
+    }
+    return lambda item: ranked[id(item)]

@@ -616,35 +616,31 @@ def page(browser: Browser, base_url: str) -> Iterator[Watched]:
     context.close()
 
 
-def search_results(watched: Watched, base_url: str, query: str) -> tuple[str, list[str]]:
-    """Pagefind's message and the addresses of the pages it lists (sub-results left out)."""
+def search_results(
+    watched: Watched, base_url: str, query: str, scope: str = "all"
+) -> tuple[str, list[str]]:
+    """The search page's message and the addresses of the pages it lists, searching
+    every language (the page's own is English) or the one ``scope`` names."""
     p = watched.page
-    p.goto(f"{base_url}search/?q={query}")
-    p.wait_for_function(
-        "() => /result/.test(document.querySelector('.pagefind-ui__message')?.textContent || '')",
-        timeout=15_000,
-    )
-    message = p.locator(".pagefind-ui__message").inner_text()
-    if not message.startswith("No results"):
-        # the count shows first; each result gets its link once its record has loaded
-        p.wait_for_function(
-            "() => { const shown = [...document.querySelectorAll('.pagefind-ui__result')];"
-            " return shown.length > 0"
-            " && shown.every(r => r.querySelector('.pagefind-ui__result-link')); }",
-            timeout=15_000,
-        )
-    links = p.locator(".pagefind-ui__result-link")
+    p.goto(f"{base_url}search/?q={query}&lang={scope}")
+    p.wait_for_selector("#kb-search[data-done]", timeout=15_000)
+    message = p.locator(".kb-status").inner_text()
+    links = p.locator(".kb-result__title")
     hrefs = [str(h) for h in links.evaluate_all("els => els.map(e => e.getAttribute('href'))")]
-    return message, [h for h in hrefs if "#" not in h]
+    return message, hrefs
 
 
 #: Pagefind's own search API, in the page: the record of ``url`` among the hits for ``query``.
 PAGEFIND_RECORD = """async ([query, url]) => {
-  const pagefind = await import('/pagefind/pagefind.js');
+  // Pagefind's index of every language (the search page's own is English).
+  const pagefind = await import('/pagefind/pagefind.js?every');
+  for (const language of ['es', 'fr', 'pt']) {
+    await pagefind.mergeIndex(location.origin + '/pagefind/', {language});
+  }
   const found = await pagefind.search(query);
   for (const result of found.results) {
     const data = await result.data();
-    if (data.url === url) return data;
+    if (new URL(data.url, location.href).pathname === url) return data;
   }
   return null;
 }"""
@@ -801,17 +797,21 @@ def test_the_attribution_is_on_the_page_and_out_of_the_search(
     assert record["content"].endswith("Abre el editor de documentos vim.")
     assert "Atribución" not in record["content"]
     assert "Publicado bajo la licencia" not in record["content"]
-    # The word that starts every Spanish lesson's attribution finds only the lessons
-    # that use it in their own text (one, on the terms of use of websites).
+    # The word that starts every Spanish lesson's attribution finds, among the Spanish
+    # lessons, only those that use its stem (atribu-) in their own text.
     using = {
         d.id
         for d in built.published()
-        if "atribución"
-        in f"{d.title} {d.summary} {d.body.split(convert.ATTRIBUTION_OPEN)[0]}".casefold()
+        if d.language == "es"
+        and re.search(
+            r"\batribu",
+            f"{d.title} {d.summary} {d.body.split(convert.ATTRIBUTION_OPEN)[0]}".casefold(),
+        )
     }
-    assert len(using) < 5
-    message, hrefs = search_results(page, base_url, "Atribución")
-    assert {h.strip("/").rsplit("/", 1)[-1] for h in hrefs} == using, message
+    message, hrefs = search_results(page, base_url, "Atribución", scope="es")
+    found = {h.strip("/").rsplit("/", 1)[-1] for h in hrefs}
+    spanish = sum(1 for d in built.published() if d.language == "es")
+    assert found and found <= using and len(found) < spanish / 10, message
     page.assert_clean()
 
 
@@ -821,14 +821,37 @@ def test_a_search_for_a_spanish_word_finds_the_spanish_lesson(
     message, hrefs = search_results(page, base_url, "georreferenciar")
     assert hrefs, message
     assert hrefs[0].rstrip("/").rsplit("/", 1)[-1] == "georreferenciar-qgis"
-    # every lesson it lists has the word, and all are Spanish
-    ids = [h.rstrip("/").rsplit("/", 1)[-1] for h in hrefs]
+    # searching Spanish only, every lesson it lists is Spanish
+    _message, spanish = search_results(page, base_url, "georreferenciar", scope="es")
+    ids = [h.rstrip("/").rsplit("/", 1)[-1] for h in spanish]
+    assert ids[0] == "georreferenciar-qgis"
     assert {built.documents[i].language for i in ids} == {"es"}
     p = page.page
-    p.locator(".pagefind-ui__result-link").first.click()
+    p.locator(".kb-result__title").first.click()
     p.wait_for_load_state()
     assert p.locator("h1.kb-title").inner_text() == "Georreferenciar con QGIS 2.0"
     assert p.locator("h1.kb-title").get_attribute("lang") == "es"
+    page.assert_clean()
+
+
+def test_the_site_search_passes_the_judged_set(
+    page: Watched, base_url: str, built: BuiltExample
+) -> None:
+    from tests.relevance import judged_set, measure, site_ranker
+
+    knowledge_base = load_project(built.root).knowledge_base
+    judged = judged_set("programming_historian", knowledge_base)
+    page.page.goto(f"{base_url}search/")
+    page.page.wait_for_function("() => window.kbSearch !== undefined")
+    measured = measure("site search", judged, site_ranker(page.page, judged, knowledge_base))
+    print(f"\nProgramming Historian, site: {measured.summary()}")
+    for failure in measured.failures():
+        print(f"  site search missed {failure}")
+    # Short of the 0.95 kb search reaches here: Pagefind's own matching of word
+    # beginnings lets a query of every word find pages kb search would not, so the
+    # most-words fallback does not start (two queries of 26 miss the top 3).
+    assert measured.success(held_out=False) >= 0.9, measured.failures()
+    assert measured.success() >= 0.85, measured.failures()
     page.assert_clean()
 
 

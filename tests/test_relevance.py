@@ -1,6 +1,7 @@
 """Relevance: the judged query sets against ``kb search``, beside plain Whoosh.
 
-The site's engine is judged on the same sets in ``test_site_search_browser.py``.
+The site's engine is judged on the same sets in ``test_site_browser.py`` (the shipped
+knowledge base) and ``test_programming_historian.py``.
 Figures are printed (``pytest -s``) so that a change in relevance shows.
 """
 
@@ -50,7 +51,9 @@ def _judge(name: str, knowledge_base: KnowledgeBase, folder: Path) -> Iterator[s
     print(f"\n{name}:\n  {ours.summary()}\n  {plain.summary()}\n  {loose.summary()}")
     for failure in ours.failures():
         print(f"  kb search missed {failure}")
-    assert ours.success() >= SUCCESS, ours.failures()
+    # The held-out queries (kept out of tuning) are printed, and held to less.
+    assert ours.success(held_out=False) >= SUCCESS, ours.failures()
+    assert ours.success() >= 0.9, ours.failures()
     for other in (plain, loose):
         assert ours.success() >= other.success(), (ours.summary(), other.summary())
         assert ours.mrr() >= other.mrr(), (ours.summary(), other.summary())

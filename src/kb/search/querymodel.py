@@ -40,6 +40,9 @@ OTHER_LANGUAGE = "xx"
 #: body). Each part multiplies the work of every query word, so there are three.
 PARTS = ("title", "lead", "text")
 WEIGHTS = {"title": 4.0, "lead": 2.0, "text": 1.0}
+#: The same order on the site, in Pagefind's weights (its default: 7 for a page's
+#: first heading, 1 for text): title, lead, headings, body.
+SITE_WEIGHTS = {"title": 8, "lead": 4, "headings": 2, "text": 1}
 #: Extra weight of two query words found side by side in a title or a lead.
 PROXIMITY_WEIGHT = 1.0
 #: Fewer documents than this with every word: the ones with most of the words follow.

@@ -11,10 +11,12 @@ the same as if Pagefind had read the finished pages.
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 import subprocess
 import sys
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from kb.config import Settings
 from kb.errors import KbError
 from kb.links import FENCE, HEADING, heading_id, plain_heading
 from kb.model import TYPE_LABELS, Document, Taxonomy
+from kb.search.analysis import WORD, plain_text
+from kb.search.querymodel import SITE_WEIGHTS, QueryModel, fold
 from kb.site.pages import country_name, language_name, without_title_heading
 
 INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -75,7 +79,11 @@ def record_body(body: str) -> str:
             unique = heading_id(text, slugs)
             level = len(heading.group(1))
             label = html.escape(plain_heading(text))
-            parts.append(f'<h{level} id="{html.escape(unique)}">{label}</h{level}>')
+            weight = SITE_WEIGHTS["headings"]
+            parts.append(
+                f'<h{level} id="{html.escape(unique)}" data-pagefind-weight="{weight}">'
+                f"{label}</h{level}>"
+            )
             continue
         if not line.strip() or TABLE_RULE.match(line):
             flush()
@@ -98,7 +106,9 @@ def record_body(body: str) -> str:
 
 
 def record_html(doc: Document, taxonomy: Taxonomy, body_html: str) -> str:
-    """The page Pagefind indexes for a document: what readers search, and its filters."""
+    """The page Pagefind indexes for a document: what readers search, its filters and
+    what a result card shows. Its parts weigh as the query model says."""
+    model = QueryModel(taxonomy)
     filters = [("type", TYPE_LABELS[doc.type][0])]
     filters += [("theme", taxonomy.themes[t].label) for t in doc.themes]
     filters += [("level", taxonomy.levels[lv].label) for lv in doc.levels]
@@ -113,13 +123,28 @@ def record_html(doc: Document, taxonomy: Taxonomy, body_html: str) -> str:
         f'<span data-pagefind-filter="{html.escape(name)}">{html.escape(value)}</span>'
         for name, value in filters
     )
+    meta = {
+        "type": TYPE_LABELS[doc.type][0],
+        "levels": ", ".join(taxonomy.levels[lv].label for lv in doc.levels),
+        "programme": taxonomy.programmes[doc.programme].name if doc.programme else "",
+        "language": language_name(doc.language),
+        "summary": doc.summary,
+    }
+    metas = "".join(
+        f'<span data-pagefind-meta="{key}">{html.escape(value)}</span>'
+        for key, value in meta.items()
+        if value
+    )
+    lead = html.escape(model.lead(doc)).replace("\n", " · ")
     return (
         f'<!doctype html><html lang="{html.escape(doc.language)}"><head>'
         f"<title>{html.escape(doc.title)}</title></head><body>"
-        f"<main data-pagefind-body><h1>{html.escape(doc.title)}</h1>"
-        f"<div hidden data-pagefind-ignore>{spans}</div>"
+        f"<main data-pagefind-body>"
+        f'<h1 data-pagefind-weight="{SITE_WEIGHTS["title"]}">{html.escape(doc.title)}</h1>'
+        f"<div hidden data-pagefind-ignore>{spans}{metas}</div>"
         f'<span hidden data-pagefind-sort="date">{doc.date.isoformat()}</span>'
-        f"<p>{html.escape(doc.summary)}</p>{body_html}</main></body></html>"
+        f'<div data-pagefind-weight="{SITE_WEIGHTS["lead"]}"><p>{html.escape(doc.summary)}</p>'
+        f"<p>{lead}</p></div>{body_html}</main></body></html>"
     )
 
 
@@ -151,10 +176,6 @@ def build_search_index(
         str(out_dir),
         "--exclude-selectors",
         ".headerlink",
-        # One index for the whole site: Pagefind searches only the index of the
-        # search page's language, and readers search every language at once.
-        "--force-language",
-        settings.default_language.split("-")[0],
         "--silent",
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -162,3 +183,51 @@ def build_search_index(
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()[-5:]
         raise KbError("Pagefind could not index the site: " + " / ".join(detail))
+    write_query_model(documents, taxonomy, out_dir)
+
+
+def write_query_model(documents: Sequence[Document], taxonomy: Taxonomy, out_dir: Path) -> None:
+    """What the site's search script needs beside Pagefind's index: the query model
+    (``kb-search.json``) and, for spelling, each language's words by their first two
+    letters, most frequent first (``kb-words/<language>/<prefix>.json``): a query
+    reads the few files of its words' beginnings."""
+    model = QueryModel(taxonomy)
+    languages = sorted({search_language(d.language) for d in documents})
+    settings = model.site_settings(languages)
+    urls_of = {"theme": urls.theme_url, "level": urls.level_url, "programme": urls.programme_url}
+    for named in settings["named"]:
+        url_of = urls_of.get(named["vocabulary"])
+        named["url"] = url_of(named["id"]) if url_of else ""
+    settings["languages"] = [{"code": code, "name": language_name(code)} for code in languages]
+    settings["prefixes"] = {}
+    counts: dict[str, Counter[str]] = {code: Counter() for code in languages}
+    for doc in documents:
+        text = " ".join((doc.title, doc.summary, model.lead(doc), plain_text(doc.body)))
+        counts[search_language(doc.language)].update(
+            w.lower() for w in WORD.findall(text) if len(w) > 2
+        )
+    for code, words in counts.items():
+        by_prefix: dict[str, list[str]] = defaultdict(list)
+        for word, _count in sorted(words.items(), key=lambda item: (-item[1], item[0])):
+            by_prefix[fold(word[:2])].append(word)
+        folder = out_dir / "kb-words" / code
+        folder.mkdir(parents=True, exist_ok=True)
+        settings["prefixes"][code] = sorted(by_prefix)
+        for prefix, listed in by_prefix.items():
+            (folder / f"{prefix_file(prefix)}.json").write_text(
+                json.dumps(listed, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+            )
+    (out_dir / "kb-search.json").write_text(
+        json.dumps(settings, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
+
+
+def prefix_file(prefix: str) -> str:
+    """A file name for a word beginning: ASCII letters and digits as they are, others by
+    their code points (the script computes the same)."""
+    return "".join(c if c.isascii() and c.isalnum() else f"u{ord(c):x}" for c in prefix)
+
+
+def search_language(code: str) -> str:
+    """The language Pagefind files a page under: the primary subtag, lower case."""
+    return code.split("-")[0].lower()

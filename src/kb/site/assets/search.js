@@ -1,22 +1,414 @@
-// kb: start Pagefind's search interface, and run the query from ?q= when there is one.
-(function () {
-  "use strict";
-  var target = document.getElementById("kb-search");
-  if (!target || typeof PagefindUI === "undefined") { return; }
-  var form = document.querySelector(".kb-search-form");
-  if (form) { form.hidden = true; }
-  // Result addresses are relative to the site's root, which is one folder up from
-  // this page; a site published under a sub-path (/org/kb/) must say so.
-  var root = new URL("../", window.location.href).pathname;
-  var ui = new PagefindUI({
-    element: "#kb-search",
-    baseUrl: root,
-    showImages: false,
-    showSubResults: true,
-    resetStyles: false,
-    pageSize: 5,
-    excerptLength: 24
+// kb: the site's search, on Pagefind's own JavaScript interface, treating a query as
+// `kb search` does (kb.search.querymodel): aliases rewritten, stop words left out,
+// every word first, misspelt words corrected from the site's own words, then the
+// pages with most of the words. Results are cards; filters sit behind one "Filter"
+// control and show as removable chips; a search that finds nothing offers ways out.
+const root = new URL("../", window.location.href);
+const bundle = new URL("pagefind/", root);
+const reader = (document.documentElement.lang || "en").split("-")[0].toLowerCase();
+const WORD = /[\p{L}][\p{L}\p{M}'’-]*/gu;
+const settingsReady = fetch(new URL("kb-search.json", bundle)).then((r) => r.json());
+const engines = {};
+const vocabularies = {};
+
+function engine(scope) {
+  const key = scope === "reader" ? "reader" : "all";
+  if (!engines[key]) {
+    engines[key] = (async () => {
+      const settings = await settingsReady;
+      // A second copy of Pagefind's module (its own state) for every language at once.
+      const module = await import(new URL(key === "all" ? "pagefind.js?all" : "pagefind.js", bundle).href);
+      // Pagefind's own ranking: setting Whoosh's K1 and B here measured worse on the
+      // judged sets (tests/judged/).
+      await module.options({ baseUrl: root.pathname });
+      if (key === "all") {
+        for (const language of settings.languages) {
+          // The full address: Pagefind skips merging an index whose path is its own.
+          if (language.code !== reader) { await module.mergeIndex(bundle.href, { language: language.code, baseUrl: root.pathname }); }
+        }
+      }
+      return module;
+    })();
+  }
+  return engines[key];
+}
+
+function fold(text) {
+  return text.toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "");
+}
+
+function rewrite(query, rewrites) {
+  const names = Object.keys(rewrites).sort((a, b) => b.length - a.length);
+  if (!names.length) { return query; }
+  const escaped = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const pattern = new RegExp("(?<![\\p{L}\\p{N}_&])(" + escaped.join("|") + ")(?![\\p{L}\\p{N}_&])", "giu");
+  return query.replace(pattern, (m) => rewrites[fold(m)] || m);
+}
+
+function distance(a, b, most) {
+  // Edit distance with adjacent swaps, stopping early past `most`.
+  if (Math.abs(a.length - b.length) > most) { return most + 1; }
+  let before = null;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost);
+      if (before && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        value = Math.min(value, before[j - 2] + 1);
+      }
+      row.push(value);
+      best = Math.min(best, value);
+    }
+    if (best > most) { return most + 1; }
+    before = previous;
+    previous = row;
+  }
+  return previous[b.length];
+}
+
+function prefixFile(prefix) {
+  return [...prefix].map((c) => (/^[a-z0-9]$/.test(c) ? c : "u" + c.codePointAt(0).toString(16))).join("");
+}
+
+async function words(language, word) {
+  // The site's words of one language that begin as `word` does, most frequent first.
+  const settings = await settingsReady;
+  const prefix = fold(word.slice(0, 2));
+  if (!(settings.prefixes[language] || []).includes(prefix)) { return []; }
+  const key = language + "/" + prefixFile(prefix);
+  if (!(key in vocabularies)) {
+    vocabularies[key] = fetch(new URL("kb-words/" + key + ".json", bundle))
+      .then((r) => (r.ok ? r.json() : []))
+      .catch(() => []);
+  }
+  return vocabularies[key];
+}
+
+async function correct(query, languages) {
+  // Each word the site does not have → its closest word (same beginning, the most
+  // frequent of the nearest), as kb search's "did you mean".
+  const out = [];
+  let changed = false;
+  for (const word of query) {
+    const lower = word.toLowerCase();
+    const lists = await Promise.all(languages.map((l) => words(l, lower)));
+    // Pagefind leaves accents aside; so does knowing a word.
+    const bare = fold(lower);
+    if (lower.length < 4 || lists.some((list) => list.some((w) => fold(w) === bare))) { out.push(word); continue; }
+    const most = lower.length > 5 ? 2 : 1;
+    let best = null;
+    let bestDistance = most + 1;
+    for (const list of lists) {
+      for (const candidate of list) {
+        const d = distance(lower, candidate, Math.min(most, bestDistance));
+        if (d < bestDistance) { best = candidate; bestDistance = d; }
+        if (bestDistance === 1) { break; }
+      }
+    }
+    if (best) { out.push(best); changed = true; } else { out.push(word); }
+  }
+  return { words: out, changed };
+}
+
+async function queryLanguage(query, languages) {
+  // The one language whose own words include the most of the query's words, if any.
+  const counts = [];
+  for (const language of languages) {
+    let count = 0;
+    for (const word of query) {
+      const lower = word.toLowerCase();
+      const bare = fold(lower);
+      if ((await words(language, lower)).some((w) => fold(w) === bare)) { count += 1; }
+    }
+    counts.push([count, language]);
+  }
+  counts.sort((a, b) => b[0] - a[0]);
+  return counts.length > 1 && counts[0][0] > counts[1][0] ? counts[0][1] : null;
+}
+
+/** Search as kb search does. scope: "reader" (the page's language), "all", or a language code. */
+async function run(query, { filters = {}, scope = "reader" } = {}) {
+  const settings = await settingsReady;
+  const pagefind = await engine(scope);
+  const chosen = { ...filters };
+  const codes = settings.languages.map((l) => l.code);
+  let languages = scope === "all" ? codes : [scope === "reader" ? reader : scope];
+  if (scope !== "reader" && scope !== "all") {
+    const named = settings.languages.find((l) => l.code === scope);
+    if (named) { chosen.language = [named.name]; }
+  }
+  const pagefindFilters = {};
+  for (const [name, values] of Object.entries(chosen)) {
+    if (values.length) { pagefindFilters[name] = { any: values }; }
+  }
+  const stop = new Set(languages.flatMap((l) => settings.stopWords[l] || []));
+  const text = rewrite(query.replace(/[“”„"]/g, " "), settings.rewrites);
+  const all = text.match(WORD) || [];
+  let used = all.filter((w) => w.length > 1 && !stop.has(w.toLowerCase()));
+  if (!used.length) { used = all; }
+  const result = { query, ranked: [], notices: [], didYouMean: null, words: used };
+  if (!used.length) { return result; }
+  const search = (terms) => pagefind.search(terms, { filters: pagefindFilters });
+  let found = (await search(used.join(" "))).results;
+  // Pagefind also matches the beginnings of words, so a misspelt word may still find
+  // pages; as with kb search, a word the site does not have is corrected and the
+  // corrected query's pages come first.
+  const fixed = await correct(used, languages);
+  if (fixed.changed) {
+    result.didYouMean = fixed.words.join(" ");
+    const again = (await search(result.didYouMean)).results;
+    if (again.length) {
+      const ids = new Set(again.map((r) => r.id));
+      result.notices.push(found.length
+        ? `Showing results for “${result.didYouMean}”.`
+        : `Nothing matches “${query}”; showing results for “${result.didYouMean}”.`);
+      found = again.concat(found.filter((r) => !ids.has(r.id)));
+      used = fixed.words;
+    }
+  }
+  if (scope === "all" && found.length) {
+    // Every language at once: pages in the language whose words the query uses
+    // most come first, as a query in French finds French pages first with kb search.
+    const preferred = await queryLanguage(used, languages);
+    const named = settings.languages.find((l) => l.code === preferred);
+    if (named && !chosen.language) {
+      const own = (await pagefind.search(used.join(" "), { filters: { ...pagefindFilters, language: { any: [named.name] } } })).results;
+      const ids = new Set(own.map((r) => r.id));
+      found = own.concat(found.filter((r) => !ids.has(r.id)));
+    }
+  }
+  result.words = used;
+  result.ranked = found.map((r) => ({ page: r, words: used.length, score: r.score }));
+  const distinct = [...new Set(used.map((w) => w.toLowerCase()))];
+  if (distinct.length > 1 && found.length < settings.few) {
+    const counts = new Map();
+    for (const word of distinct) {
+      for (const page of (await search(word)).results) {
+        const seen = counts.get(page.id) || { page, words: 0, score: 0 };
+        seen.words += 1;
+        seen.score += page.score;
+        counts.set(page.id, seen);
+      }
+    }
+    const needed = Math.max(1, Math.ceil(distinct.length / 2));
+    const have = new Set(found.map((r) => r.id));
+    const more = [...counts.values()]
+      .filter((c) => c.words >= needed && !have.has(c.page.id))
+      .sort((a, b) => b.words - a.words || b.score - a.score);
+    if (more.length) {
+      result.notices.push(found.length
+        ? "Few pages have every word; pages with most of them follow."
+        : "No page has every word; showing pages with most of them.");
+      result.ranked = result.ranked.concat(more);
+    }
+  }
+  return result;
+}
+
+/** The vocabulary terms whose label or an alias shares a word (or its start) with the query. */
+async function resembling(query) {
+  const settings = await settingsReady;
+  const wanted = (query.match(WORD) || []).map(fold).filter((w) => w.length > 2);
+  const scored = [];
+  settings.named.forEach((term, order) => {
+    const names = [term.label, ...term.aliases].join(" ");
+    const own = (names.match(WORD) || []).map(fold);
+    const shared = wanted.filter((w) => own.some((n) => n === w || (w.length > 3 && n.startsWith(w.slice(0, 4))))).length;
+    if (shared && term.url) { scored.push({ term, shared, order }); }
   });
-  var query = new URLSearchParams(window.location.search).get("q");
-  if (query) { ui.triggerSearch(query); }
-})();
+  return scored.sort((a, b) => b.shared - a.shared || a.order - b.order).slice(0, 5).map((s) => s.term);
+}
+
+window.kbSearch = { run, resembling, settings: settingsReady };
+
+// -- the page ------------------------------------------------------------------------
+
+const PAGE = 10;
+const LABELS = { type: "Type", theme: "Theme", level: "Level", programme: "Programme", country: "Country", language: "Language" };
+
+function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key === "text") { node.textContent = value; } else { node.setAttribute(key, value); }
+  }
+  for (const child of children) { if (child) { node.append(child); } }
+  return node;
+}
+
+function start() {
+  const box = document.getElementById("kb-search");
+  const form = document.querySelector(".kb-search-form");
+  if (!box || !form) { return; }
+  const input = form.querySelector("input");
+  const params = new URLSearchParams(window.location.search);
+  const state = { query: params.get("q") || "", scope: params.get("lang") || "reader", filters: {}, shown: PAGE };
+  for (const name of Object.keys(LABELS)) {
+    const values = params.getAll(name);
+    if (values.length) { state.filters[name] = values; }
+  }
+  input.value = state.query;
+
+  const toggle = element("button", { type: "button", class: "kb-filter-toggle", "aria-expanded": "false", "aria-controls": "kb-filters", text: "Filter" });
+  const languages = element("span", { class: "kb-languages", role: "group", "aria-label": "Languages" });
+  const chips = element("ul", { class: "kb-chips", "aria-label": "Active filters" });
+  const panel = element("div", { id: "kb-filters", class: "kb-filters", hidden: "" });
+  const status = element("p", { class: "kb-status", role: "status", "aria-live": "polite" });
+  const list = element("ol", { class: "kb-results" });
+  const more = element("button", { type: "button", class: "kb-more", hidden: "", text: "More results" });
+  const waysOut = element("div", { class: "kb-ways-out", hidden: "" });
+  box.append(element("div", { class: "kb-tools" }, toggle, languages), chips, panel, status, list, more, waysOut);
+
+  toggle.addEventListener("click", () => {
+    const open = panel.hidden;
+    panel.hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+    if (open) { fillPanel(); }
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    state.query = input.value;
+    state.shown = PAGE;
+    update();
+  });
+  more.addEventListener("click", () => { state.shown += PAGE; update(); });
+
+  function remember() {
+    const next = new URLSearchParams();
+    if (state.query) { next.set("q", state.query); }
+    if (state.scope !== "reader") { next.set("lang", state.scope); }
+    for (const [name, values] of Object.entries(state.filters)) { values.forEach((v) => next.append(name, v)); }
+    const query = next.toString();
+    window.history.replaceState(null, "", query ? "?" + query : window.location.pathname);
+  }
+
+  function setFilter(name, value, on) {
+    const values = new Set(state.filters[name] || []);
+    if (on) { values.add(value); } else { values.delete(value); }
+    if (values.size) { state.filters[name] = [...values]; } else { delete state.filters[name]; }
+    state.shown = PAGE;
+    update();
+  }
+
+  async function drawLanguages() {
+    const settings = await settingsReady;
+    languages.replaceChildren();
+    if (settings.languages.length < 2) { return; }
+    const own = settings.languages.find((l) => l.code === reader);
+    const choices = [["reader", own ? own.name : "This language"], ["all", "All languages"]];
+    for (const [scope, label] of choices) {
+      const button = element("button", { type: "button", "aria-pressed": String(state.scope === scope), text: label });
+      button.addEventListener("click", () => { state.scope = scope; state.shown = PAGE; update(); });
+      languages.append(button);
+    }
+  }
+
+  function drawChips() {
+    chips.replaceChildren();
+    for (const [name, values] of Object.entries(state.filters)) {
+      for (const value of values) {
+        const remove = element("button", { type: "button", "aria-label": `Remove filter ${LABELS[name] || name}: ${value}`, text: "×" });
+        remove.addEventListener("click", () => setFilter(name, value, false));
+        chips.append(element("li", { class: "kb-chip" }, `${LABELS[name] || name}: ${value} `, remove));
+      }
+    }
+    chips.hidden = !chips.children.length;
+    const count = Object.values(state.filters).reduce((n, v) => n + v.length, 0);
+    toggle.textContent = count ? `Filter (${count})` : "Filter";
+  }
+
+  async function fillPanel() {
+    const pagefind = await engine(state.scope);
+    const available = await pagefind.filters();
+    panel.replaceChildren();
+    for (const [name, counts] of Object.entries(available)) {
+      if (name === "language" && state.scope === "reader") { continue; }
+      const group = element("fieldset", {}, element("legend", { text: LABELS[name] || name }));
+      for (const [value, count] of Object.entries(counts).sort((a, b) => b[1] - a[1])) {
+        const box = element("input", { type: "checkbox" });
+        box.checked = (state.filters[name] || []).includes(value);
+        box.addEventListener("change", () => setFilter(name, value, box.checked));
+        group.append(element("label", {}, box, ` ${value} `, element("span", { class: "kb-count", text: String(count) })));
+      }
+      panel.append(group);
+    }
+  }
+
+  function card(data) {
+    const meta = data.meta || {};
+    const facts = [meta.type, meta.levels, meta.programme, meta.language].filter(Boolean).join(" · ");
+    return element("li", { class: "kb-result" },
+      element("a", { href: data.url, class: "kb-result__title", text: meta.title || data.url }),
+      element("p", { class: "kb-result__facts", text: facts }),
+      meta.summary ? element("p", { class: "kb-result__summary", text: meta.summary }) : null);
+  }
+
+  async function drawWaysOut(found) {
+    waysOut.replaceChildren();
+    waysOut.hidden = found.ranked.length > 0;
+    if (!waysOut.hidden) {
+      const items = element("ul");
+      if (found.didYouMean) {
+        const link = element("a", { href: "?q=" + encodeURIComponent(found.didYouMean), text: found.didYouMean });
+        items.append(element("li", {}, "Search for ", link));
+      }
+      for (const [name, values] of Object.entries(state.filters)) {
+        for (const value of values) {
+          const button = element("button", { type: "button", text: `Remove the filter ${LABELS[name] || name}: ${value}` });
+          button.addEventListener("click", () => setFilter(name, value, false));
+          items.append(element("li", {}, button));
+        }
+      }
+      if (state.scope === "reader" && (await settingsReady).languages.length > 1) {
+        const button = element("button", { type: "button", text: "Search all languages" });
+        button.addEventListener("click", () => { state.scope = "all"; update(); });
+        items.append(element("li", {}, button));
+      }
+      for (const term of await resembling(found.query)) {
+        const link = element("a", { href: new URL(term.url, root).pathname, text: term.label });
+        items.append(element("li", {}, `Browse the ${term.vocabulary} `, link));
+      }
+      items.append(element("li", {}, "Browse by ",
+        element("a", { href: new URL("themes/", root).pathname, text: "theme" }), " or ",
+        element("a", { href: new URL("levels/", root).pathname, text: "level" })));
+      waysOut.append(element("p", { text: "Nothing found. You could:" }), items);
+    }
+  }
+
+  let latest = 0;
+  async function update() {
+    remember();
+    drawChips();
+    drawLanguages();
+    if (!panel.hidden) { fillPanel(); }
+    const ticket = ++latest;
+    if (!state.query.trim()) {
+      list.replaceChildren();
+      status.textContent = "";
+      more.hidden = true;
+      waysOut.hidden = true;
+      return;
+    }
+    box.setAttribute("aria-busy", "true");
+    const found = await run(state.query, { filters: state.filters, scope: state.scope });
+    const pages = await Promise.all(found.ranked.slice(0, state.shown).map((r) => r.page.data()));
+    if (ticket !== latest) { return; }
+    const total = found.ranked.length;
+    const counted = `${total} result${total === 1 ? "" : "s"} for “${state.query}”.`;
+    status.textContent = [...found.notices, total ? counted : ""].filter(Boolean).join(" ");
+    if (found.didYouMean && total && !found.notices.length) {
+      status.textContent += ` Did you mean “${found.didYouMean}”?`;
+    }
+    list.replaceChildren(...pages.map(card));
+    more.hidden = total <= state.shown;
+    await drawWaysOut(found);
+    box.removeAttribute("aria-busy");
+    box.dataset.done = String(ticket);
+  }
+
+  update();
+}
+
+start();
