@@ -29,7 +29,7 @@ from kb.config import load_settings
 from kb.content import read_source
 from kb.loader import load_project
 from kb.yamlsrc import MAX_VALUES, load_yaml
-from tests.conftest import ProjectFactory, document
+from tests.conftest import MKDOCS, ProjectFactory, document
 
 GOLDEN = Path(__file__).parent / "golden"
 Kb = Callable[..., Result]
@@ -138,7 +138,8 @@ def test_bom_and_crlf_load_like_plain_text(make_project: ProjectFactory) -> None
 
 
 def test_five_megabyte_document_loads(make_project: ProjectFactory, kb: Kb) -> None:
-    """A 5 MB body loads whole, and a problem at its end is reported on the right line."""
+    """A 5 MB body loads whole (with the size limit raised), and a problem at its end is
+    reported on the right line."""
     paragraph = "Handwashing stations were built in every school of the district. " * 12
     lines = [f"## Section {n}\n\n{paragraph}\n" for n in range(7_000)]
     body = "\n".join(lines)
@@ -146,7 +147,8 @@ def test_five_megabyte_document_loads(make_project: ProjectFactory, kb: Kb) -> N
     body += "\nSee [the missing case](../case-studies/nowhere.md).\n"
     text = document("A very long lesson", body=body)
     assert len(text.encode("utf-8")) > 5 * 1024 * 1024
-    project = make_project({"content/lessons/long.md": text})
+    limits = "    limits:\n      max_document_kb: 6000\n"
+    project = make_project({"content/lessons/long.md": text, "mkdocs.yml": MKDOCS + limits})
 
     result = kb(project, "check")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import yaml
 from kb.content import not_utf8, read_problem
 from kb.errors import KbError
 from kb.inventory import read_content_file
+from kb.limits import Limits
 from kb.model import Facet, Programme, Taxonomy, Term
 from kb.problems import Problem
 from kb.yamlsrc import YamlText, load_yaml
@@ -62,6 +63,7 @@ class Settings:
     #: off by default, for light pages on slow links.
     material_javascript: bool = False
     start_here: str = "start-here"
+    limits: Limits = field(default_factory=Limits)
 
     def rel(self, path: Path) -> str:
         """A path as messages show it: relative to the project, with forward slashes."""
@@ -129,6 +131,7 @@ def load_settings(root: Path) -> Settings:
         ignore=_ignore_patterns(kb.get("ignore")),
         material_javascript=kb.get("material_javascript", False) is True,
         start_here=str(kb.get("start_here", "start-here") or ""),
+        limits=Limits.from_settings(kb.get("limits")),
     )
 
 

@@ -21,17 +21,24 @@ from markdown.extensions.toc import slugify
 #: A backtick fence's info string has no backtick (CommonMark, and Python-Markdown's
 #: superfences): "```python x.py```" on its own line is a code span, not a fence.
 FENCE = re.compile(r"^ {0,3}(`{3,}(?=[^`]*$)|~{3,})")
-CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
-INLINE = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*(<[^>]*>|[^\s()]*(?:\([^\s()]*\))?)")
+# Every pattern here runs over contributors' text, so none may backtrack over
+# more than a bounded stretch: a run that could scan to the end of the text from
+# each of many starting points ("[" or "<" repeated) stops at the next bracket
+# or tag instead (tests/test_hostile_markdown.py times each on such input).
+INLINE = re.compile(
+    r"(!?)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\))?)"
+)
 REFERENCE_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*(<[^>]*>|\S+)")
-REFERENCE_USE = re.compile(r"(!?)\[([^\]]*)\]\[([^\]]*)\]")
-HTML_ATTR = re.compile(r"<(a|img)\b[^>]*?\b(href|src)\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
+REFERENCE_USE = re.compile(r"(!?)\[([^\[\]]*)\]\[([^\[\]]*)\]")
+HTML_ATTR = re.compile(r"<(a|img)\b[^<>]*?\b(href|src)\s*=\s*[\"']?([^\"'\s<>]+)", re.IGNORECASE)
 HTML_ALT = re.compile(r"\balt\s*=\s*[\"']([^\"']*)", re.IGNORECASE)
-HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
-ATTR_ID = re.compile(r"\{[^}]*#([\w-]+)[^}]*\}\s*$")
-HTML_ID = re.compile(r"<[^>]+\bid\s*=\s*[\"']([^\"']+)", re.IGNORECASE)
+HEADING_START = re.compile(r" {0,3}(#{1,6})[ \t]+")
+ATTR_ID = re.compile(r"#([\w-]+)")
+HTML_ID = re.compile(r"<[^<>]*?\bid\s*=\s*[\"']([^\"'<>]+)", re.IGNORECASE)
 #: ``\<iframe\>`` (escaped) is text about a tag, not a tag.
 SCRIPTY = re.compile(r"(?<!\\)<\s*(script|iframe)\b|\bon[a-z]+\s*=\s*[\"']", re.IGNORECASE)
+PLAIN_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()\n]*\)")
+PLAIN_TAG = re.compile(r"<[^<>]+>")
 SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 EXTERNAL_SCHEMES = {"http", "https", "mailto", "tel", "ftp", "ftps", "news", "irc"}
 DANGEROUS_SCHEMES = {"javascript", "vbscript", "data", "file"}
@@ -61,8 +68,70 @@ def code_free_lines(body: str, first_line: int) -> Iterator[tuple[int, str]]:
             fence = match.group(1)
             continue
         if "`" in line:
-            line = CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+            line = blank_code_spans(line)
         yield first_line + offset, line
+
+
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """Where the code spans in ``text`` start and end, none across a line end.
+
+    A span closes at the next run of exactly as many backticks on its line
+    (CommonMark); each run is looked at once, so a line of unmatched runs
+    costs no more than its length.
+    """
+    runs: list[tuple[int, int, int]] = []  # start, end, line
+    line = 0
+    position = 0
+    i = text.find("`")
+    while i >= 0:
+        line += text.count("\n", position, i)
+        end = i
+        while end < len(text) and text[end] == "`":
+            end += 1
+        runs.append((i, end, line))
+        position = i
+        i = text.find("`", end)
+    later: dict[int, list[int]] = {}  # run length -> indices of its runs, last first
+    for index in range(len(runs) - 1, -1, -1):
+        later.setdefault(runs[index][1] - runs[index][0], []).append(index)
+    spans: list[tuple[int, int]] = []
+    index = 0
+    while index < len(runs):
+        start, end, on_line = runs[index]
+        same = later[end - start]
+        while same and same[-1] <= index:
+            same.pop()
+        if not same or runs[same[-1]][2] != on_line:
+            index += 1
+            continue
+        closing = same.pop()
+        spans.append((start, runs[closing][1]))
+        index = closing + 1
+    return spans
+
+
+def blank_code_spans(line: str) -> str:
+    """The line with each code span replaced by as many spaces."""
+    pieces: list[str] = []
+    position = 0
+    for start, end in code_spans(line):
+        pieces.append(line[position:start])
+        pieces.append(" " * (end - start))
+        position = end
+    pieces.append(line[position:])
+    return "".join(pieces)
+
+
+def atx_heading(line: str) -> tuple[int, str] | None:
+    """The level and text of an ATX heading line ("## Text ##" gives 2, "Text"), or None."""
+    start = HEADING_START.match(line)
+    if not start:
+        return None
+    text = line[start.end() :].rstrip(" \t")
+    closing = text.rstrip("#")
+    if closing != text and (not closing or closing[-1] in " \t"):
+        text = closing.rstrip(" \t")
+    return len(start.group(1)), text
 
 
 def scan_links(body: str, first_line: int) -> list[Link]:
@@ -168,11 +237,11 @@ def _heading_slugs(body: str) -> frozenset[str]:
         last_number = number
         if "<" in blanked:
             slugs.update(HTML_ID.findall(blanked))
-        match = HEADING.match(line)
+        heading = atx_heading(line)
         underline = SETEXT_UNDERLINE.match(line)
-        text = match.group(2) if match else paragraph_start if underline else ""
+        text = heading[1] if heading is not None else paragraph_start if underline else ""
         blank = not line.strip()
-        starts = previous_blank and not blank and not match and not underline
+        starts = previous_blank and not blank and heading is None and not underline
         paragraph_start = line.strip() if starts else ""
         previous_blank = blank
         if not text:
@@ -187,10 +256,10 @@ def heading_id(text: str, used: set[str]) -> str:
     An explicit ``{#id}`` is kept as written; otherwise the slug of the text,
     with ``_1``, ``_2``... when an earlier heading has it already.
     """
-    explicit = ATTR_ID.search(text)
+    explicit = explicit_id(text)
     if explicit:
-        used.add(explicit.group(1))
-        return explicit.group(1)
+        used.add(explicit)
+        return explicit
     slug = slugify(plain_heading(text), "-")
     unique, n = slug, 0
     while unique in used:
@@ -200,12 +269,33 @@ def heading_id(text: str, used: set[str]) -> str:
     return unique
 
 
+def _attribute_list(text: str) -> tuple[int, str] | None:
+    """Where an attribute list ``{...}`` ending the text starts, and its inside."""
+    stripped = text.rstrip()
+    if not stripped.endswith("}"):
+        return None
+    start = stripped.rfind("{")
+    if start < 0:
+        return None
+    return start, stripped[start + 1 : -1]
+
+
+def explicit_id(text: str) -> str:
+    """The ``#id`` of an attribute list ending a heading (the last one given), or ''."""
+    attributes = _attribute_list(text)
+    if attributes is None:
+        return ""
+    ids = ATTR_ID.findall(attributes[1])
+    return ids[-1] if ids else ""
+
+
 def plain_heading(text: str) -> str:
     """Heading text without Markdown emphasis, links and attribute lists."""
-    text = ATTR_ID.sub("", text)
-    text = re.sub(r"\{:?[^}]*\}\s*$", "", text)
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"<[^>]+>", "", text)
+    attributes = _attribute_list(text)
+    if attributes is not None:
+        text = text[: attributes[0]]
+    text = PLAIN_LINK.sub(r"\1", text)
+    text = PLAIN_TAG.sub("", text)
     return re.sub(r"[*_`]", "", text).strip()
 
 
@@ -282,10 +372,10 @@ def rewrite_links(body: str, rewrite: Callable[[str], str | None]) -> str:
             return INLINE.sub(inline, line)
         pieces = []
         position = 0
-        for span in CODE_SPAN.finditer(line):
-            pieces.append(INLINE.sub(inline, line[position : span.start()]))
-            pieces.append(span.group(0))
-            position = span.end()
+        for start, end in code_spans(line):
+            pieces.append(INLINE.sub(inline, line[position:start]))
+            pieces.append(line[start:end])
+            position = end
         pieces.append(INLINE.sub(inline, line[position:]))
         return "".join(pieces)
 

@@ -19,6 +19,7 @@ from kb.config import Settings, load_settings, load_taxonomy
 from kb.content import SourceFile, read_source
 from kb.glossary import load_glossary
 from kb.inventory import Inventory, shown, take_inventory
+from kb.limits import Limits, body_problems, size_problem
 from kb.links import classify, code_free_lines, heading_slugs, risky_html, scan_links
 from kb.model import Document, KnowledgeBase
 from kb.packs import check_packs
@@ -60,11 +61,16 @@ def load_knowledge_base(settings: Settings) -> LoadResult:
     for path in inventory.documents:
         files += 1
         rel = shown(settings.rel(path))
+        too_big = _too_big(path, rel, settings.limits)
+        if too_big:
+            problems.append(too_big)
+            continue  # never read into memory, let alone rendered
         source, found = read_source(path, rel, settings.content_dir)
         problems.extend(found)
         if source is None:
             continue
         sources[rel] = source
+        problems.extend(body_problems(rel, source.body, source.body_line, settings.limits))
         paths_by_id[source.doc_id.casefold()].append((rel, source.doc_id))
         document, found = validate(source, taxonomy, settings)
         problems.extend(found)
@@ -101,6 +107,14 @@ def _start_here(settings: Settings, documents: dict[str, Document]) -> Iterable[
             f"no document has the id '{settings.start_here}', which the home page's "
             f"start-here link points to{_id_hint(settings.start_here, documents)}",
         )
+
+
+def _too_big(path: Path, rel: str, limits: Limits) -> Problem | None:
+    try:
+        size = path.lstat().st_size  # a link is refused by read_source, never followed
+    except OSError:
+        return None  # read_source reports why the file cannot be read
+    return size_problem(rel, size, limits)
 
 
 def _duplicate_ids(paths_by_id: dict[str, list[tuple[str, str]]]) -> Iterable[Problem]:

@@ -17,7 +17,7 @@ from whoosh.analysis import (
 from whoosh.fields import TEXT
 from whoosh.support.charset import accent_map
 
-from kb.links import HEADING, code_free_lines, plain_heading
+from kb.links import atx_heading, code_free_lines, plain_heading
 from kb.search.querymodel import OTHER_LANGUAGE
 
 WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
@@ -146,7 +146,7 @@ def _drop_emphasis_underscores(match: re.Match[str]) -> str:
 def headings(body: str) -> list[str]:
     headings = []
     for _number, line in code_free_lines(body, 1):
-        match = HEADING.match(line)
-        if match:
-            headings.append(plain_heading(match.group(2)))
+        heading = atx_heading(line)
+        if heading:
+            headings.append(plain_heading(heading[1]))
     return headings

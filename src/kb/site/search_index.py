@@ -24,7 +24,7 @@ from kb import urls
 from kb.citations import REFERENCE as CITATION
 from kb.config import Settings
 from kb.errors import KbError
-from kb.links import FENCE, HEADING, heading_id, plain_heading
+from kb.links import FENCE, atx_heading, heading_id, plain_heading
 from kb.model import TYPE_LABELS, Document, Taxonomy
 from kb.search.analysis import WORD, plain_text
 from kb.search.querymodel import SITE_WEIGHTS, QueryModel, fold
@@ -72,12 +72,11 @@ def record_body(body: str) -> str:
             elif line.strip():
                 paragraph.append(line.strip())
             continue
-        heading = HEADING.match(line)
+        heading = atx_heading(line)
         if heading:
             flush()
-            text = heading.group(2)
+            level, text = heading
             unique = heading_id(text, slugs)
-            level = len(heading.group(1))
             label = html.escape(plain_heading(text))
             weight = SITE_WEIGHTS["headings"]
             parts.append(

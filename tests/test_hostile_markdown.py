@@ -1,0 +1,205 @@
+"""Pathological Markdown: every input that used to hang or crash the build is an error
+with its file and line, found by ``kb check`` before anything renders it.
+
+The inputs are smaller than the ones that hung (the quadratic or recursive
+behaviour shows at this size already); how long the full-size inputs take is
+measured by ``benchmarks/bench_hostile.py``, not asserted here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from click.testing import Result
+
+from kb import links
+from kb.limits import Limits, body_problems
+from kb.loader import load_project
+from tests.conftest import MKDOCS, ProjectFactory, document
+
+Kb = Callable[..., Result]
+BODY_LINE = 9  # the body starts on line 9 of a file made by ``document``
+DOC = "content/lessons/hostile.md"
+
+
+def nested_list(depth: int) -> str:
+    return "".join("    " * level + "- item\n" for level in range(depth))
+
+
+def nested_quotes(depth: int) -> str:
+    return "".join(">" * level + " text\n" for level in range(1, depth + 1))
+
+
+#: name -> (body, line of the first problem in the body (0-based), start of its message)
+HOSTILE: dict[str, tuple[str, int, str]] = {
+    "open brackets": ("Text\n" + "[" * 10_000 + "\n", 1, "more than 20 '[' are open at once"),
+    "open tags": ("<a " * 5_000 + "\n", 0, "more than 20 HTML tags are started with '<'"),
+    "nested emphasis": ("*" * 5_000 + "x" + "*" * 5_000 + "\n", 0, "emphasis ('*') is opened"),
+    "nested emphasis words": ("*a " * 3_000 + "x" + " a*" * 3_000, 0, "emphasis ('*') is opened"),
+    "nested underscores": ("_a " * 3_000 + "x" + " a_" * 3_000, 0, "emphasis ('_') is opened"),
+    "nested strikethrough": ("~" * 2_000 + "x" + "~" * 2_000, 0, "emphasis ('~') is opened"),
+    "nested list": (nested_list(500), 20, "lists, quotes or indented blocks are nested 21"),
+    "nested quotes": (nested_quotes(300), 20, "lists, quotes or indented blocks are nested 21"),
+    "one-line quotes": (
+        ">" * 5_000 + " text\n",
+        0,
+        "lists, quotes or indented blocks are nested 5000",
+    ),
+    "nested brackets": ("[a " * 3_000 + "x" + "](u) " * 3_000, 0, "more than 20 '[' are open"),
+    "brackets left open": (
+        "[a " * 5 + "word " * 200_000,
+        0,
+        "'[' opened on this line stays open for",
+    ),
+    "tags left open": ("<a " * 5 + "word " * 200_000, 0, "'<' opened on this line stays open"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_body_is_an_error_with_its_line(
+    name: str, make_project: ProjectFactory, kb: Kb
+) -> None:
+    body, line, message = HOSTILE[name]
+    project = make_project({DOC: document(body=body)})
+
+    checked = kb(project, "check")
+    built = kb(project, "build")
+
+    expected = f"{DOC}:{BODY_LINE + line}: body: {message}"
+    assert any(found.startswith(expected) for found in checked.stdout.splitlines()), checked.stdout
+    assert checked.exit_code == 1
+    assert built.exit_code == 1
+    assert "Traceback" not in built.output
+    assert not (project / "site").exists()
+    assert not list(project.glob(".site.*"))
+
+
+def test_no_more_than_five_lines_of_one_kind_are_listed(
+    make_project: ProjectFactory, kb: Kb
+) -> None:
+    project = make_project({DOC: document(body=nested_list(40))})
+
+    lines = kb(project, "check").stdout.splitlines()
+
+    nested = [line for line in lines if "nested" in line]
+    assert [line.split(":")[1] for line in nested] == [str(BODY_LINE + n) for n in range(20, 25)]
+    assert (
+        lines[5]
+        == f"{DOC}:{BODY_LINE + 39}: body: 15 more lines like the ones above, up to this one"
+    )
+
+
+def test_ordinary_markup_is_within_the_limits() -> None:
+    body = (
+        "# Title {#top .wide}\n\nSome *emphasis*, **bold**, ~~struck~~, snake_case_name, "
+        "2*3*4 and a [link](x.md) with [![a badge](b.png)](y.md).\n\n"
+        "- one\n    - two\n        - three\n\n> quoted\n> > twice\n\n"
+        "Name: ________________\n\n* * *\n\n`[[[[ <a <a` in code, \\[ escaped, a < b > c.\n\n"
+        "```\n" + "[" * 500 + "\n```\n"
+    )
+
+    assert body_problems("x.md", body, 1, Limits()) == []
+
+
+def test_document_larger_than_the_limit_is_not_read(make_project: ProjectFactory, kb: Kb) -> None:
+    body = "Words, words, words.\n" * 60_000  # 1.2 MB
+    project = make_project({DOC: document(body=body)})
+
+    result = kb(project, "check")
+
+    assert result.stdout.splitlines()[0] == (
+        f"{DOC}:1: the file is 1,231 KB; a document may be at most 1,024 KB "
+        "(extra.kb.limits.max_document_kb in mkdocs.yml): split it into several documents"
+    )
+    assert result.exit_code == 1
+
+
+def test_limits_are_configurable(make_project: ProjectFactory, kb: Kb) -> None:
+    limits = "    limits:\n      max_nesting: 2\n      max_document_kb: 2000\n"
+    body = "Words.\n" * 200_000 + "- one\n  - two\n    - three\n        - four\n"
+    project = make_project({DOC: document(body=body), "mkdocs.yml": MKDOCS + limits})
+
+    result = kb(project, "check")
+
+    line = BODY_LINE + 200_000 + 3
+    assert result.stdout.splitlines() == [
+        f"{DOC}:{line}: body: lists, quotes or indented blocks are nested 3 levels deep here; "
+        "at most 2 are allowed (extra.kb.limits.max_nesting)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        (
+            "max_nesting: -1",
+            "extra.kb.limits.max_nesting: expected a whole number of at least 1, found -1",
+        ),
+        (
+            "max_nesting: lots",
+            "extra.kb.limits.max_nesting: expected a whole number of at least 1, found 'lots'",
+        ),
+        (
+            "depth: 3",
+            "extra.kb.limits.depth: unknown setting; expected one of: max_document_kb, max_nesting",
+        ),
+    ],
+)
+def test_bad_limits_are_named(
+    limits: str, message: str, make_project: ProjectFactory, kb: Kb
+) -> None:
+    project = make_project({DOC: document(), "mkdocs.yml": MKDOCS + f"    limits: {{{limits}}}\n"})
+
+    result = kb(project, "check")
+
+    assert result.exit_code == 2
+    assert result.output == f"Error: mkdocs.yml: {message}\n"
+
+
+LONG = 200_000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * LONG + "](x)",
+        "[a](<" * (LONG // 5),
+        "<a " * (LONG // 3),
+        "<" * LONG,
+        "`" * LONG + "x",
+        "`a" + "``a" * (LONG // 3),
+        "{" * LONG + "#",
+        "{#a" * (LONG // 3),
+        "# x" + " " * LONG + "x",
+        "# " + "#" * 5 + " " * LONG + "x#",
+        "[a]" + "[" * LONG,
+    ],
+    ids=lambda text: repr(text[:8]),
+)
+def test_link_scanning_is_linear(text: str, make_project: ProjectFactory) -> None:
+    """Inputs that made the link and heading patterns backtrack over the whole line from
+    every position (minutes at this size) now take a moment; the suite would hang if not."""
+    project = make_project({DOC: document(body=text + "\n\n" + text + "\n")})
+
+    result = load_project(project)
+
+    assert all(p.path == DOC for p in result.problems)
+    links.scan_links(text, 1)
+    links.heading_slugs(text + "\n")
+    links.rewrite_links(text, lambda target: target + "#")
+    links.plain_heading(text)
+    links.explicit_id(text)
+
+
+def test_headings_read_as_python_markdown_names_them() -> None:
+    assert links.atx_heading("## Text ##") == (2, "Text")
+    assert links.atx_heading("### Text#") == (3, "Text#")
+    assert links.atx_heading("# Text {#own}  ") == (1, "Text {#own}")
+    assert links.atx_heading("#Text") is None
+    assert links.explicit_id("Text {: #first .x #second }") == "second"
+    assert links.plain_heading("A [link](x.md) <b>bold</b> {#id}") == "A link bold"
+    assert links.code_spans("a `x` b ``y` z`` `q") == [(2, 5), (8, 16)]
+    assert re.sub(r"\s", "_", links.blank_code_spans("a `[` b")) == "a_____b"
+    assert links.code_spans("`a\nb` ``c``") == [(6, 11)]
