@@ -85,6 +85,33 @@ def test_serve_rebuilds_an_edited_document(make_project: ProjectFactory) -> None
     assert b"'nonsense' is not a theme" in output
 
 
+def test_serve_rebuilds_pages_when_the_glossary_changes(make_project: ProjectFactory) -> None:
+    glossary = "- term: TAF\n  expansion: {}\n  definition: A framework.\n"
+    project = make_project(
+        {
+            "content/glossary.yml": glossary.format("Technology Applicability Framework"),
+            "content/lessons/first.md": document("First lesson", body="The TAF helps.\n"),
+        }
+    )
+    port = free_port()
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kb", "--project", str(project), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/lessons/first/"
+        wait_for(url, '<abbr title="Technology Applicability Framework">TAF</abbr>')
+        path = Path(project, "content/glossary.yml")
+        path.write_text(glossary.format("Tool Applicability Framework"), encoding="utf-8")
+        wait_for(url, '<abbr title="Tool Applicability Framework">TAF</abbr>')
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+
+
 def test_serve_with_errors_from_the_start_says_so_and_exits(
     make_project: ProjectFactory,
 ) -> None:

@@ -63,7 +63,9 @@ class Preview:
         documents = site_documents(result, self.drafts)
         current = {d.id: d for d in documents}
         graph = site_graph(result.knowledge_base, result.settings, self.drafts)
-        setup = (result.knowledge_base.taxonomy, result.settings.mkdocs)
+        # The glossary's abbreviations are in every page that uses a term.
+        knowledge_base = result.knowledge_base
+        setup = (knowledge_base.taxonomy, knowledge_base.glossary, result.settings.mkdocs)
         only: set[str] | None = None
         listings = True
         if dirty and self.previous is not None and setup == self.previous_setup:
