@@ -307,9 +307,11 @@ def test_the_shipped_knowledge_base() -> None:
         assert not family & set(ids(related)), doc.id
         for linked in graph.links_from(doc.id):
             assert doc.id in ids(graph.backlinks(linked.id))
-    # The Accra city alliance is most like the comparison of SWITCH city alliances.
-    assert graph.related("switch-accra-learning-alliance")[0].document.id == (
-        "switch-city-alliances-compared"
+    # A WASHTech country case is most like the WASHTech programme case, and the
+    # documents most like a SWITCH city case are SWITCH documents.
+    assert graph.related("washtech-uganda")[0].document.id == "washtech-programme-overview"
+    assert all(
+        r.document.programme == "switch" for r in graph.related("switch-accra-learning-alliance")
     )
     assert "switch-accra-learning-alliance" in ids(
         graph.backlinks("switch-city-alliances-compared")
