@@ -291,6 +291,32 @@ def test_theme_aliases_and_stop_words_match_as_the_query_model_says(
         assert ids(pair)[0] == "emptying-businesses"
 
 
+def test_a_glossary_term_finds_documents_using_its_expansion_and_back(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    glossary = (
+        "- term: PTE\n"
+        "  expansion: pit truck emptiers\n"
+        "  definition: Businesses that empty pit latrines with vacuum trucks.\n"
+        "- term: K&T\n"
+        "  expansion: Kumasi tariff board\n"
+        "  definition: The board that set the city's water tariffs.\n"
+    )
+    files = {**FILES, "content/glossary.yml": glossary}
+    files["content/lessons/handwashing-schools.md"] = document(
+        "Handwashing stations in schools",
+        summary="Pupils keep handwashing stations working; the PTE come monthly.",
+        themes="[hygiene]",
+        levels="[local]",
+        body="Pupils refill the stations with soap every morning.\n",
+    )
+    root = make_project(files)
+    with SearchIndex(tmp_path / "glossary") as search_index:
+        search_index.update(knowledge_base(root))
+        assert "handwashing-schools" in ids(search_index.search("truck emptiers"))
+        assert ids(search_index.search("K&T")) == ["kumasi-tariffs"]
+
+
 def test_aliases_must_be_a_list_of_names(make_project: ProjectFactory, kb: Kb) -> None:
     from tests.conftest import TAXONOMY
 

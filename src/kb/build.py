@@ -244,7 +244,12 @@ def build(
         )
         indexing = (
             helpers.submit(
-                build_search_index, documents, result.knowledge_base.taxonomy, settings, index_dir
+                build_search_index,
+                documents,
+                result.knowledge_base.taxonomy,
+                settings,
+                index_dir,
+                result.knowledge_base.glossary,
             )
             if search
             else None

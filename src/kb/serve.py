@@ -26,7 +26,7 @@ from kb.build import generate, run_mkdocs, site_documents, site_graph
 from kb.config import Settings
 from kb.graph import KnowledgeGraph
 from kb.loader import load_project
-from kb.model import Document, Taxonomy
+from kb.model import Document, GlossaryTerm, Taxonomy
 from kb.problems import format_problems
 from kb.site.compress import MINIMUM_SIZE, PrecompressedHandler, accepted
 from kb.site.finish import Finish, finish_site
@@ -49,6 +49,7 @@ class Preview:
         self.previous_setup: object = None
         self.settings: Settings | None = None
         self.taxonomy: Taxonomy | None = None
+        self.glossary: tuple[GlossaryTerm, ...] = ()
 
     def rebuild(self, *, dirty: bool) -> bool:
         """One build into the preview folder; False (and the problems printed) on errors."""
@@ -119,6 +120,7 @@ class Preview:
             )
         self.previous, self.previous_graph, self.previous_setup = current, graph, setup
         self.settings, self.taxonomy = result.settings, result.knowledge_base.taxonomy
+        self.glossary = result.knowledge_base.glossary
         return True
 
     def first_build(self) -> bool:
@@ -128,7 +130,11 @@ class Preview:
         assert self.site_dir is not None and self.previous is not None
         assert self.settings is not None and self.taxonomy is not None
         build_search_index(
-            list(self.previous.values()), self.taxonomy, self.settings, self.site_dir / "pagefind"
+            list(self.previous.values()),
+            self.taxonomy,
+            self.settings,
+            self.site_dir / "pagefind",
+            self.glossary,
         )
         return True
 

@@ -85,7 +85,7 @@ class SearchIndex(Searching):
         start = time.perf_counter()
         documents = {d.id: d for d in sorted(knowledge_base.documents.values(), key=_by_id)}
         taxonomy = knowledge_base.taxonomy
-        model = QueryModel(taxonomy)
+        model = QueryModel(taxonomy, knowledge_base.glossary)
         labels = {doc_id: model.lead(doc) for doc_id, doc in documents.items()}
         wanted = {doc_id: content_hash(doc, labels[doc_id]) for doc_id, doc in documents.items()}
         self.close()

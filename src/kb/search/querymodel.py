@@ -30,7 +30,7 @@ from typing import Any
 import pycountry
 from whoosh.lang import stopwords_for_language
 
-from kb.model import TYPE_LABELS, Document, Taxonomy, Term
+from kb.model import TYPE_LABELS, Document, GlossaryEntry, GlossaryTerm, Taxonomy, Term
 
 #: Languages with their own stop words and stemmer; others go into the ``xx`` fields.
 LANGUAGES = ("en", "fr", "es", "pt", "de", "it", "nl")
@@ -108,10 +108,13 @@ class Named:
 
 
 class QueryModel:
-    """The query model of one knowledge base: its vocabularies' names and aliases."""
+    """The query model of one knowledge base: its vocabularies' names and aliases, and
+    its glossary (a document using an abbreviation or its expansion is found by both)."""
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, glossary: Sequence[GlossaryTerm] = ()) -> None:
         self.taxonomy = taxonomy
+        self.glossary = tuple(glossary)
+        self._glossary_patterns: dict[str, _GlossaryPatterns] = {}
         named: list[Named] = []
         for vocabulary, terms in (
             ("theme", taxonomy.themes),
@@ -131,6 +134,9 @@ class QueryModel:
             for alias in term.aliases:
                 if not _WORDLIKE.match(alias):
                     self.rewrites[fold(alias)] = term.label
+        for entry in self.glossary:
+            if entry.entry.expansion and not _WORDLIKE.match(entry.entry.term):
+                self.rewrites[fold(entry.entry.term)] = entry.entry.expansion
 
     def rewrite(self, query: str) -> str:
         """The query with aliases that are not words replaced by their term's label."""
@@ -157,7 +163,22 @@ class QueryModel:
             facet = taxonomy.facets.get(facet_id)
             if facet:
                 names += _names(facet.terms, values)
+        for entry in self.glossary_used(doc):
+            names.append(f"{entry.term} {entry.expansion}".strip())
         return "\n".join(names)
+
+    def glossary_used(self, doc: Document) -> list[GlossaryEntry]:
+        """The glossary entries (in the document's language) whose term or expansion the
+        document uses: one scan of its text for all of them."""
+        if not self.glossary:
+            return []
+        language = doc.language.split("-")[0].lower()
+        patterns = self._glossary_patterns.get(language)
+        if patterns is None:
+            patterns = self._glossary_patterns[language] = _GlossaryPatterns(
+                [term.in_language(language) for term in self.glossary]
+            )
+        return patterns.used(f"{doc.title}\n{doc.summary}\n{doc.body}")
 
     def resembling(self, words: Sequence[str], limit: int = 5) -> list[Named]:
         """Vocabulary terms whose label or an alias shares a word (or the start of one)
@@ -188,6 +209,41 @@ class QueryModel:
                 for t in self.named
             ],
         }
+
+
+class _GlossaryPatterns:
+    """Every term and expansion of a glossary in one language, as two patterns: upper-case
+    abbreviations as written, other names in any case (as ``kb.glossary`` matches them)."""
+
+    def __init__(self, entries: Sequence[GlossaryEntry]) -> None:
+        self.entries: dict[str, GlossaryEntry] = {}
+        exact: list[str] = []
+        loose: list[str] = []
+        for entry in entries:
+            for name in (entry.term, entry.expansion):
+                if name:
+                    key = name if name == name.upper() else name.casefold()
+                    self.entries.setdefault(key, entry)
+                    (exact if name == name.upper() else loose).append(name)
+        self.exact = _alternation(exact, 0)
+        self.loose = _alternation(loose, re.IGNORECASE)
+
+    def used(self, text: str) -> list[GlossaryEntry]:
+        found: dict[str, GlossaryEntry] = {}
+        for pattern, key_of in ((self.exact, str), (self.loose, str.casefold)):
+            if pattern is not None:
+                for match in pattern.finditer(text):
+                    entry = self.entries.get(key_of(match.group()))
+                    if entry is not None:
+                        found.setdefault(entry.term, entry)
+        return list(found.values())
+
+
+def _alternation(names: Sequence[str], flags: int) -> re.Pattern[str] | None:
+    if not names:
+        return None
+    ordered = sorted(set(names), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in ordered) + r")\b", flags)
 
 
 def _names(terms: Mapping[str, Term], values: Iterable[str]) -> list[str]:

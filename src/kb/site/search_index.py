@@ -25,7 +25,7 @@ from kb.citations import REFERENCE as CITATION
 from kb.config import Settings
 from kb.errors import KbError
 from kb.links import FENCE, atx_heading, heading_id, plain_heading
-from kb.model import TYPE_LABELS, Document, Taxonomy
+from kb.model import TYPE_LABELS, Document, GlossaryTerm, Taxonomy
 from kb.search.analysis import WORD, plain_text
 from kb.search.querymodel import SITE_WEIGHTS, QueryModel, fold
 from kb.site.pages import country_name, language_name, without_title_heading
@@ -104,10 +104,12 @@ def record_body(body: str) -> str:
     return "".join(parts)
 
 
-def record_html(doc: Document, taxonomy: Taxonomy, body_html: str) -> str:
+def record_html(
+    doc: Document, taxonomy: Taxonomy, body_html: str, model: QueryModel | None = None
+) -> str:
     """The page Pagefind indexes for a document: what readers search, its filters and
     what a result card shows. Its parts weigh as the query model says."""
-    model = QueryModel(taxonomy)
+    model = model or QueryModel(taxonomy)
     filters = [("type", TYPE_LABELS[doc.type][0])]
     filters += [("theme", taxonomy.themes[t].label) for t in doc.themes]
     filters += [("level", taxonomy.levels[lv].label) for lv in doc.levels]
@@ -148,7 +150,11 @@ def record_html(doc: Document, taxonomy: Taxonomy, body_html: str) -> str:
 
 
 def build_search_index(
-    documents: Sequence[Document], taxonomy: Taxonomy, settings: Settings, out_dir: Path
+    documents: Sequence[Document],
+    taxonomy: Taxonomy,
+    settings: Settings,
+    out_dir: Path,
+    glossary: Sequence[GlossaryTerm] = (),
 ) -> None:
     """Write the Pagefind bundle for ``documents`` into ``out_dir`` (replaced).
 
@@ -156,6 +162,7 @@ def build_search_index(
     command: its Python service waits a tenth of a second per answer, which is
     minutes for a large knowledge base.
     """
+    model = QueryModel(taxonomy, glossary)
     records = out_dir.parent / f"{out_dir.name}-records"
     for folder in (out_dir, records):
         if folder.exists():
@@ -164,7 +171,7 @@ def build_search_index(
         body = record_body(without_title_heading(doc.body, doc.title))
         target = records / urls.document_url(doc) / "index.html"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(record_html(doc, taxonomy, body), encoding="utf-8")
+        target.write_text(record_html(doc, taxonomy, body, model), encoding="utf-8")
     command = [
         sys.executable,
         "-m",
@@ -182,15 +189,14 @@ def build_search_index(
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()[-5:]
         raise KbError("Pagefind could not index the site: " + " / ".join(detail))
-    write_query_model(documents, taxonomy, out_dir)
+    write_query_model(documents, model, out_dir)
 
 
-def write_query_model(documents: Sequence[Document], taxonomy: Taxonomy, out_dir: Path) -> None:
+def write_query_model(documents: Sequence[Document], model: QueryModel, out_dir: Path) -> None:
     """What the site's search script needs beside Pagefind's index: the query model
     (``kb-search.json``) and, for spelling, each language's words by their first two
     letters, most frequent first (``kb-words/<language>/<prefix>.json``): a query
     reads the few files of its words' beginnings."""
-    model = QueryModel(taxonomy)
     languages = sorted({search_language(d.language) for d in documents})
     settings = model.site_settings(languages)
     urls_of = {"theme": urls.theme_url, "level": urls.level_url, "programme": urls.programme_url}
