@@ -17,7 +17,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -27,8 +27,10 @@ from kb.config import Settings
 from kb.errors import KbError
 from kb.graph import KnowledgeGraph
 from kb.inventory import read_content_file, take_inventory
+from kb.lifeline import worker_pool
 from kb.loader import LoadResult
 from kb.model import Document, KnowledgeBase
+from kb.output import describe_os_error, staging_folder, swap, working_folder
 from kb.site.compress import compress_site
 from kb.site.downloads import Download
 from kb.site.feeds import catalogue, write_catalogue, write_feed
@@ -206,7 +208,40 @@ def build(
     """Build the whole site into ``out``, atomically.
 
     ``document_pdfs=False`` renders the packs only, not one PDF per document.
+    The build works in a folder of its own (removed at the end) and turns a
+    full disk or a folder it may not write into a KbError; the old site stays.
     """
+    build_dir = working_folder(result.settings.root)
+    try:
+        if build_dir.exists():
+            shutil.rmtree(build_dir)
+        build_dir.mkdir(parents=True)
+        return _build_in(
+            result, out.resolve(), build_dir, drafts, pdf, document_pdfs, strict, search
+        )
+    except OSError as exc:
+        # A full disk or a folder kb may not write: the old site is still in place.
+        raise KbError(describe_os_error(exc)) from None
+    except BrokenProcessPool:
+        raise KbError(
+            "a helper process of the build stopped abruptly (out of memory, or killed); "
+            "the site was not changed: build again"
+        ) from None
+    finally:
+        shutil.rmtree(build_dir, ignore_errors=True)
+
+
+def _build_in(
+    result: LoadResult,
+    out: Path,
+    build_dir: Path,
+    drafts: bool,
+    pdf: bool,
+    document_pdfs: bool,
+    strict: bool,
+    search: bool,
+) -> BuildReport:
+    """The stages of ``build``, working in ``build_dir``."""
     settings = result.settings
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -218,8 +253,6 @@ def build(
         clock = now
 
     documents = site_documents(result, drafts)
-    build_dir = settings.root / ".kb-cache" / "site-build"
-    build_dir.mkdir(parents=True, exist_ok=True)
     downloads: list[Download] = []
     pdf_dir = build_dir / "downloads"
     if pdf:
@@ -229,15 +262,14 @@ def build(
             result, pdf_dir, strict=strict, drafts=drafts, documents=document_pdfs
         )
         lap("pdf")
-    out = out.resolve()
-    staging = out.parent / f".{out.name}.building-{os.getpid()}"
+    staging = staging_folder(out)
     if staging.exists():
         shutil.rmtree(staging)
     index_dir = build_dir / "pagefind"
     # Work that needs the documents but not the rendered site runs in two more
     # processes while MkDocs renders here: the document panels and relations
     # (with the catalogue, which needs the same relations), and the search index.
-    helpers = ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn"))
+    helpers = worker_pool(2, get_context("spawn"))
     try:
         panels = helpers.submit(
             site_extras_job, settings, result.knowledge_base, documents, downloads, drafts
@@ -321,13 +353,3 @@ def site_extras_job(
     graph = site_graph(knowledge_base, settings, drafts)
     panels = document_fragments_job(settings, knowledge_base, graph, documents, downloads)
     return panels, catalogue(settings, knowledge_base, graph, documents, downloads)
-
-
-def swap(staging: Path, out: Path) -> None:
-    """Put ``staging`` in place of ``out`` with renames, never leaving no site."""
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    if out.exists():
-        out.rename(old)
-    staging.rename(out)
-    if old.exists():
-        shutil.rmtree(old, ignore_errors=True)

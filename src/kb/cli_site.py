@@ -10,6 +10,7 @@ import click
 from kb.clicontext import Context, pass_context
 from kb.errors import KbError, ProblemsFound
 from kb.loader import LoadResult
+from kb.lock import project_lock
 from kb.problems import format_problems, summarise
 
 
@@ -45,23 +46,30 @@ def build(
 ) -> None:
     """Build the static site (and PDFs) into site/, replacing it only on success."""
     from kb.build import build as build_site
+    from kb.config import load_settings
+    from kb.output import check_target, recover
 
     if no_pdf and packs_only:
         raise KbError("--no-pdf and --packs-only contradict each other: give one of them")
     started = time.perf_counter()
-    result = _load_or_fail(ctx)
-    if strict and result.problems:
-        click.echo(format_problems(result.problems, "text"), err=True)
-        raise ProblemsFound("strict build: the knowledge base has warnings")
-    target = out or result.settings.root / "site"
-    report = build_site(
-        result,
-        target,
-        drafts=drafts,
-        pdf=not no_pdf,
-        document_pdfs=not packs_only,
-        strict=strict,
-    )
+    settings = load_settings(ctx.project)
+    target = (out or settings.root / "site").resolve()
+    check_target(target, settings.root, settings.content_dir)
+    with project_lock(settings.root, "build", "kb build", "build"):
+        # Before anything can fail: put back a site an interrupted build took away.
+        recover(target, settings.root)
+        result = _load_or_fail(ctx)
+        if strict and result.problems:
+            click.echo(format_problems(result.problems, "text"), err=True)
+            raise ProblemsFound("strict build: the knowledge base has warnings")
+        report = build_site(
+            result,
+            target,
+            drafts=drafts,
+            pdf=not no_pdf,
+            document_pdfs=not packs_only,
+            strict=strict,
+        )
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     seconds = time.perf_counter() - started
@@ -103,6 +111,7 @@ def serve(
     With --static, serve the site kb build made instead, with its
     precompressed files, to see it as readers will.
     """
+    from kb.config import load_settings
     from kb.serve import Preview, serve_static
 
     if site_dir is not None and not static:
@@ -115,8 +124,11 @@ def serve(
         serve_static(target, host, port)
         return
 
-    preview = Preview(ctx.project, drafts=drafts)
-    if not preview.first_build():
-        raise ProblemsFound("nothing to preview yet: fix the problems above")
-    click.echo(f"Serving the preview on http://{host}:{port}/ (Ctrl+C to stop)")
-    preview.serve(host, port)
+    root = load_settings(ctx.project).root
+    # Two previews of one project would write the same folder (.kb-cache/serve/).
+    with project_lock(root, "serve", "kb serve", "preview"):
+        preview = Preview(ctx.project, drafts=drafts)
+        if not preview.first_build():
+            raise ProblemsFound("nothing to preview yet: fix the problems above")
+        click.echo(f"Serving the preview on http://{host}:{port}/ (Ctrl+C to stop)")
+        preview.serve(host, port)

@@ -30,6 +30,7 @@ import click
 
 from kb.errors import KbError, ProblemsFound
 from kb.inventory import read_content_file
+from kb.lifeline import worker_pool
 from kb.loader import LoadResult
 from kb.model import Document
 from kb.packs import Pack, load_packs, pack_language, select
@@ -195,9 +196,7 @@ def render_jobs(
         from . import engine  # noqa: F401 - imported once here, shared by forked workers
 
         try:
-            with concurrent.futures.ProcessPoolExecutor(
-                max_workers=count, mp_context=_pool_context()
-            ) as pool:
+            with worker_pool(count, _pool_context()) as pool:
                 futures = {
                     pool.submit(_render_into_cache, jobs[i], keys[i], str(cache.folder)): i
                     for i in missing

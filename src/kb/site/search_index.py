@@ -24,6 +24,7 @@ from kb import urls
 from kb.citations import REFERENCE as CITATION
 from kb.config import Settings
 from kb.errors import KbError
+from kb.lifeline import child_setup
 from kb.links import FENCE, atx_heading, heading_id, plain_heading
 from kb.model import TYPE_LABELS, Document, GlossaryTerm, Taxonomy
 from kb.search.analysis import WORD, plain_text
@@ -184,7 +185,9 @@ def build_search_index(
         ".headerlink",
         "--silent",
     ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, check=False, preexec_fn=child_setup()
+    )
     shutil.rmtree(records, ignore_errors=True)
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()[-5:]

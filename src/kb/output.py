@@ -1,0 +1,145 @@
+"""The build's folders: where it works, and how the new site replaces the old one.
+
+A build works in a folder of its own (``.kb-cache/site-build-<pid>/``) and
+writes the new site beside the old one (``.site.building-<pid>``). When all
+has succeeded the two change places: on Linux in one step
+(``renameat2(RENAME_EXCHANGE)``), so that ``site/`` is never missing, not even
+for a moment; elsewhere with two renames (``site/`` to ``.site.old-<pid>``,
+then the new one to ``site/``). A build killed between those two renames
+leaves no ``site/``; the next build puts the old one back before anything
+else (``recover``). Whatever an interrupted build leaves is removed by the
+next one, which holds the project's build lock and so knows no other build
+is using it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from kb.errors import KbError
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2  # from <linux/fs.h>
+
+
+def _load_renameat2() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)  # the C library kb runs with
+        function: Callable[..., int] = libc.renameat2
+    except (OSError, AttributeError):  # glibc before 2.28, musl
+        return None
+    return function
+
+
+_RENAMEAT2 = _load_renameat2()
+
+
+def working_folder(root: Path) -> Path:
+    """This process's own working folder in the project's cache."""
+    return root / ".kb-cache" / f"site-build-{os.getpid()}"
+
+
+def staging_folder(out: Path) -> Path:
+    """Where this process writes the new site: beside ``out``, on the same file system."""
+    return out.parent / f".{out.name}.building-{os.getpid()}"
+
+
+def _leftovers(out: Path, root: Path) -> list[Path]:
+    """What earlier builds of ``out`` may have left: staging, old sites, working folders."""
+    found = [
+        *out.parent.glob(f".{out.name}.building-*"),
+        *out.parent.glob(f".{out.name}.old-*"),
+        *(root / ".kb-cache").glob("site-build-*"),
+    ]
+    legacy = root / ".kb-cache" / "site-build"  # the shared folder of earlier versions
+    if legacy.is_dir():
+        found.append(legacy)
+    return found
+
+
+def recover(out: Path, root: Path) -> None:
+    """Repair what an interrupted build left: the old site back in place, leftovers removed.
+
+    Call it holding the build lock: every leftover then belongs to a build
+    that has ended.
+    """
+    if not out.exists():
+        olds = sorted(out.parent.glob(f".{out.name}.old-*"), key=lambda p: p.stat().st_mtime)
+        if olds:
+            # A build stopped between its two renames: its old site is whole.
+            olds[-1].rename(out)
+    for leftover in _leftovers(out, root):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def check_target(out: Path, root: Path, content_dir: Path) -> None:
+    """Fail before any work when the new site could not, or must not, replace ``out``.
+
+    ``out`` is replaced whole, so it must hold neither the project nor its content.
+    """
+    for kept in (root, content_dir):
+        if out == kept or out in kept.parents or content_dir in out.parents:
+            raise KbError(
+                f"{out} holds the project or is inside its content, and the site would "
+                "replace it; choose another folder with --out"
+            )
+    if out.exists() and not out.is_dir():
+        raise KbError(f"{out} is a file, not a folder; remove it or build elsewhere with --out")
+    for folder in [out.parent, out] if out.exists() else [out.parent]:
+        if folder.exists() and not os.access(folder, os.W_OK | os.X_OK):
+            raise KbError(
+                f"{folder} is not writable, so the site cannot be replaced; "
+                "make it writable or build elsewhere with --out (nothing was changed)"
+            )
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one step; False where the system cannot."""
+    if _RENAMEAT2 is None:
+        return False
+    paths = (os.fsencode(first), os.fsencode(second))
+    if _RENAMEAT2(_AT_FDCWD, paths[0], _AT_FDCWD, paths[1], _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):  # the file system cannot
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def swap(staging: Path, out: Path) -> None:
+    """Put ``staging`` in place of ``out``; the old site is removed afterwards."""
+    if out.exists() and _exchange(staging, out):
+        shutil.rmtree(staging, ignore_errors=True)  # now the old site
+        return
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        out.rename(old)
+    try:
+        staging.rename(out)
+    except BaseException:
+        if old.exists() and not out.exists():
+            old.rename(out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def describe_os_error(exc: OSError) -> str:
+    """An OSError met while building, as a message naming the path and what to do."""
+    path = exc.filename or "a file"
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        advice = "free some space and build again"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        advice = "make it writable, or build elsewhere with --out"
+    else:
+        advice = "check it and build again"
+    return f"{path}: {reason}; {advice}. The site was not changed"
