@@ -16,7 +16,14 @@ from kb.errors import KbError, ProblemsFound
 from kb.inventory import take_inventory
 from kb.loader import LoadResult
 from kb.model import DOCUMENT_TYPES
-from kb.problems import Problem, format_problems, sort_problems, summarise
+from kb.problems import (
+    Problem,
+    format_problems,
+    json_safe,
+    sort_problems,
+    summarise,
+    terminal_safe,
+)
 
 if TYPE_CHECKING:
     from kb.external import LinkCheckOptions
@@ -231,7 +238,7 @@ def _external_problems(
         click.echo(
             f"{len(outcome.unchecked)} addresses were not checked within the "
             f"{options.time_limit:g} s limit (run again: answers are cached), e.g. "
-            f"{outcome.unchecked[0]}",
+            f"{terminal_safe(outcome.unchecked[0])}",
             err=True,
         )
     return outcome.problems
@@ -268,7 +275,7 @@ def schema(ctx: Context) -> None:
     if any(p.is_error for p in problems):
         click.echo(format_problems(problems, "text"), err=True)
         raise ProblemsFound("the taxonomy has problems; fix them first")
-    click.echo(json.dumps(json_schema(taxonomy), indent=2, ensure_ascii=False))
+    click.echo(json_safe(json.dumps(json_schema(taxonomy), indent=2, ensure_ascii=False)))
 
 
 @main.command()

@@ -17,7 +17,7 @@ from kb.clicontext import Context, pass_context
 from kb.errors import KbError, ProblemsFound
 from kb.loader import LoadResult
 from kb.model import DOCUMENT_TYPES, TYPE_LABELS, Document, KnowledgeBase, Taxonomy, Term
-from kb.problems import format_problems, summarise
+from kb.problems import format_problems, json_safe, summarise, terminal_safe
 from kb.urls import absolute, document_url, theme_url
 
 if TYPE_CHECKING:
@@ -147,7 +147,9 @@ def search(
             stats = index.update(knowledge_base)
             results = index.search(" ".join(query), wanted, limit, include_drafts=drafts)
     if as_json:
-        click.echo(json.dumps(_results_json(results, stats), indent=2, ensure_ascii=False))
+        click.echo(
+            json_safe(json.dumps(_results_json(results, stats), indent=2, ensure_ascii=False))
+        )
         return
     _print_results(results, knowledge_base.taxonomy, sys.stdout.isatty())
     if not results.hits and query:
@@ -216,28 +218,30 @@ def _results_json(results: SearchResults, stats: Any) -> dict[str, Any]:
 
 
 def _print_results(results: SearchResults, taxonomy: Taxonomy, color: bool) -> None:
+    echo = _echo_safe
     for notice in results.notices:
-        click.echo(f"Note: {notice}.")
+        echo(f"Note: {notice}.")
     if results.did_you_mean:
-        suggestion = results.did_you_mean
+        suggestion = terminal_safe(results.did_you_mean)
         click.echo(f"Did you mean: {click.style(suggestion, bold=True) if color else suggestion}?")
     if not results.hits:
         query = results.query.strip()
-        click.echo(f"No documents match '{query}'." if query else "No documents pass the filters.")
+        echo(f"No documents match '{query}'." if query else "No documents pass the filters.")
         return
     shown = len(results.hits)
     what = f" for '{results.query}'" if results.query.strip() else ""
-    click.echo(
+    echo(
         f"{results.total} document{'s' if results.total != 1 else ''}{what}"
         + (f" (showing {shown})" if shown < results.total else "")
         + "\n"
     )
     for number, hit in enumerate(results.hits, 1):
-        title = click.style(hit.title, bold=True) if color else hit.title
+        title = terminal_safe(hit.title)
+        title = click.style(title, bold=True) if color else title
         levels = ", ".join(_label(taxonomy.levels, level) for level in hit.levels)
         kind = TYPE_LABELS.get(hit.type, (hit.type,))[0]
         click.echo(f"{number:>2}. {title}")
-        click.echo(f"    {hit.id} · {kind} · {levels} · {hit.path}")
+        echo(f"    {hit.id} · {kind} · {levels} · {hit.path}")
         snippet = _snippet(hit.snippet, color)
         if snippet:
             for line in textwrap.wrap(snippet, 96):
@@ -255,23 +259,24 @@ def _print_ways_out(query: str, filters: Mapping[str, Sequence[str]], taxonomy: 
         given = " ".join(
             f"--{name} {value}" for name, values in filters.items() for value in values
         )
-        click.echo(f"Filters narrowed the search ({given}); try it without some of them.")
+        _echo_safe(f"Filters narrowed the search ({given}); try it without some of them.")
     words = [w for w in query.replace('"', " ").split() if w not in ("AND", "OR", "NOT")]
     named = QueryModel(taxonomy).resembling(words)
     if named:
         click.echo("Vocabulary terms with names like these words:")
         for term in named:
             option = f"--{term.vocabulary} {term.id}" if term.vocabulary in FILTERS else ""
-            click.echo(
+            _echo_safe(
                 f"  {term.label} ({term.vocabulary}){f': kb search {option}' if option else ''}"
             )
 
 
 def _snippet(snippet: Snippet, color: bool) -> str:
     if not color:
-        return snippet.marked(*PLAIN_MARKS)
+        return terminal_safe(snippet.marked(*PLAIN_MARKS))
     return "".join(
-        click.style(text, fg="yellow", bold=True) if hit else text for text, hit in snippet.parts
+        click.style(terminal_safe(text), fg="yellow", bold=True) if hit else terminal_safe(text)
+        for text, hit in snippet.parts
     )
 
 
@@ -286,7 +291,7 @@ def _print_facets(facets: dict[str, dict[str, int]], taxonomy: Taxonomy) -> None
     if lines:
         click.echo("Refine with:")
         for line in lines:
-            click.echo(line)
+            _echo_safe(line)
 
 
 # -- kb show --------------------------------------------------------------------------
@@ -328,11 +333,8 @@ def show(ctx: Context, doc_id: str, related_count: int, as_json: bool) -> None:
     )
     site_url = result.settings.site_url
     if as_json:
-        click.echo(
-            json.dumps(
-                _document_json(doc, graph, related_count, site_url), indent=2, ensure_ascii=False
-            )
-        )
+        data = _document_json(doc, graph, related_count, site_url)
+        click.echo(json_safe(json.dumps(data, indent=2, ensure_ascii=False)))
         return
     _print_document(doc, graph, knowledge_base, related_count, site_url)
 
@@ -411,8 +413,9 @@ def _print_document(
     site_url: str,
 ) -> None:
     taxonomy = knowledge_base.taxonomy
-    echo = click.echo
-    echo(click.style(doc.title, bold=True) if sys.stdout.isatty() else doc.title)
+    echo = _echo_safe
+    title = terminal_safe(doc.title)
+    click.echo(click.style(title, bold=True) if sys.stdout.isatty() else title)
     rows: list[tuple[str, str]] = [
         ("id", doc.id),
         ("type", TYPE_LABELS.get(doc.type, (doc.type,))[0]),
@@ -483,6 +486,11 @@ def _print_document(
         more = cross.total - len(cross.documents)
         if more > 0:
             echo(f"    … and {more} more on {absolute(site_url, theme_url(cross.theme.id))}")
+
+
+def _echo_safe(text: str) -> None:
+    """Print a line made of values from the project, control characters shown escaped."""
+    click.echo(terminal_safe(text))
 
 
 def _section(title: str) -> None:

@@ -11,7 +11,7 @@ from kb.clicontext import Context, pass_context
 from kb.errors import KbError, ProblemsFound
 from kb.loader import LoadResult
 from kb.lock import project_lock
-from kb.problems import format_problems, summarise
+from kb.problems import format_problems, summarise, terminal_safe
 
 
 def _load_or_fail(ctx: Context) -> LoadResult:
@@ -71,7 +71,7 @@ def build(
             strict=strict,
         )
     for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(terminal_safe(f"warning: {warning}"), err=True)
     seconds = time.perf_counter() - started
     pdfs = f", {report.downloads} PDFs" if not no_pdf else ""
     click.echo(
