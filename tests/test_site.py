@@ -141,7 +141,7 @@ def test_front_matter_values_are_escaped(make_project: ProjectFactory, kb: Kb) -
     assert "<title>&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
-def test_raw_script_in_a_body_is_warned_about(make_project: ProjectFactory, kb: Kb) -> None:
+def test_raw_script_in_a_body_is_an_error(make_project: ProjectFactory, kb: Kb) -> None:
     project = small_project(
         make_project,
         **{
@@ -151,12 +151,10 @@ def test_raw_script_in_a_body_is_warned_about(make_project: ProjectFactory, kb: 
         },
     )
     result = kb(project, "check")
-    assert result.exit_code == 0
+    assert result.exit_code == 1
+    assert "content/lessons/raw.md:11: html: the HTML tag <iframe> is not allowed" in result.output
     assert (
-        "content/lessons/raw.md:11: body: warning: raw HTML '<iframe' can run code" in result.output
-    )
-    assert (
-        "content/lessons/raw.md:12: body: warning: raw HTML 'onclick=\"' can run code"
+        "content/lessons/raw.md:12: html: the HTML attribute 'onclick' on <p> runs script"
         in result.output
     )
 

@@ -47,7 +47,9 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from kb.citations import definitions, references
+from kb.htmlcheck import scannable, start_tags
 from kb.links import heading_slugs
+from kb.sanitize import CONTENT_TAGS, TAGS
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -591,12 +593,16 @@ INLINE_LINK = re.compile(
 REFERENCE_DEF = re.compile(r"^(?P<lead> {0,3}\[[^\]]+\]:[ \t]*)(?P<target><[^>\n]*>|\S+)", re.M)
 HTML_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 HTML_HREF = re.compile(r"(?P<lead><a\b[^>]*?\bhref\s*=\s*)([\"'])(?P<target>[^\"']*)\2", re.I)
-HTML_NAME = re.compile(r"(<a\b[^>]*?\b)name(\s*=\s*([\"'])[^\"'\s]+\3)", re.IGNORECASE)
+HTML_NAME = re.compile(r"(<a\b[^>]*?\b)name(\s*=\s*([\"'])[^\"']+\3)", re.IGNORECASE)
 HTML_ALT = re.compile(r"\balt\s*=\s*([\"'])([^\"']*)\1", re.IGNORECASE)
 HTML_SRC = re.compile(r"\bsrc\s*=\s*([\"'])([^\"']*)\1", re.IGNORECASE)
 IFRAME = re.compile(
     r"<iframe\b[^>]*?\bsrc\s*=\s*([\"'])(?P<src>[^\"']*)\1[^>]*>(?:\s*</iframe>)?", re.IGNORECASE
 )
+#: Addresses upstream that a browser cannot open as written, and what they meant.
+MISTYPED_SCHEMES = (("hhttps://", "https://"), ("ttp://", "http://"), ("doi:", "https://doi.org/"))
+#: A misspelt href ("haref"), which kb would remove.
+HTML_HAREF = re.compile(r"(<a\b[^>]*?\b)haref(\s*=)", re.IGNORECASE)
 PH_HOSTS = {"programminghistorian.org", "www.programminghistorian.org"}
 
 
@@ -641,6 +647,9 @@ def map_target(target: str, lesson: Lesson, links: LinkMap) -> tuple[str, str]:
     stripped = target.strip()
     if not stripped or stripped.startswith("#"):
         return stripped, "anchor"
+    for typo, meant in MISTYPED_SCHEMES:
+        if stripped.lower().startswith(typo):
+            stripped = meant + stripped[len(typo) :]
     try:
         parts = urlsplit(stripped)
     except ValueError:
@@ -756,6 +765,37 @@ def placeholder_image(alt: str, original: str) -> str:
     return f'![{alt or "Image"}](../{PLACEHOLDER} "{title}")'
 
 
+def tags_as_text(body: str, counts: Counter[str]) -> str:
+    """Tags no browser knows (``<teiHeader>`` in a heading) shown as text; styles dropped.
+
+    Upstream, kramdown passes them to the browser, which hides them; kb would
+    remove them when publishing and ``kb check`` reports that, so the words the
+    author meant to show are written as text (the same rule kb's allowlist uses).
+    """
+    text = scannable(body, 1)
+    if "<" not in text:
+        return body
+    line_starts = [0] + [i + 1 for i, c in enumerate(body) if c == "\n"]
+    scanned_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    edits: list[tuple[int, int, str]] = []
+    for tag in start_tags(text):
+        if tag.name in TAGS or tag.name in "!?":
+            continue
+        number = bisect.bisect_right(scanned_starts, tag.offset) - 1
+        offset = line_starts[number] + tag.offset - scanned_starts[number]
+        if tag.name in CONTENT_TAGS:
+            close = body.lower().find(f"</{tag.name}>", offset)
+            end = len(body) if close < 0 else close + len(tag.name) + 3
+            edits.append((offset, end, ""))
+            counts["style removed"] += 1
+        else:
+            edits.append((offset, offset + 1, "&lt;"))
+            counts["tag shown as text"] += 1
+    for start, end, new in reversed(edits):
+        body = body[:start] + new + body[end:]
+    return body
+
+
 def rewrite_links(text: str, lesson: Lesson, links: LinkMap, counts: Counter[str]) -> str:
     """Links between lessons made relative, other site links absolute, images replaced."""
 
@@ -809,6 +849,9 @@ def rewrite_links(text: str, lesson: Lesson, links: LinkMap, counts: Counter[str
             chunk = substitute(REFERENCE_DEF, chunk, definition)
             chunk = substitute(INLINE_LINK, chunk, inline)
         if "<" in chunk:
+            chunk = substitute(
+                HTML_HAREF, chunk, lambda m, t: f"{_group(m, t, 1)}href{_group(m, t, 2)}"
+            )
             chunk = substitute(IFRAME, chunk, iframe)
             chunk = substitute(HTML_IMG, chunk, html_img)
             chunk = substitute(HTML_HREF, chunk, html_href)
@@ -1116,6 +1159,11 @@ def convert_lesson(
     counts[TITLE_HEADING] += repeated
     body = remove_kramdown_toc(rewrite_links(body, lesson, links, counts))
     body = unmatched_footnotes(body, lesson, report)
+    for _attempt in range(5):  # "<svg <svg ...>": showing one tag can reveal another
+        shown = tags_as_text(body, counts)
+        if shown == body:
+            break
+        body = shown
     body = body.rstrip("\n") + "\n\n" + attribution(lesson, title, authors, translators, date)
     return Converted(lesson, front, body)
 

@@ -31,9 +31,17 @@ class _MkDocsLoader(yaml.SafeLoader):
     """Reads mkdocs.yml, whose ``!!python/name`` and ``!ENV`` tags are MkDocs' business."""
 
 
+class TaggedScalar(str):
+    """A value written with a tag in mkdocs.yml, which remembers it (to write it back)."""
+
+    tag: str = ""
+
+
 def _keep_tagged(loader: _MkDocsLoader, suffix: str, node: yaml.Node) -> Any:
     if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
+        value = TaggedScalar(loader.construct_scalar(node))
+        value.tag = node.tag
+        return value
     if isinstance(node, yaml.SequenceNode):
         return loader.construct_sequence(node)
     return loader.construct_mapping(node)  # type: ignore[arg-type]

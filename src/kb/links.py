@@ -4,7 +4,8 @@ The Markdown library renders but does not tell where things are, so this
 module scans the source line by line (skipping fenced code and code spans)
 for the parts ``kb check`` must verify: that a link to another document or
 one of its sections resolves, that an image exists and has alt text, and
-that nothing points outside the content folder or runs script.
+that nothing points outside the content folder or runs script (raw HTML is
+read by ``kb.htmlcheck``).
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ HTML_ALT = re.compile(r"\balt\s*=\s*[\"']([^\"']*)", re.IGNORECASE)
 HEADING_START = re.compile(r" {0,3}(#{1,6})[ \t]+")
 ATTR_ID = re.compile(r"#([\w-]+)")
 HTML_ID = re.compile(r"<[^<>]*?\bid\s*=\s*[\"']([^\"'<>]+)", re.IGNORECASE)
-#: ``\<iframe\>`` (escaped) is text about a tag, not a tag.
-SCRIPTY = re.compile(r"(?<!\\)<\s*(script|iframe)\b|\bon[a-z]+\s*=\s*[\"']", re.IGNORECASE)
 PLAIN_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()\n]*\)")
 PLAIN_TAG = re.compile(r"<[^<>]+>")
 SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
@@ -335,15 +334,6 @@ def classify(target: str, document_path: str, content_prefix: str) -> Target:
     if resolved != content_prefix and not resolved.startswith(content_prefix + "/"):
         return Target("outside", path=resolved)
     return Target("local", path=resolved, anchor=unquote(parts.fragment))
-
-
-def risky_html(body: str, first_line: int) -> Iterator[tuple[int, str]]:
-    """Lines with ``<script>``, ``<iframe>`` or ``on...=`` handlers, and what was found."""
-    for number, line in code_free_lines(body, first_line):
-        if "<" in line or "=" in line:  # what SCRIPTY needs; "on" is in most prose lines
-            match = SCRIPTY.search(line)
-            if match:
-                yield number, match.group(0).strip()
 
 
 def rewrite_links(body: str, rewrite: Callable[[str], str | None]) -> str:

@@ -18,12 +18,14 @@ from kb.citations import check_citations
 from kb.config import Settings, load_settings, load_taxonomy
 from kb.content import SourceFile, read_source
 from kb.glossary import load_glossary
+from kb.htmlcheck import removals
 from kb.inventory import Inventory, shown, take_inventory
 from kb.limits import Limits, body_problems, size_problem
-from kb.links import classify, code_free_lines, heading_slugs, risky_html, scan_links
+from kb.links import classify, code_free_lines, heading_slugs, scan_links
 from kb.model import Document, KnowledgeBase
 from kb.packs import check_packs
 from kb.problems import Problem, sort_problems
+from kb.sanitize import Policy, policy
 from kb.schema import validate
 
 #: A placeholder ``kb new`` leaves in the body ("TODO: the place, ..."), not the word in prose.
@@ -82,8 +84,9 @@ def load_knowledge_base(settings: Settings) -> LoadResult:
     problems.extend(_translations(unique, all_ids))
     content_prefix = settings.rel(settings.content_dir)
     hints = _PathHints(sources)
+    rules = policy(settings)
     for source in sources.values():
-        problems.extend(_body_problems(source, sources, content_prefix, inventory, hints))
+        problems.extend(_body_problems(source, sources, content_prefix, inventory, hints, rules))
     for doc in documents.values():
         problems.extend(check_citations(doc))
     glossary, found = load_glossary(settings)
@@ -193,12 +196,15 @@ def _body_problems(
     content_prefix: str,
     inventory: Inventory,
     hints: _PathHints,
+    rules: Policy,
 ) -> Iterable[Problem]:
     rel = source.rel
-    for link in scan_links(source.body, source.body_line):
+    links = scan_links(source.body, source.body_line)
+    for link in links:
         field = "image" if link.is_image else "link"
         target = classify(link.target, rel, content_prefix)
-        if target.kind == "dangerous":
+        # An address in raw HTML is reported with its tag (kb.htmlcheck), which sees all of them.
+        if target.kind == "dangerous" and not link.html:
             yield Problem(
                 rel,
                 link.line,
@@ -279,15 +285,8 @@ def _body_problems(
                 "or remove the line" + ("" if draft else " before the document is published"),
                 "warning" if draft else "error",
             )
-    for number, found in risky_html(source.body, source.body_line):
-        yield Problem(
-            rel,
-            number,
-            "body",
-            f"raw HTML '{found}' can run code or load other sites in readers' browsers; "
-            "use Markdown instead",
-            "warning",
-        )
+    for removal in removals(source.body, source.body_line, rules, links):
+        yield Problem(rel, removal.line, "html", removal.message)
 
 
 def _resolve(path: str, sources: dict[str, SourceFile]) -> SourceFile | None:

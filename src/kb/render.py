@@ -2,7 +2,8 @@
 
 The site is rendered by MkDocs with the extensions listed here (written into
 the effective ``mkdocs.yml``); the PDFs are rendered with the same list, so a
-table or an admonition looks the same online and on paper.
+table or an admonition looks the same online and on paper. Both end with kb's
+sanitiser (``kb.sanitize``), so a body publishes the same HTML in both.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import markdown
 from markdown.extensions import Extension
 
+from kb import sanitize
 from kb.citations import PLACE_MARKER, footnote_definitions, has_footnotes
 from kb.config import Settings
 from kb.glossary import abbreviation_definitions
@@ -53,6 +55,11 @@ def markdown_extensions(settings: Settings) -> list[Any]:
     return extensions
 
 
+def site_extensions(settings: Settings) -> list[Any]:
+    """The extensions MkDocs renders the site with: the owner's (or kb's), then the sanitiser."""
+    return [*markdown_extensions(settings), sanitize.extension_entry(settings)]
+
+
 def split_extensions(extensions: list[Any]) -> tuple[list[str], dict[str, Any]]:
     """mkdocs.yml's list form into python-markdown's names and configs."""
     names: list[str] = []
@@ -71,20 +78,23 @@ def markdown_renderer(
     settings: Settings,
     extra: Sequence[Extension] = (),
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    sanitiser: sanitize.SanitiseExtension | None = None,
 ) -> markdown.Markdown:
-    """A renderer with the site's extensions.
+    """A renderer with the site's extensions, ending with the sanitiser.
 
     ``extra`` adds extension instances after them (the PDF adds one that
     rewrites links for print); ``overrides`` changes or adds the configuration
     of named extensions (the PDF turns off the toc's permalink signs, which
-    mean nothing on paper).
+    mean nothing on paper); ``sanitiser`` replaces the site's (the PDF's lets
+    through the addresses of the images it embeds).
     """
     names, configs = split_extensions(markdown_extensions(settings))
     for name, config in (overrides or {}).items():
         if name not in names:
             names.append(name)
         configs[name] = {**configs.get(name, {}), **config}
-    return markdown.Markdown(extensions=[*names, *extra], extension_configs=configs)
+    cleaning = sanitiser or sanitize.SanitiseExtension(rules=sanitize.policy(settings))
+    return markdown.Markdown(extensions=[*names, *extra, cleaning], extension_configs=configs)
 
 
 def document_markdown(

@@ -23,6 +23,7 @@ from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from kb import sanitize
 from kb.config import Settings
 from kb.inventory import image_problem
 from kb.links import classify, code_free_lines, scan_links
@@ -136,10 +137,19 @@ class PrintRenderer:
         self.by_path = {doc.path: doc for doc in knowledge_base.documents.values()}
         self.content_prefix = settings.rel(settings.content_dir)
         self.state = _DocumentState()
+        # The site's allowlist, plus the addresses the tree step itself writes: links
+        # to other documents (kbdoc:) and the files of the images it embeds (file:).
+        rules = sanitize.policy(settings).widened(
+            sanitize.Allowance(url_schemes=frozenset({DOC_LINK.rstrip(":"), "file"}))
+        )
+        cleaner = rules.cleaner(
+            sanitize.print_filter(lambda: {url for url, _path, _line in self.state.images})
+        )
         self.markdown = markdown_renderer(
             settings,
             extra=[_PrintExtension(self)],
             overrides={"toc": {"permalink": False}},
+            sanitiser=sanitize.SanitiseExtension(rules=rules, cleaner=cleaner),
         )
         self.rendered: dict[str, PrintedDocument] = {}
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from kb.config import Settings
+from kb.config import Settings, TaggedScalar
 from kb.errors import KbError
-from kb.render import markdown_extensions
+from kb.render import site_extensions
 
 ASSETS = Path(__file__).parent / "assets"
 
@@ -94,6 +94,17 @@ def copy_assets(settings: Settings, docs_dir: Path) -> None:
                 destination.write_bytes(data)
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes values read with a tag (``!!python/name:...``, ``!ENV``) with that tag."""
+
+
+def _tagged(dumper: yaml.SafeDumper, value: TaggedScalar) -> yaml.Node:
+    return dumper.represent_scalar(value.tag, str(value))
+
+
+_Dumper.add_representer(TaggedScalar, _tagged)
+
+
 def write_effective_config(
     settings: Settings, build_dir: Path, docs_dir: Path, site_dir: Path
 ) -> Path:
@@ -123,11 +134,9 @@ def write_effective_config(
             "anchors": "info",
         },
     }
-    # kb's defaults, or the owner's list when it lacks one kb's pages rely on
-    # (left alone otherwise: it may hold tags such as !!python/name).
-    extensions = markdown_extensions(settings)
-    if extensions != owner.get("markdown_extensions"):
-        effective["markdown_extensions"] = extensions
+    # Written out even when the owner has a list (it replaces theirs), to end it with
+    # kb's sanitiser; their tags (!!python/name:...) are written back as they were.
+    effective["markdown_extensions"] = site_extensions(settings)
     theme = owner.get("theme")
     if isinstance(theme, dict) and "font" not in theme:
         # Material fetches Google Fonts unless told not to; nothing leaves the site.
@@ -135,7 +144,7 @@ def write_effective_config(
     if isinstance(theme, str):
         effective["theme"] = {"name": theme, "font": False}
     path = build_dir / "mkdocs.yml"
-    text = yaml.safe_dump(effective, allow_unicode=True, sort_keys=False)
+    text = yaml.dump(effective, Dumper=_Dumper, allow_unicode=True, sort_keys=False)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
     return path

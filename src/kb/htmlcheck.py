@@ -1,0 +1,349 @@
+"""What the sanitiser would remove from a body, found in the source with its line.
+
+``kb.sanitize`` cleans the rendered HTML, where lines are lost; this module
+reads the Markdown source instead (outside code), so that ``kb check`` can
+name the line of every raw tag, attribute, attribute-list entry, address
+scheme or style property the allowlist does not keep, and fail the pull
+request before anything is published.
+
+The HTML in a body is read by the small tokenizer below, which follows the
+HTML standard's tokenization closely enough for this (a tag runs to its ``>``,
+quoted values may hold one, a tag cut off by the end of the text is no tag,
+script and style hold text) and reads every character once: Python's
+``html.parser`` takes minutes on a few kilobytes of unclosed tags (``<a <a
+<a ...``), and a body is untrusted input.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from markdown.extensions.attr_list import get_attrs_and_remainder
+
+from kb.links import Link, code_free_lines
+from kb.sanitize import URL_ATTRIBUTES, Policy
+
+#: Python-Markdown's autolinks (``<https://...>``, ``<name@example.org>``): links, not tags.
+AUTOLINK = re.compile(r"<(?:[Ff]|[Hh][Tt])[Tt][Pp][Ss]?://[^<>]*>|<[^<> !@]+@[^@<> ]+>")
+ESCAPED_LT = re.compile(r"\\<")
+TAG_NAME = re.compile(r"[a-zA-Z][^\s/>]*")
+SEPARATOR = re.compile(r"[\s/]*")
+ATTRIBUTE_NAME = re.compile(r"[^\s/>][^\s/>=]*")
+SPACE = re.compile(r"\s*")
+UNQUOTED = re.compile(r"[^\s>]*")
+#: Tags whose content is text up to their end tag (the standard's raw text elements).
+RAW_TEXT = frozenset(
+    {"script", "style", "xmp", "iframe", "noembed", "noframes", "textarea", "title"}
+)
+#: An attribute list, ``{: #id .class key=value }``, on one line.
+ATTRIBUTE_LIST = re.compile(r"\{:?([^{}\n]*)\}")
+SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+#: What browsers ignore in an address before reading its scheme.
+URL_IGNORED = re.compile(r"[\t\n\r]")
+C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
+#: A block whose indented continuation is its content: a list item, an admonition or
+#: collapsible block, a footnote, a definition.
+CONTAINER = re.compile(r" {0,3}(?:[-+*]\s|\d{1,9}[.)]\s|!!!|\?\?\?|\[\^[^\]]*\]:|:\s)")
+NESTED_FENCE = re.compile(r"(?: {4,}|\t)\s*(`{3,}|~{3,})")
+FENCE_AT_MARGIN = re.compile(r" {0,3}(`{3,}|~{3,})")
+#: Where Python-Markdown applies an attribute list: one written with a colon, one
+#: ending the line (a heading, a block), one right after a link, emphasis or code.
+LIST_PLACES = ("*", ")", "`")
+SETTING = "ask the site owner to allow it (extra.kb.html in mkdocs.yml)"
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Something in a body the allowlist does not keep, and the line it is on."""
+
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A start tag in a body: its name, attributes (name, value, offset) and offset."""
+
+    name: str
+    attributes: tuple[tuple[str, str, int], ...]
+    offset: int
+
+
+def start_tags(text: str) -> Iterator[Tag]:
+    """Every complete start tag in ``text``, in order; comments and raw text skipped."""
+    position, end = 0, len(text)
+    while True:
+        opening = text.find("<", position)
+        if opening < 0 or opening + 1 >= end:
+            return
+        following = text[opening + 1]
+        if text.startswith("<!--", opening):
+            close = text.find("-->", opening + 4)
+            position = end if close < 0 else close + 3
+            continue
+        if following in "!?/":
+            close = text.find(">", opening + 2)
+            if following in "!?" and close >= 0:
+                yield Tag(following, (), opening)  # a declaration or processing instruction
+            position = end if close < 0 else close + 1
+            continue
+        name_match = TAG_NAME.match(text, opening + 1)
+        if name_match is None:
+            position = opening + 1
+            continue
+        tag, position = _start_tag(text, opening, name_match)
+        if tag is None:
+            return  # the text ended inside the tag: no tag at all
+        yield tag
+        if tag.name in RAW_TEXT:
+            closing = re.compile(rf"</{re.escape(tag.name)}[\s/>]", re.IGNORECASE)
+            found = closing.search(text, position)
+            position = end if found is None else found.end()
+
+
+def _start_tag(text: str, opening: int, name_match: re.Match[str]) -> tuple[Tag | None, int]:
+    """The tag starting at ``opening``, and where reading goes on; None if it never ends."""
+    end = len(text)
+    attributes: list[tuple[str, str, int]] = []
+    position = name_match.end()
+    while True:
+        position = SEPARATOR.match(text, position).end()  # type: ignore[union-attr]
+        if position >= end:
+            return None, end
+        if text[position] == ">":
+            tag = Tag(name_match.group(0).lower(), tuple(attributes), opening)
+            return tag, position + 1
+        name = ATTRIBUTE_NAME.match(text, position)
+        assert name is not None  # SEPARATOR stopped on a character a name starts with
+        start, position = position, name.end()
+        after = SPACE.match(text, position).end()  # type: ignore[union-attr]
+        value = ""
+        if after < end and text[after] == "=":
+            position = SPACE.match(text, after + 1).end()  # type: ignore[union-attr]
+            if position < end and text[position] in "\"'":
+                close = text.find(text[position], position + 1)
+                if close < 0:
+                    return None, end
+                value, position = text[position + 1 : close], close + 1
+            else:
+                unquoted = UNQUOTED.match(text, position)
+                assert unquoted is not None
+                value, position = unquoted.group(0), unquoted.end()
+        attributes.append((name.group(0).lower(), html.unescape(value), start))
+
+
+def scheme_of(address: str) -> str:
+    """The scheme of an address as a browser reads it, lower case; '' for a relative one."""
+    match = SCHEME.match(URL_IGNORED.sub("", address).strip(C0_AND_SPACE))
+    return match.group(1).lower() if match else ""
+
+
+def indented_code(lines: list[str]) -> Iterator[int]:
+    """The indexes of lines in indented code blocks, as Python-Markdown reads them.
+
+    A block (lines between blank ones) indented by four spaces or a tab is code,
+    unless it continues a list item, an admonition, a footnote or a definition
+    opened by the block before, whose content is indented once (code in it twice).
+    """
+    container = False
+    block_start: int | None = None
+    for index in range(len(lines) + 1):
+        line = lines[index] if index < len(lines) else ""
+        if line.strip():
+            if block_start is None:
+                block_start = index
+            continue
+        if block_start is None:
+            continue
+        first = lines[block_start].expandtabs(4)
+        indent = len(first) - len(first.lstrip(" "))
+        if indent >= (8 if container else 4):
+            yield from range(block_start, index)
+        elif indent < 4:
+            container = bool(CONTAINER.match(first))
+        block_start = None
+
+
+def nested_fences(lines: list[str]) -> Iterator[int]:
+    """The indexes of lines in fenced code indented into a list item, footnote or admonition.
+
+    (``kb.links`` finds fences at the left margin only.) A fence that is never
+    closed is no fence; once one is found, the search stops, so that a body of
+    unclosed fences is still read once.
+    """
+    index = 0
+    while index < len(lines):
+        opening = NESTED_FENCE.match(lines[index])
+        index += 1
+        if not opening:
+            continue
+        fence = opening.group(1)
+        for end in range(index, len(lines)):
+            closing = NESTED_FENCE.match(lines[end]) or FENCE_AT_MARGIN.match(lines[end])
+            if closing and closing.group(1).startswith(fence) and not lines[end].strip(" \t`~"):
+                yield from range(index - 1, end + 1)
+                index = end + 1
+                break
+        else:
+            return
+
+
+class _Lines:
+    """Line numbers of offsets in a text that starts at ``first_line``."""
+
+    def __init__(self, text: str, first_line: int) -> None:
+        self.starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+        self.first_line = first_line
+
+    def line(self, offset: int) -> int:
+        return self.first_line + bisect.bisect_right(self.starts, offset) - 1
+
+
+def scannable(body: str, first_line: int) -> str:
+    """The body with code, escaped ``\\<`` and autolinks blanked; lines kept in place."""
+    lines = [""] * body.count("\n")
+    lines.append("")
+    for number, line in code_free_lines(body, first_line):
+        if "<" in line:
+            line = ESCAPED_LT.sub("  ", line)
+        lines[number - first_line] = line
+    for index in [*indented_code(lines), *nested_fences(lines)]:
+        lines[index] = ""
+    text = "\n".join(lines)
+    if "<" in text:
+        text = AUTOLINK.sub(lambda m: " " * len(m.group(0)), text)
+    return text
+
+
+def removals(body: str, first_line: int, rules: Policy, links: Iterable[Link]) -> list[Removal]:
+    """Everything in ``body`` that ``rules`` would remove, with its line, in order."""
+    found: list[Removal] = []
+    text = scannable(body, first_line)
+    if "<" in text:
+        lines = _Lines(text, first_line)
+        for tag in start_tags(text):
+            found.extend(_tag_removals(tag, rules, lines))
+    if "{" in text:
+        for offset, line in enumerate(text.split("\n")):
+            if "{" in line:
+                found.extend(_attribute_list_removals(line, first_line + offset, rules))
+    for link in links:
+        if link.html:
+            continue  # raw HTML is read above, with its tag
+        scheme = scheme_of(link.target)
+        if scheme and scheme not in rules.url_schemes and scheme not in DANGEROUS_REPORTED:
+            found.append(
+                Removal(
+                    link.line,
+                    f"the address '{link.target}' uses '{scheme}:', which is not allowed; "
+                    "the link would be removed when published: write a web address (https://...)",
+                )
+            )
+    found.sort(key=lambda removal: removal.line)
+    return found
+
+
+#: Schemes kb.links reports already ("'javascript:' links are not allowed").
+DANGEROUS_REPORTED = frozenset({"javascript", "vbscript", "data", "file"})
+
+
+def _tag_removals(tag: Tag, rules: Policy, lines: _Lines) -> Iterator[Removal]:
+    if tag.name in "!?":
+        yield Removal(
+            lines.line(tag.offset),
+            "an HTML declaration or processing instruction ('<!...>', '<?...>') is not allowed "
+            "and would be removed when published",
+        )
+        return
+    if tag.name not in rules.tags:
+        content = " and everything inside it" if tag.name in rules.content_tags else ""
+        yield Removal(
+            lines.line(tag.offset),
+            f"the HTML tag <{tag.name}> is not allowed; it{content} would be removed when "
+            f"published: use Markdown instead, or {SETTING}",
+        )
+        return
+    for name, value, offset in tag.attributes:
+        if name == "markdown":
+            continue  # md_in_html's switch, which Markdown itself removes
+        problem = _attribute_problem(tag.name, name, value, rules)
+        if problem:
+            yield Removal(lines.line(offset), problem)
+
+
+def _attribute_problem(tag: str, name: str, value: str, rules: Policy, where: str = "") -> str:
+    """Why ``name="value"`` on ``tag`` would be removed, or ''."""
+    allowed = rules.attributes_of(tag)
+    restricted = rules.values_of(tag, name)
+    where = where or f"on <{tag}>"
+    if name not in allowed and restricted is None:
+        if name.startswith("on"):
+            return (
+                f"the HTML attribute '{name}' {where} runs script in readers' browsers; "
+                "it is not allowed and would be removed when published"
+            )
+        return (
+            f"the HTML attribute '{name}' {where} is not allowed; it would be removed "
+            f"when published: use Markdown instead, or {SETTING}"
+        )
+    if name not in allowed and restricted is not None and value not in restricted:
+        shown = ", ".join(f"'{v}'" for v in sorted(restricted))
+        return (
+            f"'{name}=\"{value}\"' {where} is not allowed (only {shown}); "
+            "it would be removed when published"
+        )
+    if name in URL_ATTRIBUTES:
+        scheme = scheme_of(value)
+        if scheme and scheme not in rules.url_schemes:
+            inside = where.replace("on <", "in <", 1)
+            return (
+                f"the address '{value}' {inside} uses '{scheme}:', which is not allowed; "
+                "it would be removed when published: link to a web page or another document"
+            )
+    if name == "style":
+        for declaration in value.split(";"):
+            prop = declaration.split(":", 1)[0].strip().lower()
+            if prop and prop not in rules.style_properties:
+                kept = " and ".join(sorted(rules.style_properties))
+                return (
+                    f"the style '{prop}' {where} is not allowed (only {kept}); "
+                    "it would be removed when published"
+                )
+    return ""
+
+
+def _attribute_list_removals(line: str, number: int, rules: Policy) -> Iterator[Removal]:
+    for match in ATTRIBUTE_LIST.finditer(line):
+        inside = match.group(1)
+        colon = line.startswith("{:", match.start())
+        at_end = not line[match.end() :].strip()
+        after_element = line[: match.start()].endswith(LIST_PLACES)
+        if not (colon or at_end or after_element):
+            continue  # braces in text or math ("x_{i=1}"), not an attribute list
+        if "=" not in inside:
+            continue  # only ids and classes, which are always kept
+        pairs, remainder = get_attrs_and_remainder(inside)
+        if remainder.strip():
+            continue  # not an attribute list: Markdown shows it as text
+        for name, value in pairs:
+            if name in ("id", "."):
+                continue
+            problem = _list_attribute_problem(name.lower(), value, rules)
+            if problem:
+                yield Removal(number, problem)
+
+
+def _list_attribute_problem(name: str, value: str, rules: Policy) -> str:
+    """Like ``_attribute_problem`` for an attribute list, whose element is not known here:
+    an attribute some tag may have passes."""
+    where = "in an attribute list"
+    candidates = {tag for tag, names in rules.attributes if name in names}
+    candidates |= {tag for tag, pairs in rules.attribute_values if name in dict(pairs)}
+    if not candidates:
+        return _attribute_problem("*", name, value, rules, where)
+    problems = sorted(_attribute_problem(tag, name, value, rules, where) for tag in candidates)
+    return problems[0]
