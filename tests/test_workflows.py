@@ -204,3 +204,60 @@ def test_the_pre_commit_hook_checks_the_staged_files_as_pre_commit_runs_it(
     assert good.exit_code == 0, good.output
     assert bad.exit_code == 1
     assert bad.stdout.startswith("content/lessons/bad.md:6: levels[0]: 'regional' is not a level")
+
+
+# -- supply chain ------------------------------------------------------------------------
+
+
+def locked(lock: str) -> dict[str, str]:
+    """The packages a lock file pins, by normalised name, each with its hashes checked."""
+    text = (REPO / lock).read_text(encoding="utf-8")
+    pins: dict[str, str] = {}
+    for block in re.split(r"\n(?=[A-Za-z0-9])", text):
+        first = block.split(" ", 1)[0].strip()
+        if "==" not in first:
+            continue
+        name, pinned = first.split("==")
+        assert "--hash=sha256:" in block, f"{lock}: {name} has no hash"
+        pins[re.sub(r"[-_.]+", "-", name).lower()] = pinned
+    return pins
+
+
+def declared(extra: str | None = None) -> dict[str, str]:
+    """The requirements of pyproject.toml (or of one extra), by normalised name."""
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    requirements = project["optional-dependencies"][extra] if extra else project["dependencies"]
+    found = {}
+    for requirement in requirements:
+        name = re.split(r"[\[<>=!~ ;]", requirement, maxsplit=1)[0]
+        found[re.sub(r"[-_.]+", "-", name).lower()] = requirement
+    return found
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib is in Python 3.11 and later")
+def test_the_lock_files_pin_every_dependency_within_its_range() -> None:
+    from packaging.requirements import Requirement
+
+    runtime, test = locked("requirements.lock"), locked("requirements-test.lock")
+    for lock, pins, wanted in (
+        ("requirements.lock", runtime, declared()),
+        ("requirements-test.lock", test, {**declared(), **declared("test")}),
+    ):
+        for name, requirement in wanted.items():
+            assert name in pins, f"{lock} lacks {name}: run bash scripts/lock.sh"
+            assert Requirement(requirement).specifier.contains(pins[name], prereleases=True), (
+                f"{lock} pins {name}=={pins[name]}, outside {requirement}: run bash scripts/lock.sh"
+            )
+    assert {n: v for n, v in test.items() if n in runtime} == runtime  # one kb, tested as run
+
+
+def test_install_and_ci_use_the_lock_and_ci_audits_it() -> None:
+    install = (REPO / "scripts/install.sh").read_text(encoding="utf-8")
+    assert '--require-hashes -r "$lock"' in install and "--no-deps -e ." in install
+    for name in ("pull-request.yml", "publish.yml"):
+        runs = [str(s.get("run", "")) for s in steps(workflow(name))]
+        assert any(
+            "pip-audit" in run and "--require-hashes -r requirements.lock" in run for run in runs
+        ), name
