@@ -17,6 +17,8 @@ from click.testing import Result
 from kb import links
 from kb.limits import Limits, body_problems
 from kb.loader import load_project
+from kb.pdf.printbody import PrintRenderer
+from kb.render import render_markdown
 from tests.conftest import MKDOCS, ProjectFactory, document
 
 Kb = Callable[..., Result]
@@ -203,3 +205,89 @@ def test_headings_read_as_python_markdown_names_them() -> None:
     assert links.code_spans("a `x` b ``y` z`` `q") == [(2, 5), (8, 16)]
     assert re.sub(r"\s", "_", links.blank_code_spans("a `[` b")) == "a_____b"
     assert links.code_spans("`a\nb` ``c``") == [(6, 11)]
+
+
+ALIAS_BOMB = """\
+  bomb:
+    a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]
+    b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+    c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+    d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+    e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+    f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+    g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+    h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+    i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+"""
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (
+            MKDOCS + ALIAS_BOMB,
+            "mkdocs.yml:6: YAML expands into more than 200,000 values (anchors and aliases "
+            "repeated inside each other); write the values out plainly",
+        ),
+        (
+            "site_name: x\nnav: " + "[" * 5_000 + "]" * 5_000 + "\n",
+            "mkdocs.yml:1: values are nested more than 50 levels deep; write them out plainly",
+        ),
+    ],
+    ids=["alias bomb", "deep nesting"],
+)
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_hostile_mkdocs_yml_is_refused_before_mkdocs_reads_it(
+    config: str, message: str, command: str, make_project: ProjectFactory, kb: Kb
+) -> None:
+    project = make_project({DOC: document(), "mkdocs.yml": config})
+
+    result = kb(project, command)
+
+    assert result.output == f"Error: {message}\n"
+    assert result.exit_code == 2
+    assert not (project / "site").exists()
+
+
+def test_owner_cannot_raise_nesting_past_what_renders(make_project: ProjectFactory, kb: Kb) -> None:
+    config = MKDOCS + "    limits: {max_nesting: 1000}\n"
+    project = make_project({DOC: document(), "mkdocs.yml": config})
+
+    result = kb(project, "check")
+
+    assert result.output == (
+        "Error: mkdocs.yml: extra.kb.limits.max_nesting: at most 100 (deeper nesting exhausts "
+        "the Markdown renderer's stack), found 1000\n"
+    )
+
+
+#: The worst of each kind that the highest allowed limit (100) lets through.
+AT_THE_LIMIT = {
+    "list": nested_list(100),
+    "quotes": nested_quotes(100),
+    "one-line quotes": ">" * 100 + " text\n",
+    "emphasis": "*" * 100 + "x" + "*" * 100,
+    "emphasis words": "*a " * 100 + "x" + " a*" * 100,
+    "strikethrough": "~" * 100 + "x" + "~" * 100,
+    "brackets": "[a " * 100 + "x" + "](https://example.org) " * 100,
+    "admonitions": "".join("    " * i + "!!! note\n\n" for i in range(100)),
+    "definitions": "".join("    " * i + "Term\n" + "    " * i + ":   def\n\n" for i in range(100)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(AT_THE_LIMIT))
+def test_nesting_at_the_highest_limit_renders_for_site_and_print(
+    name: str, make_project: ProjectFactory
+) -> None:
+    body = AT_THE_LIMIT[name]
+    config = MKDOCS + "    limits: {max_nesting: 100}\n"
+    project = make_project({DOC: document(body=body), "mkdocs.yml": config})
+    result = load_project(project)
+    assert [p for p in result.problems if p.is_error] == []
+    doc = next(iter(result.knowledge_base.documents.values()))
+
+    site_html = render_markdown(body, result.settings)
+    printed = PrintRenderer(result.settings, result.knowledge_base).document(doc)
+
+    assert site_html
+    assert printed.body

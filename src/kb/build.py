@@ -28,6 +28,7 @@ from kb.errors import KbError
 from kb.graph import KnowledgeGraph
 from kb.inventory import read_content_file, take_inventory
 from kb.lifeline import worker_pool
+from kb.limits import nested_too_deeply
 from kb.loader import LoadResult
 from kb.model import Document, KnowledgeBase
 from kb.output import describe_os_error, staging_folder, swap, working_folder
@@ -109,6 +110,8 @@ def run_mkdocs(config_path: Path, *, dirty: bool = False) -> list[str]:
             mkdocs_build(config, dirty=dirty)
         except MkDocsException as exc:
             raise KbError(f"MkDocs could not build the site: {exc.format_message()}") from None
+        except RecursionError:
+            raise KbError(nested_too_deeply("a page")) from None
     return collected.messages
 
 

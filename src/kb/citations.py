@@ -21,7 +21,7 @@ from kb.model import Document, Source
 from kb.problems import Problem
 
 #: A footnote reference; neither a definition (``[^id]:``) nor an escaped ``\\[^id]`` is.
-REFERENCE = re.compile(r"(?<!\\)\[\^([^\]\s]+)\](?!:)")
+REFERENCE = re.compile(r"(?<!\\)\[\^([^\[\]\s]+)\](?!:)")
 DEFINITION = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
 LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d+[.)])\s")
 #: Where Python-Markdown's footnotes extension puts the notes when it finds this line.

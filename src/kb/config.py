@@ -22,8 +22,11 @@ from kb.inventory import read_content_file
 from kb.limits import Limits
 from kb.model import Facet, Programme, Taxonomy, Term
 from kb.problems import Problem
-from kb.yamlsrc import YamlText, load_yaml
+from kb.yamlsrc import TOO_DEEP, YamlText, expansion_problem, load_yaml
 
+#: How many values mkdocs.yml may expand into: a long navigation has a few
+#: thousand; an alias bomb has billions.
+MAX_CONFIG_VALUES = 200_000
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 
 
@@ -102,7 +105,16 @@ def load_settings(root: Path) -> Settings:
             "or point to one with --project DIR"
         )
     try:
-        raw = yaml.load(config_path.read_text(encoding="utf-8-sig"), Loader=_MkDocsLoader) or {}
+        text = config_path.read_text(encoding="utf-8-sig")
+        # MkDocs reads this file too (the effective configuration inherits it) and
+        # expands aliases without limit, so the node graph is measured first.
+        node = yaml.compose(text, Loader=_MkDocsLoader)
+        too_big = expansion_problem(node, MAX_CONFIG_VALUES) if node is not None else None
+        if too_big:
+            raise KbError(f"mkdocs.yml:{too_big[0] + 1}: {too_big[1]}")
+        raw = yaml.load(text, Loader=_MkDocsLoader) or {}
+    except RecursionError:
+        raise KbError(f"mkdocs.yml:1: {TOO_DEEP}") from None
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 1
         raise KbError(f"mkdocs.yml:{line}: YAML syntax error: {exc.problem}") from None

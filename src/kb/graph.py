@@ -73,8 +73,10 @@ SHORTLIST = 2  # candidates scored exactly, per neighbour wanted
 TITLE_REPEAT = 2  # title words count this many times: a title says what a text is about
 
 WORD = re.compile(r"[^\W\d_]{3,}")
-LINK_TARGET = re.compile(r"\]\([^)]*\)")
-HTML_TAG = re.compile(r"<[^>]+>")
+# Over contributors' text: each stops at the next bracket or tag, never backtracking
+# to the end of the text from every '](' or '<' (tests/test_hostile_markdown.py).
+LINK_TARGET = re.compile(r"\]\((?:[^()\n]|\([^()\n]*\))*\)")
+HTML_TAG = re.compile(r"<[^<>]+>")
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,14 @@ DEFAULT_MAX_DOCUMENT_KB = 1024
 #: The shipped documents nest at most a few levels; Python-Markdown's cost per
 #: character grows with depth and it exhausts Python's stack at a few hundred.
 DEFAULT_MAX_NESTING = 20
+#: The most an owner may allow: measured, Python-Markdown renders 200 nested
+#: lists and 1,000 nested emphases, and fails at 250 and 2,000 (tildes).
+MAX_SAFE_NESTING = 100
 #: Characters an opening ``[`` or ``<tag`` may stay open, summed over the
 #: document, per character of the document (plus a fixed allowance): every
 #: link's text counts once, so ordinary documents use well under one.
 OPEN_SPAN_PER_CHARACTER = 2
-OPEN_SPAN_ALLOWANCE = 100_000
+OPEN_SPAN_ALLOWANCE = 1_000_000
 #: Problems of one kind reported per document; the rest are counted.
 MAX_REPORTED = 5
 
@@ -69,15 +72,28 @@ class Limits:
                     + ", ".join(sorted(known))
                 )
         numbers: dict[str, int] = {}
-        for key in known:
+        for key in sorted(known):
             value = values.get(key, getattr(cls, key))
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise KbError(
                     f"mkdocs.yml: extra.kb.limits.{key}: expected a whole number of at least 1, "
                     f"found {value!r}"
                 )
+            if key == "max_nesting" and value > MAX_SAFE_NESTING:
+                raise KbError(
+                    f"mkdocs.yml: extra.kb.limits.max_nesting: at most {MAX_SAFE_NESTING} "
+                    f"(deeper nesting exhausts the Markdown renderer's stack), found {value}"
+                )
             numbers[key] = value
         return cls(**numbers)
+
+
+def nested_too_deeply(where: str) -> str:
+    """The message when the renderer ran out of stack after all (limits raised too far)."""
+    return (
+        f"{where}: lists, quotes or emphasis are nested too deeply to render; "
+        "run kb check, and lower extra.kb.limits.max_nesting in mkdocs.yml"
+    )
 
 
 def size_problem(rel: str, size: int, limits: Limits) -> Problem | None:

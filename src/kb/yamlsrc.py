@@ -65,6 +65,40 @@ MAX_DEPTH = 50
 TOO_DEEP = f"values are nested more than {MAX_DEPTH} levels deep; write them out plainly"
 
 
+def expansion_problem(
+    node: Node, max_values: int = MAX_VALUES, max_depth: int = MAX_DEPTH
+) -> tuple[int, str] | None:
+    """Walk a composed node graph as a loader expands it, aliases and all.
+
+    Returns the 0-based line and the message when it expands into more than
+    ``max_values`` values (shown on the top-level key being expanded) or is
+    nested deeper than ``max_depth``; ``None`` when it is within both. The walk
+    stops at the budget, so an alias bomb costs no more than the budget.
+    """
+    count = 0
+    stack: list[tuple[Node, int, int]] = [(node, 0, node.start_mark.line)]
+    while stack:
+        current, depth, top = stack.pop()
+        count += 1
+        if count > max_values:
+            return top, (
+                f"YAML expands into more than {max_values:,} values (anchors and aliases "
+                "repeated inside each other); write the values out plainly"
+            )
+        if depth > max_depth:
+            return current.start_mark.line, TOO_DEEP
+        if isinstance(current, SequenceNode):
+            pairs = [(child, child) for child in current.value]
+        elif isinstance(current, MappingNode):
+            pairs = [(key, part) for key, value in current.value for part in (key, value)]
+        else:
+            continue
+        for first, child in pairs:
+            # A blow-up is shown on the top-level key (or item) it happens under.
+            stack.append((child, depth + 1, first.start_mark.line if depth == 0 else top))
+    return None
+
+
 class _TooBig(Exception):
     """The YAML would expand beyond what front matter can sensibly hold."""
 

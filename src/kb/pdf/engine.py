@@ -30,7 +30,9 @@ try:  # WeasyPrint 68 and later fetch through a class that can be narrowed
 except ImportError:  # pragma: no cover - older WeasyPrint: a fetching function
     URLFetcher = URLFetcherResponse = None
 
-_ANCHOR = re.compile(r"anchor[^'\"]*['\"]([^'\"]+)['\"]")
+#: WeasyPrint names the anchor in quotes shortly after the word; bounded, so that an
+#: id made of "anchor" repeated cannot make the search quadratic.
+_ANCHOR = re.compile(r"anchor[^'\"]{0,80}['\"]([^'\"]+)['\"]")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,9 @@ from markdown.treeprocessors import Treeprocessor
 
 from kb import sanitize
 from kb.config import Settings
+from kb.errors import KbError
 from kb.inventory import image_problem
+from kb.limits import nested_too_deeply
 from kb.links import classify, code_free_lines, scan_links
 from kb.model import Document, KnowledgeBase
 from kb.problems import Problem
@@ -44,14 +46,15 @@ TABLE_MAX_COLUMNS = 6
 #: hyphen or slash to break the line at.
 TABLE_MAX_WORD = 30
 _UNBREAKABLE = re.compile(rf"[^\s\-/\u2010-\u2015]{{{TABLE_MAX_WORD + 1},}}")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{1,}:?\s*(\|\s*:?-{1,}:?\s*)*\|?\s*$")
+#: Matched against a stripped line: no two whitespace runs side by side to backtrack between.
+_TABLE_RULE = re.compile(r"\|?[ \t]*:?-+:?(?:[ \t]*\|[ \t]*:?-+:?)*[ \t]*\|?$")
 #: Safety net for raw HTML the tree step never saw: what an href or src may hold.
 _ATTRIBUTE = re.compile(
     r"""\s(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE
 )
 _ALLOWED_HREF = ("#", "http://", "https://", "mailto:", "tel:")
 #: A tag in raw HTML, and in it an id or a link to an id, up to where the id starts.
-_RAW_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+_RAW_TAG = re.compile(r"<[a-zA-Z][^<>]*>")
 _RAW_ID = re.compile(r"""(\s(?:id\s*=\s*["']?|href\s*=\s*["']?#)(?=[^"'\s>]))""", re.I)
 
 
@@ -164,7 +167,12 @@ class PrintRenderer:
                 state.image_lines.setdefault(link.target, link.line)
         state.table_lines = table_lines(doc.body, doc.body_line)
         self.markdown.reset()
-        body = self.markdown.convert(document_markdown(doc, doc.body, self.knowledge_base.glossary))
+        try:
+            body = self.markdown.convert(
+                document_markdown(doc, doc.body, self.knowledge_base.glossary)
+            )
+        except RecursionError:
+            raise KbError(nested_too_deeply(doc.path)) from None
         printed = PrintedDocument(
             doc=doc,
             body=body,
@@ -295,7 +303,7 @@ def table_lines(body: str, first_line: int) -> list[int]:
             previous is not None
             and "|" in line
             and "-" in line
-            and _TABLE_RULE.match(line)
+            and _TABLE_RULE.match(line.strip())
             and "|" in previous[1]
         ):
             found.append(previous[0])
