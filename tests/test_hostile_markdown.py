@@ -8,6 +8,7 @@ measured by ``benchmarks/bench_hostile.py``, not asserted here.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 
@@ -17,6 +18,7 @@ from click.testing import Result
 from kb import links
 from kb.limits import Limits, body_problems
 from kb.loader import load_project
+from kb.pdf import printbody
 from kb.pdf.printbody import PrintRenderer
 from kb.render import render_markdown
 from tests.conftest import MKDOCS, ProjectFactory, document
@@ -291,3 +293,51 @@ def test_nesting_at_the_highest_limit_renders_for_site_and_print(
 
     assert site_html
     assert printed.body
+
+
+#: The patterns that backtracked over the rest of the text from every position of
+#: input like this (seconds at 6,000 characters, hours at a megabyte), each with
+#: ordinary text it must still match (and the first group it finds there).
+PATTERNS_AND_HOSTILE_TEXT = [
+    ("kb.citations", "REFERENCE", "[^", "as shown[^who-2019].", "who-2019"),
+    ("kb.graph", "LINK_TARGET", "](", "[a](https://x.org/a_(b)) c", None),
+    ("kb.graph", "HTML_TAG", "<", "a <b class='x'>c</b>", None),
+    ("kb.pdf.engine", "_ANCHOR", "anchor", "No anchor #intro for 'intro'", "intro"),
+    ("kb.pdf.printbody", "_RAW_TAG", "<a ", '<a href="#x">', None),
+    ("kb.search.analysis", "_IMAGE", "![", "![a pump](pump.png)", "a pump"),
+    ("kb.search.analysis", "_LINK", "[", "[the guide](guide.md)", "the guide"),
+    ("kb.search.analysis", "_REF_LINK", "[", "[the guide][g]", "the guide"),
+    ("kb.search.analysis", "_ATTRS", "{", "Title {: #id .wide}", None),
+    ("kb.search.analysis", "_HTML", "<", "a <br/> b", None),
+    ("kb.search.analysis", "_RULE_LINE", "-", "| --- | :-: |", None),
+    ("kb.links", "INLINE", "[a](<", "see [x](<a b.md>)", ""),
+    ("kb.links", "REFERENCE_USE", "[", "[text][ref]", ""),
+    ("kb.links", "HTML_ATTR", "<a ", '<a class="x" href="y.md">', "a"),
+    ("kb.links", "HTML_ID", "<", '<span id="here">', "here"),
+]
+
+
+@pytest.mark.parametrize(("module", "name", "unit", "ordinary", "group"), PATTERNS_AND_HOSTILE_TEXT)
+def test_patterns_over_user_text_do_not_backtrack(
+    module: str, name: str, unit: str, ordinary: str, group: str | None
+) -> None:
+    """Each pattern runs over 200,000 characters of its worst input at once (the
+    suite would not finish if it were still quadratic) and still reads ordinary text."""
+    pattern: re.Pattern[str] = getattr(importlib.import_module(module), name)
+    text = unit * (LONG // len(unit)) + "x"
+
+    pattern.findall(text)
+    pattern.sub("", text)
+    found = pattern.search(ordinary)
+
+    assert found is not None
+    if group is not None:
+        assert found.group(1) == group
+
+
+def test_print_table_rule_is_read_in_one_pass() -> None:
+    rule = printbody._TABLE_RULE
+    assert rule.match("| --- | :-: |")
+    assert rule.match(":---|---:")
+    assert not rule.match("| a | b |")
+    assert not rule.match(("|-- " * (LONG // 4)).strip() + " x")

@@ -35,7 +35,9 @@ _FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~).*$", re.MULTILINE)
 _LINE_MARKUP = re.compile(r"^[ \t]*(?:#{1,6}|>|[-*+]|\d+\.|!!!|\?\?\?\+?)(?=[ \t])", re.MULTILINE)
 _UNDERSCORES = re.compile(r"_+")
 _INLINE_MARKS = str.maketrans({"*": None, "`": None, "~": None, "|": " "})
-_RULE_LINE = re.compile(r"^[ \t|:=-]*-{3,}[ \t|:=-]*$", re.MULTILINE)
+# A line of rule characters with '---' in it; the look-ahead reads the line once (the
+# old form, [...]*-{3,}[...]* with '-' in both runs, backtracked cubically on dashes).
+_RULE_LINE = re.compile(r"^(?=[^\n]*---)[ \t|:=-]+$", re.MULTILINE)
 _SPACES = re.compile(r"[ \t]{2,}|\t")
 _LINE_EDGE_SPACES = re.compile(r"^ +| +$", re.MULTILINE)
 _BLANK_LINES = re.compile(r"\n[ \n]*\n")
