@@ -125,7 +125,7 @@ def search_bytes(site: Path, query: str) -> tuple[int, int]:
 
             page.on("response", on_response)
             page.goto(f"{base}search/?q={query}")
-            page.wait_for_selector(".pagefind-ui__result-link", timeout=30_000)
+            page.wait_for_selector("#kb-search[data-done]", timeout=30_000)
             page.wait_for_load_state("networkidle")
             browser.close()
     finally:

@@ -3,7 +3,10 @@
     python -m benchmarks.generate OUT_DIR --documents 5000 [--seed 1]
 
 Documents get valid front matter drawn from the shipped taxonomy, bodies of
-several sections built from a WASH word list, links to earlier documents
+several sections whose words follow Zipf's law over a seeded vocabulary of
+20,000 words per language (the WASH word list first, made-up words after), as
+natural text does, so that index sizes and downloads mean something; links to
+earlier documents
 (so backlinks and link checks have work to do), and about one in ten has a
 French translation. The same seed always gives the same files.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import random
 import shutil
 from pathlib import Path
@@ -38,6 +42,37 @@ FRENCH = (
     "technologie introduction recherche apprentissage acteurs concertation planification "
     "services durabilité entretien réparation ministère direction approbation critères"
 ).split()
+#: Words per language's vocabulary, and the exponent of Zipf's law (about 1 in English).
+VOCABULARY = 20_000
+ZIPF = 1.07
+SYLLABLES = (
+    "ba be bi bo bu da de di do du fa fe fi fo ga ge go ka ke ki ko ku la le li lo lu ma me "
+    "mi mo mu na ne ni no nu pa pe pi po pu ra re ri ro ru sa se si so su ta te ti to tu va "
+    "ve vi vo wa we za ze zo"
+).split()
+ENDINGS = ("", "", "n", "r", "s", "t", "l", "m")
+
+
+class Vocabulary:
+    """Words drawn by Zipf's law: the n-th most frequent word about 1/n as often as the
+    first. The given words take the first ranks; seeded made-up words fill the rest."""
+
+    def __init__(self, words: list[str], size: int, seed: int) -> None:
+        rng = random.Random(seed)
+        known = set(words)
+        self.words = list(dict.fromkeys(words))
+        while len(self.words) < size:
+            word = "".join(rng.choices(SYLLABLES, k=rng.randint(2, 4))) + rng.choice(ENDINGS)
+            if word not in known:
+                known.add(word)
+                self.words.append(word)
+        weights = [1 / (rank**ZIPF) for rank in range(1, size + 1)]
+        self.cumulative = list(itertools.accumulate(weights))
+
+    def choices(self, rng: random.Random, k: int) -> list[str]:
+        return rng.choices(self.words, cum_weights=self.cumulative, k=k)
+
+
 HEADINGS = (
     "Context",
     "Who took part",
@@ -50,16 +85,16 @@ HEADINGS = (
 )
 
 
-def sentence(rng: random.Random, words: list[str]) -> str:
-    chosen = rng.choices(words, k=rng.randint(8, 18))
+def sentence(rng: random.Random, words: Vocabulary) -> str:
+    chosen = words.choices(rng, k=rng.randint(8, 18))
     return chosen[0].capitalize() + " " + " ".join(chosen[1:]) + "."
 
 
-def paragraph(rng: random.Random, words: list[str]) -> str:
+def paragraph(rng: random.Random, words: Vocabulary) -> str:
     return " ".join(sentence(rng, words) for _ in range(rng.randint(3, 6)))
 
 
-def section_text(rng: random.Random, words: list[str]) -> str:
+def section_text(rng: random.Random, words: Vocabulary) -> str:
     """Two to four paragraphs: with 3 to 6 sections a body has about 800 words,
     close to the shipped knowledge base's documents (lessons ~500, cases ~1,000)."""
     return "\n\n".join(paragraph(rng, words) for _ in range(rng.randint(2, 4)))
@@ -68,6 +103,8 @@ def section_text(rng: random.Random, words: list[str]) -> str:
 def generate(out: Path, documents: int, seed: int = 1) -> Path:
     """Write a kb project with ``documents`` documents into ``out`` (replaced)."""
     rng = random.Random(seed)
+    english = Vocabulary(WORDS, VOCABULARY, seed)
+    french_words = Vocabulary(FRENCH, VOCABULARY, seed + 1)
     if out.exists():
         shutil.rmtree(out)
     content = out / "content"
@@ -94,8 +131,8 @@ def generate(out: Path, documents: int, seed: int = 1) -> Path:
         folder = TYPES[doc_type]
         translation = written and rng.random() < 0.1
         french = bool(translation)
-        words = FRENCH if french else WORDS
-        title = " ".join(rng.choices(words, k=rng.randint(3, 7))).capitalize()
+        words = french_words if french else english
+        title = " ".join(words.choices(rng, k=rng.randint(3, 7))).capitalize()
         meta: dict[str, object] = {
             "title": title,
             "type": doc_type,

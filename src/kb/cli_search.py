@@ -7,7 +7,6 @@ import json
 import sys
 import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +21,6 @@ from kb.urls import absolute, document_url, theme_url
 
 if TYPE_CHECKING:
     from kb.graph import KnowledgeGraph
-    from kb.search import SearchResults, Snippet
-
-#: Marks around matched words when the output is not a terminal.
-PLAIN_MARKS = ("**", "**")
-FILTERS = ("type", "theme", "level", "country", "programme", "language")
 
 
 def _load_or_fail(ctx: Context) -> LoadResult:
@@ -111,6 +105,7 @@ def search(
     index (in .kb-cache/index/) is brought up to date first.
     """
     from kb.search import IndexDamaged, SearchIndex
+    from kb.search.formatting import results_json, results_text, ways_out
 
     result = _load_or_fail(ctx)
     knowledge_base = result.knowledge_base
@@ -148,12 +143,14 @@ def search(
             results = index.search(" ".join(query), wanted, limit, include_drafts=drafts)
     if as_json:
         click.echo(
-            json_safe(json.dumps(_results_json(results, stats), indent=2, ensure_ascii=False))
+            json_safe(json.dumps(results_json(results, stats), indent=2, ensure_ascii=False))
         )
         return
-    _print_results(results, knowledge_base.taxonomy, sys.stdout.isatty())
+    lines = results_text(results, knowledge_base.taxonomy, sys.stdout.isatty())
     if not results.hits and query:
-        _print_ways_out(" ".join(query), wanted, knowledge_base.taxonomy)
+        lines += ways_out(" ".join(query), wanted, knowledge_base.taxonomy)
+    for line in lines:
+        click.echo(line)
 
 
 def _check_terms(
@@ -190,108 +187,6 @@ def _facet_filters(given: Sequence[str], taxonomy: Taxonomy) -> dict[str, list[s
             _check_terms(f"--facet {name}", f"a value of {facet.label}", [value], facet.terms)
         )
     return filters
-
-
-def _results_json(results: SearchResults, stats: Any) -> dict[str, Any]:
-    return {
-        "query": results.query,
-        "total": results.total,
-        "hits": [
-            {
-                **{k: v for k, v in asdict(hit).items() if k != "snippet"},
-                "levels": list(hit.levels),
-                "snippet": hit.snippet.marked(*PLAIN_MARKS),
-            }
-            for hit in results.hits
-        ],
-        "facets": results.facets,
-        "did_you_mean": results.did_you_mean,
-        "notices": list(results.notices),
-        "index": {
-            "added": stats.added,
-            "updated": stats.updated,
-            "removed": stats.removed,
-            "unchanged": stats.unchanged,
-            "rebuilt": stats.rebuilt,
-        },
-    }
-
-
-def _print_results(results: SearchResults, taxonomy: Taxonomy, color: bool) -> None:
-    echo = _echo_safe
-    for notice in results.notices:
-        echo(f"Note: {notice}.")
-    if results.did_you_mean:
-        suggestion = terminal_safe(results.did_you_mean)
-        click.echo(f"Did you mean: {click.style(suggestion, bold=True) if color else suggestion}?")
-    if not results.hits:
-        query = results.query.strip()
-        echo(f"No documents match '{query}'." if query else "No documents pass the filters.")
-        return
-    shown = len(results.hits)
-    what = f" for '{results.query}'" if results.query.strip() else ""
-    echo(
-        f"{results.total} document{'s' if results.total != 1 else ''}{what}"
-        + (f" (showing {shown})" if shown < results.total else "")
-        + "\n"
-    )
-    for number, hit in enumerate(results.hits, 1):
-        title = terminal_safe(hit.title)
-        title = click.style(title, bold=True) if color else title
-        levels = ", ".join(_label(taxonomy.levels, level) for level in hit.levels)
-        kind = TYPE_LABELS.get(hit.type, (hit.type,))[0]
-        click.echo(f"{number:>2}. {title}")
-        echo(f"    {hit.id} · {kind} · {levels} · {hit.path}")
-        snippet = _snippet(hit.snippet, color)
-        if snippet:
-            for line in textwrap.wrap(snippet, 96):
-                click.echo(f"    {line}")
-        click.echo("")
-    _print_facets(results.facets, taxonomy)
-
-
-def _print_ways_out(query: str, filters: Mapping[str, Sequence[str]], taxonomy: Taxonomy) -> None:
-    """For a search that found nothing: filters to drop, and vocabulary terms whose
-    names resemble the words."""
-    from kb.search import QueryModel
-
-    if filters:
-        given = " ".join(
-            f"--{name} {value}" for name, values in filters.items() for value in values
-        )
-        _echo_safe(f"Filters narrowed the search ({given}); try it without some of them.")
-    words = [w for w in query.replace('"', " ").split() if w not in ("AND", "OR", "NOT")]
-    named = QueryModel(taxonomy).resembling(words)
-    if named:
-        click.echo("Vocabulary terms with names like these words:")
-        for term in named:
-            option = f"--{term.vocabulary} {term.id}" if term.vocabulary in FILTERS else ""
-            _echo_safe(
-                f"  {term.label} ({term.vocabulary}){f': kb search {option}' if option else ''}"
-            )
-
-
-def _snippet(snippet: Snippet, color: bool) -> str:
-    if not color:
-        return terminal_safe(snippet.marked(*PLAIN_MARKS))
-    return "".join(
-        click.style(terminal_safe(text), fg="yellow", bold=True) if hit else terminal_safe(text)
-        for text, hit in snippet.parts
-    )
-
-
-def _print_facets(facets: dict[str, dict[str, int]], taxonomy: Taxonomy) -> None:
-    lines = []
-    for name, counts in facets.items():
-        if not counts:
-            continue
-        shown = list(counts.items())[:8]
-        more = f" (+{len(counts) - len(shown)} more)" if len(counts) > len(shown) else ""
-        lines.append(f"  {name}: " + ", ".join(f"{v} {n}" for v, n in shown) + more)
-    if lines:
-        click.echo("Refine with:")
-        for line in lines:
-            _echo_safe(line)
 
 
 # -- kb show --------------------------------------------------------------------------
