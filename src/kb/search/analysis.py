@@ -82,6 +82,10 @@ class LanguageText(TEXT):  # type: ignore[misc]
         """The words of a text, as the analyser's tokenizer finds them."""
         return self.analyzer.items[0].expression.finditer(text)  # type: ignore[no-any-return]
 
+    def known_terms(self) -> dict[str, str | None]:
+        """Word → term (None for a stop word) for every word analysed so far."""
+        return self._terms
+
     def term(self, word: str) -> str | None:
         """The term a word becomes in this field, or None for a stop word."""
         term = self._terms.get(word, "")

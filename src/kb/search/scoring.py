@@ -167,16 +167,28 @@ def segment_scores(query: Any, searcher: Searcher) -> dict[int, float] | None:
             if found is None:
                 return None
             positive.append(found)
-        if type(query) is wq.And:
-            positive.sort(key=len)
-            docs = set(positive[0]).intersection(*positive[1:]) if positive else set()
-        else:
-            docs = set().union(*positive)
+        boost = query.boost
+        if type(query) is wq.Or:
+            # Adding each part's scores in, part after part, is one dictionary update per
+            # posting; asking every part about every document was most of a query's time.
+            total: dict[int, float] = {}
+            for part in positive:
+                get = total.get
+                for doc, score in part.items():
+                    total[doc] = get(doc, 0.0) + score
+            if boost == 1.0 and not negative:
+                return total
+            return {doc: score * boost for doc, score in total.items() if doc not in negative}
+        positive.sort(key=len)
+        docs = set(positive[0]).intersection(*positive[1:]) if positive else set()
         docs -= negative
-        return {
-            doc: (sum(part[doc] for part in positive if doc in part) + bonus) * query.boost
-            for doc in docs
-        }
+        scores: dict[int, float] = dict.fromkeys(docs, bonus)
+        for part in positive:
+            for doc in docs:
+                scores[doc] += part[doc]
+        if boost != 1.0:
+            scores = {doc: score * boost for doc, score in scores.items()}
+        return scores
     if isinstance(query, Phrase):
         matcher = query.matcher(searcher, searcher.context())
         found = {}

@@ -23,8 +23,14 @@ def best_snippet(text: str, field: Any, wanted: frozenset[str]) -> Snippet:
     if not text or not wanted or not isinstance(field, LanguageText):
         return Snippet()
     matches: list[tuple[int, int]] = []
+    known = field.known_terms()  # the field's memory, read directly: this loop is hot
+    term_of = field.term
     for match in field.words(text[:SNIPPET_SCAN]):
-        if field.term(match.group()) in wanted:
+        word = match.group()
+        term = known.get(word, "")
+        if term == "":
+            term = term_of(word)
+        if term in wanted:
             matches.append(match.span())
     if not matches:
         return Snippet()
