@@ -32,6 +32,7 @@ from kb.limits import nested_too_deeply
 from kb.loader import LoadResult
 from kb.model import Document, KnowledgeBase
 from kb.output import describe_os_error, staging_folder, swap, working_folder
+from kb.site.chrome import site_chrome
 from kb.site.compress import compress_site
 from kb.site.downloads import Download
 from kb.site.feeds import catalogue, write_catalogue, write_feed
@@ -309,6 +310,7 @@ def _build_in(
                 settings.default_language,
                 written.languages,
                 material_javascript=settings.material_javascript,
+                chrome=site_chrome(settings, written.alternates),
             ),
             written.seen,
             {**written.fragments, **document_panels},

@@ -37,22 +37,32 @@ def _size(size: int) -> str:
 
 
 def _adhoc_title(result: LoadResult, selection: dict[str, list[str]]) -> str:
-    """``Facilitation guidelines: Sanitation, Local (community)`` from the options given."""
+    """``Facilitation guidelines: Sanitation, Local (community)`` from the options given.
+
+    In the pack's language when one was asked for (``--language fr``).
+    """
+    from kb import i18n
     from kb.model import TYPE_LABELS
     from kb.pdf.words import country_name
 
+    languages = selection.get("language", [])
+    language = languages[0] if len(languages) == 1 else result.settings.default_language
+    said = i18n.translations(language).gettext
     taxonomy = result.knowledge_base.taxonomy
-    kinds = [TYPE_LABELS[t][1] for t in selection.get("type", []) if t in TYPE_LABELS]
-    head = " and ".join(kinds) if kinds else "Documents"
+    kinds = [said(TYPE_LABELS[t][1]) for t in selection.get("type", []) if t in TYPE_LABELS]
+    head = f" {said('and')} ".join(kinds) if kinds else said(i18n.N_("Documents"))
     qualifiers: list[str] = []
     for key, terms in (("themes", taxonomy.themes), ("levels", taxonomy.levels)):
-        qualifiers += [terms[v].label if v in terms else v for v in selection.get(key, [])]
+        qualifiers += [
+            terms[v].label_in(language) if v in terms else v for v in selection.get(key, [])
+        ]
     qualifiers += [
         taxonomy.programmes[v].name if v in taxonomy.programmes else v
         for v in selection.get("programme", [])
     ]
-    qualifiers += [country_name(c, "en") for c in selection.get("countries", [])]
-    return f"{head}: {', '.join(qualifiers)}" if qualifiers else head
+    qualifiers += [country_name(c, language) for c in selection.get("countries", [])]
+    colon = "\u00a0:" if i18n.primary(language) == "fr" else ":"
+    return f"{head}{colon} {', '.join(qualifiers)}" if qualifiers else head
 
 
 @click.command("pdf")

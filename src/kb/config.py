@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from kb.content import not_utf8, read_problem
 from kb.errors import KbError
 from kb.inventory import read_content_file
 from kb.limits import Limits
-from kb.model import Facet, Programme, Taxonomy, Term
+from kb.model import Facet, Programme, Taxonomy, Term, in_language
 from kb.problems import Problem
 from kb.yamlsrc import TOO_DEEP, YamlText, expansion_problem, load_yaml
 
@@ -28,6 +29,7 @@ from kb.yamlsrc import TOO_DEEP, YamlText, expansion_problem, load_yaml
 #: thousand; an alias bomb has billions.
 MAX_CONFIG_VALUES = 200_000
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 
 class _MkDocsLoader(yaml.SafeLoader):
@@ -75,6 +77,27 @@ class Settings:
     material_javascript: bool = False
     start_here: str = "start-here"
     limits: Limits = field(default_factory=Limits)
+    #: The languages the site is published in, the default first (``extra.kb.languages``).
+    languages: tuple[str, ...] = ()
+    #: The site's name, description and edition line in other languages, by language.
+    site_names: Mapping[str, str] = field(default_factory=dict)
+    descriptions: Mapping[str, str] = field(default_factory=dict)
+    editions: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def site_languages(self) -> tuple[str, ...]:
+        return self.languages or (self.default_language,)
+
+    def site_name_in(self, language: str) -> str:
+        return in_language(self.site_names, language) or self.site_name
+
+    def description_in(self, language: str) -> str:
+        return in_language(self.descriptions, language) or str(
+            self.mkdocs.get("site_description") or ""
+        )
+
+    def edition_in(self, language: str) -> str:
+        return in_language(self.editions, language) or self.edition
 
     def rel(self, path: Path) -> str:
         """A path as messages show it: relative to the project, with forward slashes."""
@@ -137,21 +160,60 @@ def load_settings(root: Path) -> Settings:
         )
     if not content_dir.is_dir():
         raise KbError(f"{content_dir}: the content folder does not exist")
+    default_language = str(kb.get("default_language", "en"))
+    editions = _per_language(kb.get("edition"), "edition", default_language)
     return Settings(
         root=root,
         content_dir=content_dir,
         site_name=str(raw.get("site_name") or "Knowledge base"),
         site_url=str(raw.get("site_url") or "").rstrip("/") + "/" if raw.get("site_url") else "",
-        default_language=str(kb.get("default_language", "en")),
+        default_language=default_language,
         license=str(kb.get("license", "CC-BY-4.0")),
         license_url=str(kb.get("license_url", "https://creativecommons.org/licenses/by/4.0/")),
-        edition=str(kb.get("edition", "")),
+        edition=editions.pop(default_language, ""),
         mkdocs=raw,
         media_types=_media_types(kb.get("media_types")),
         ignore=_ignore_patterns(kb.get("ignore")),
         material_javascript=kb.get("material_javascript", False) is True,
         start_here=str(kb.get("start_here", "start-here") or ""),
         limits=Limits.from_settings(kb.get("limits")),
+        languages=_languages(kb.get("languages"), default_language),
+        site_names=_per_language(kb.get("site_name"), "site_name", default_language),
+        descriptions=_per_language(
+            kb.get("site_description"), "site_description", default_language
+        ),
+        editions=editions,
+    )
+
+
+def _languages(value: Any, default_language: str) -> tuple[str, ...]:
+    """``extra.kb.languages``, the default language first whether listed or not."""
+    languages = [default_language]
+    for code in _strings(value, "languages", "[en, fr]"):
+        if not LANGUAGE_CODE.match(code):
+            raise KbError(
+                f"mkdocs.yml: extra.kb.languages: '{code}' is not a language code; "
+                "write a two-letter code such as fr or ar"
+            )
+        if code not in languages:
+            languages.append(code)
+    return tuple(languages)
+
+
+def _per_language(value: Any, name: str, default_language: str) -> dict[str, str]:
+    """A text, or one text per language (``{en: ..., fr: ...}``); a lone text is the default's."""
+    if value is None:
+        return {}
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return {default_language: str(value)}
+    if isinstance(value, dict) and all(
+        isinstance(k, str) and LANGUAGE_CODE.match(k) and isinstance(v, (str, int, float))
+        for k, v in value.items()
+    ):
+        return {k: str(v) for k, v in value.items()}
+    raise KbError(
+        f"mkdocs.yml: extra.kb.{name} must be a text, or one text per language "
+        f'such as {{en: "2026 edition", fr: "Édition 2026"}}'
     )
 
 
@@ -213,7 +275,7 @@ def load_taxonomy(settings: Settings) -> tuple[Taxonomy, list[Problem]]:
     parsed, problems = load_yaml(text.replace("\r\n", "\n").replace("\r", "\n"), rel)
     if parsed is None:
         return _empty_taxonomy(), problems
-    reader = _TaxonomyReader(rel, parsed, problems)
+    reader = _TaxonomyReader(rel, parsed, problems, settings.site_languages)
     return reader.read(), problems
 
 
@@ -222,10 +284,18 @@ def _empty_taxonomy() -> Taxonomy:
 
 
 class _TaxonomyReader:
-    def __init__(self, rel: str, parsed: YamlText, problems: list[Problem]) -> None:
+    def __init__(
+        self,
+        rel: str,
+        parsed: YamlText,
+        problems: list[Problem],
+        languages: tuple[str, ...] = ("en",),
+    ) -> None:
         self.rel = rel
         self.parsed = parsed
         self.problems = problems
+        self.default_language = languages[0]
+        self.languages = languages
 
     def problem(self, keypath: str, message: str) -> None:
         self.problems.append(Problem(self.rel, self.parsed.line(keypath), keypath, message))
@@ -278,20 +348,70 @@ class _TaxonomyReader:
             return ""
         return str(value).strip()
 
+    def localized(
+        self, entry: dict[str, Any], keypath: str, key: str, required: bool = False
+    ) -> tuple[str, dict[str, str]]:
+        """A text, or one per language (``label: {en: ..., fr: ...}``): the default's, the rest."""
+        value = entry.get(key)
+        if not isinstance(value, dict):
+            text = self.text(entry, keypath, key, required)
+            if required and text:
+                self.missing_translations(keypath, key, {})
+            return text, {}
+        texts: dict[str, str] = {}
+        for language in value:
+            if not isinstance(language, str) or not LANGUAGE_CODE.match(language):
+                self.problem(
+                    f"{keypath}.{key}",
+                    f"'{language}' is not a language code; write one such as en or fr",
+                )
+                continue
+            text = self.text(value, f"{keypath}.{key}", language)
+            if text:
+                texts[language] = text
+        default = texts.pop(self.default_language, "")
+        if not default and (required or texts):
+            self.problem(
+                f"{keypath}.{key}",
+                f"no '{self.default_language}:' text (the site's default language); add it",
+            )
+        if required:
+            self.missing_translations(keypath, key, texts)
+        return default, texts
+
+    def missing_translations(self, keypath: str, key: str, texts: dict[str, str]) -> None:
+        """A warning for each site language without its own text (the default one is shown)."""
+        for language in self.languages[1:]:
+            if language not in texts:
+                self.problems.append(
+                    Problem(
+                        self.rel,
+                        self.parsed.line(f"{keypath}.{key}"),
+                        f"{keypath}.{key}",
+                        f"no {language} text; pages in {language} show the "
+                        f"{self.default_language} one: write {key}: "
+                        f"{{{self.default_language}: ..., {language}: ...}}",
+                        severity="warning",
+                    )
+                )
+
     def aliases(self, entry: dict[str, Any], keypath: str) -> tuple[str, ...]:
-        """A term's ``aliases:``: other names for it, as a list of texts."""
+        """A term's ``aliases:``: other names for it, a list or one list per language."""
         value = entry.get("aliases")
         if value is None:
             return ()
-        if not isinstance(value, list):
-            self.problem(f"{keypath}.aliases", 'expected a list of names, e.g. ["M&E"]')
-            return ()
+        lists = value if isinstance(value, dict) else {"": value}
         aliases = []
-        for n, alias in enumerate(value):
-            if isinstance(alias, bool) or not isinstance(alias, (str, int, float)):
-                self.problem(f"{keypath}.aliases[{n}]", "expected a name (text)")
-            elif str(alias).strip():
-                aliases.append(str(alias).strip())
+        for language, names in lists.items():
+            where = f"{keypath}.aliases" + (f".{language}" if language else "")
+            if not isinstance(names, list):
+                self.problem(where, 'expected a list of names, e.g. ["M&E"]')
+                continue
+            for n, alias in enumerate(names):
+                if isinstance(alias, bool) or not isinstance(alias, (str, int, float)):
+                    self.problem(f"{where}[{n}]", "expected a name (text)")
+                elif str(alias).strip():
+                    aliases.append(str(alias).strip())
         return tuple(aliases)
 
     def terms(self, name: str, required: bool = True) -> dict[str, Term]:
@@ -306,12 +426,16 @@ class _TaxonomyReader:
             if not isinstance(order, int) or isinstance(order, bool):
                 self.problem(f"{keypath}.order", "expected a whole number")
                 order = 0
+            label, labels = self.localized(entry, keypath, "label", required=True)
+            description, descriptions = self.localized(entry, keypath, "description")
             terms[key] = Term(
                 id=key,
-                label=self.text(entry, keypath, "label", required=True) or key,
-                description=self.text(entry, keypath, "description"),
+                label=label or key,
+                description=description,
                 order=order,
                 aliases=self.aliases(entry, keypath),
+                labels=labels,
+                descriptions=descriptions,
             )
         return terms
 

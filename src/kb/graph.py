@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from operator import itemgetter, mul
 from typing import NamedTuple
 
+from kb import i18n
 from kb.links import classify, scan_links
 from kb.model import DOCUMENT_TYPES, Document, KnowledgeBase, Taxonomy, Term
 
@@ -432,26 +433,38 @@ class KnowledgeGraph:
         return self._similarity
 
     def _reason(self, doc: Document, other: Document, cosine: float) -> str:
-        """What two documents have in common, in words."""
+        """What two documents have in common, in words of ``doc``'s language."""
+        said = i18n.translations(doc.language)
+        language = doc.language
         parts: list[str] = []
         taxonomy = self.taxonomy
         themes = [t for t in doc.themes if t in other.themes]
         if themes:
-            labels = [_label(taxonomy.themes, t) for t in themes]
-            parts.append(f"shares theme{'s' if len(labels) > 1 else ''} {_and(labels)}")
+            labels = [_label(taxonomy.themes, t, language) for t in themes]
+            parts.append(
+                said.ngettext("shares theme %(themes)s", "shares themes %(themes)s", len(labels))
+                % {"themes": _and(labels, said.gettext("and"))}
+            )
         if doc.programme and doc.programme == other.programme:
             programme = taxonomy.programmes.get(doc.programme)
-            parts.append(f"same programme, {programme.name if programme else doc.programme}")
+            name = programme.name if programme else doc.programme
+            parts.append(said.gettext("same programme, %(programme)s") % {"programme": name})
         countries = [c for c in doc.countries if c in other.countries]
         if countries:
-            parts.append(f"also about {_and(countries)}")
+            parts.append(
+                said.gettext("also about %(countries)s")
+                % {"countries": _and(countries, said.gettext("and"))}
+            )
         if cosine >= SIMILAR_TEXT:
-            parts.append("similar text")
+            parts.append(said.gettext("similar text"))
         levels = [t for t in doc.levels if t in other.levels]
         if levels and not parts:
-            labels = [_label(taxonomy.levels, t).lower() for t in levels]
-            parts.append(f"same level{'s' if len(labels) > 1 else ''}, {_and(labels)}")
-        return "; ".join(parts) or "some words in common"
+            labels = [_label(taxonomy.levels, t, language).lower() for t in levels]
+            parts.append(
+                said.ngettext("same level, %(levels)s", "same levels, %(levels)s", len(labels))
+                % {"levels": _and(labels, said.gettext("and"))}
+            )
+        return "; ".join(parts) or said.gettext("some words in common")
 
 
 class _Neighbour(NamedTuple):
@@ -592,18 +605,20 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return shared / (len(a) + len(b) - shared) if shared else 0.0
 
 
-def _label(terms: Mapping[str, Term], term_id: str) -> str:
+def _label(terms: Mapping[str, Term], term_id: str, language: str = "") -> str:
     term = terms.get(term_id)
-    return term.label if term else term_id
+    if term is None:
+        return term_id
+    return term.label_in(language) if language else term.label
 
 
-def _and(items: Sequence[str]) -> str:
+def _and(items: Sequence[str], word: str = "and") -> str:
     """``a``, ``a and b``, ``a, b and c``; only commas when an item has an "and" of its own."""
     if len(items) < 2:
         return "".join(items)
-    if any(" and " in item for item in items):
+    if any(f" {word} " in item for item in items):
         return ", ".join(items)
-    return f"{', '.join(items[:-1])} and {items[-1]}"
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
 def _by_id(doc: Document) -> str:

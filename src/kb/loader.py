@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kb import i18n
 from kb.citations import check_citations
 from kb.config import Settings, load_settings, load_taxonomy
 from kb.content import SourceFile, read_source
@@ -22,7 +23,7 @@ from kb.htmlcheck import removals
 from kb.inventory import Inventory, shown, take_inventory
 from kb.limits import Limits, body_problems, size_problem
 from kb.links import classify, code_free_lines, heading_slugs, scan_links
-from kb.model import Document, KnowledgeBase
+from kb.model import Document, KnowledgeBase, in_language
 from kb.packs import check_packs
 from kb.problems import Problem, sort_problems
 from kb.sanitize import Policy, policy
@@ -52,6 +53,7 @@ def load_project(root: Path) -> LoadResult:
 
 def load_knowledge_base(settings: Settings) -> LoadResult:
     taxonomy, problems = load_taxonomy(settings)
+    problems.extend(_interface_translations(settings))
     inventory = take_inventory(settings)
     problems.extend(inventory.problems)
     sources: dict[str, SourceFile] = {}
@@ -132,6 +134,51 @@ def _too_big(path: Path, rel: str, limits: Limits) -> Problem | None:
     except OSError:
         return None  # read_source reports why the file cannot be read
     return size_problem(rel, size, limits)
+
+
+def _interface_translations(settings: Settings) -> Iterable[Problem]:
+    """A warning per site language that lacks interface strings or the site's name in it."""
+    shown_at_most = 5
+    for language in settings.site_languages[1:]:
+        missing = i18n.missing_messages(language)
+        if missing:
+            quoted = ", ".join(f"'{m}'" for m in missing[:shown_at_most])
+            more = (
+                f" and {len(missing) - shown_at_most} more" if len(missing) > shown_at_most else ""
+            )
+            what = (
+                "kb has no interface translation for it"
+                if not i18n.has_catalogue(language)
+                else f"{len(missing)} interface strings have no translation: {quoted}{more}"
+            )
+            yield Problem(
+                "mkdocs.yml",
+                1,
+                "extra.kb.languages",
+                f"{language}: {what}; its pages show them in {settings.default_language} "
+                f"(kb's catalogue kb/locale/{i18n.primary(language)}/LC_MESSAGES/kb.po)",
+                severity="warning",
+            )
+        for key, texts in (
+            ("site_name", settings.site_names),
+            ("site_description", settings.descriptions),
+            ("edition", settings.editions),
+        ):
+            default = {
+                "site_name": settings.site_name,
+                "site_description": settings.description_in(settings.default_language),
+                "edition": settings.edition,
+            }[key]
+            if default and not in_language(texts, language):
+                yield Problem(
+                    "mkdocs.yml",
+                    1,
+                    f"extra.kb.{key}",
+                    f"no {language} text; pages in {language} show the "
+                    f"{settings.default_language} one: write {key}: {{{language}: ...}} "
+                    "under extra: kb:",
+                    severity="warning",
+                )
 
 
 def _duplicate_ids(paths_by_id: dict[str, list[tuple[str, str]]]) -> Iterable[Problem]:

@@ -37,6 +37,21 @@ class Term:
     order: int = 0
     #: Other names people search for it by ("M&E", "exit strategy").
     aliases: tuple[str, ...] = ()
+    #: The label and description in other languages than the default, by language.
+    labels: Mapping[str, str] = field(default_factory=dict, compare=False)
+    descriptions: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def label_in(self, language: str) -> str:
+        """The label in ``language``, or in the default language when it has none."""
+        return in_language(self.labels, language) or self.label
+
+    def description_in(self, language: str) -> str:
+        return in_language(self.descriptions, language) or self.description
+
+
+def in_language(texts: Mapping[str, str], language: str) -> str:
+    """``texts`` for ``fr-BF``, else for ``fr``, else empty."""
+    return texts.get(language) or texts.get(language.split("-")[0].lower(), "")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from kb.graph import KnowledgeGraph
 from kb.loader import load_project
 from kb.model import Document, GlossaryTerm, Taxonomy
 from kb.problems import format_problems
+from kb.site.chrome import site_chrome
 from kb.site.compress import MINIMUM_SIZE, PrecompressedHandler, accepted
 from kb.site.finish import Finish, finish_site
 from kb.site.mkdocs_config import write_effective_config
@@ -110,6 +111,7 @@ class Preview:
                     result.settings.default_language,
                     written.languages,
                     material_javascript=result.settings.material_javascript,
+                    chrome=site_chrome(result.settings, written.alternates),
                 ),
                 written.seen,
                 written.fragments,

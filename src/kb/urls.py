@@ -6,7 +6,8 @@ links to online pages and the search results all agree.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from kb.model import DOCUMENT_TYPES, Document
@@ -65,3 +66,48 @@ def pack_pdf_url(pack_id: str) -> str:
 def absolute(site_url: str, relative: str) -> str:
     """The full address of a page, or the relative one when the site has no ``site_url``."""
     return f"{site_url}{relative}" if site_url else relative
+
+
+@dataclass(frozen=True)
+class BrowseUrls:
+    """The browse pages' URLs in one language, under its prefix (``fr/``) unless the default.
+
+    Documents and downloads have one URL whatever the language they are
+    reached from, so only the site's own pages (home, listings, taxonomy,
+    search, downloads) are prefixed.
+    """
+
+    prefix: str = ""
+
+    def page(self, url: str) -> str:
+        return self.prefix + url
+
+    def type_url(self, doc_type: str) -> str:
+        return self.prefix + type_url(doc_type)
+
+    def theme_url(self, theme_id: str) -> str:
+        return self.prefix + theme_url(theme_id)
+
+    def level_url(self, level_id: str) -> str:
+        return self.prefix + level_url(level_id)
+
+    def programme_url(self, programme_id: str) -> str:
+        return self.prefix + programme_url(programme_id)
+
+    def country_url(self, code: str) -> str:
+        return self.prefix + country_url(code)
+
+    @staticmethod
+    def document_url(doc: Document) -> str:
+        return document_url(doc)
+
+
+def language_prefix(language: str, languages: Sequence[str]) -> str:
+    """``fr/`` for French pages of a site whose default is English; ``""`` for the default.
+
+    A language the site is not published in (a lone Arabic document) has no
+    browse pages of its own: its links lead to the default language's.
+    """
+    if not languages or language == languages[0] or language not in languages:
+        return ""
+    return f"{language}/"

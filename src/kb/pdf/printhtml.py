@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from kb.config import Settings
 from kb.glossary import terms_in_documents
-from kb.model import Document, Source, Taxonomy
+from kb.model import Document, Source, Taxonomy, Term
 from kb.problems import Problem
 from kb.urls import absolute, document_url, pack_pdf_url
 
@@ -104,8 +104,8 @@ def _document_view(
     said = words.labels(doc.language)
     meta: list[tuple[str, str]] = []
 
-    def labels_of(ids: Iterable[str], terms: Mapping[str, Any]) -> str:
-        return ", ".join(str(getattr(terms.get(i), "label", i)) for i in ids)
+    def labels_of(ids: Iterable[str], terms: Mapping[str, Term]) -> str:
+        return ", ".join(terms[i].label_in(doc.language) if i in terms else i for i in ids)
 
     meta.append((said["themes"], labels_of(doc.themes, taxonomy.themes)))
     ordered_levels = [t.id for t in taxonomy.levels_in_order() if t.id in doc.levels]
@@ -142,12 +142,13 @@ def _document_view(
 def _citation(
     settings: Settings, title: str, year: int, url: str, language: str, authors: str = ""
 ) -> str:
-    by = authors or settings.site_name
+    site_name = settings.site_name_in(language)
+    by = authors or site_name
     parts = [f"{by} ({year}). {words.quoted(title, language)}."]
     if authors:
-        parts.append(f"{settings.site_name}.")
-    if settings.edition:
-        parts.append(f"{settings.edition}.")
+        parts.append(f"{site_name}.")
+    if settings.edition_in(language):
+        parts.append(f"{settings.edition_in(language)}.")
     if url:
         parts.append(url)
     return " ".join(parts)
@@ -182,11 +183,13 @@ def _metadata(
     documents: Sequence[Document],
     taxonomy: Taxonomy,
     date: dt.date,
+    language: str,
 ) -> dict[str, Any]:
     keywords: list[str] = []
     for doc in documents:
         for theme in doc.themes:
-            label = str(getattr(taxonomy.themes.get(theme), "label", theme))
+            term = taxonomy.themes.get(theme)
+            label = term.label_in(language) if term else theme
             if label not in keywords:
                 keywords.append(label)
     for doc in documents:
@@ -250,9 +253,9 @@ def pack_job(
         "glossary": glossary,
         "lang": language,
         "words": said,
-        "site_name": settings.site_name,
+        "site_name": settings.site_name_in(language),
         "site_url": settings.site_url,
-        "edition": settings.edition,
+        "edition": settings.edition_in(language),
         "date_text": words.long_date(date, language),
         "cover": cover,
         "count_text": count_text,
@@ -261,7 +264,13 @@ def pack_job(
         "citation": _citation(settings, cover.title, date.year, url, language),
         "edition_note": said["edition_note"].format(date=words.long_date(date, language)),
         "meta": _metadata(
-            cover.title, settings.site_name, cover.subtitle, documents, taxonomy, date
+            cover.title,
+            settings.site_name_in(language),
+            cover.subtitle,
+            documents,
+            taxonomy,
+            date,
+            language,
         ),
     }
     markup = environment().get_template("print.html.j2").render(context)
@@ -292,9 +301,9 @@ def document_job(doc: Document, printer: PrintRenderer) -> PrintJob:
         "single": True,
         "lang": doc.language,
         "words": said,
-        "site_name": settings.site_name,
+        "site_name": settings.site_name_in(doc.language),
         "site_url": settings.site_url,
-        "edition": settings.edition,
+        "edition": settings.edition_in(doc.language),
         "date_text": words.long_date(doc.last_changed, doc.language),
         "cover": Cover(id=doc.id, title=doc.title),
         "contents": [],
@@ -313,11 +322,12 @@ def document_job(doc: Document, printer: PrintRenderer) -> PrintJob:
         "edition_note": "",
         "meta": _metadata(
             doc.title,
-            ", ".join(doc.authors) or settings.site_name,
+            ", ".join(doc.authors) or settings.site_name_in(doc.language),
             doc.summary,
             [doc],
             taxonomy,
             doc.last_changed,
+            doc.language,
         ),
     }
     markup = environment().get_template("print.html.j2").render(context)

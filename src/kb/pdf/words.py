@@ -3,111 +3,71 @@
 Labels, dates and country names follow the pack's language, so that a French
 pack reads as French from its cover to its citation (French quotation marks,
 a no-break space before the colon, ``1er novembre``). Other languages fall
-back to English.
+back to English; the words themselves are in the interface catalogue.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gettext
 from collections.abc import Mapping
 from functools import lru_cache
 from types import MappingProxyType
 
-import pycountry
+from kb import i18n
+from kb.i18n import N_
 
 NBSP = "\u00a0"
 
-LABELS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+#: The words of the PDFs, by key; the English texts are message ids of the
+#: interface catalogue (``kb.i18n``), translated there.
+MESSAGES: Mapping[str, str] = MappingProxyType(
     {
-        "en": MappingProxyType(
-            {
-                "case-study": "Case study",
-                "guideline": "Facilitation guideline",
-                "lesson": "Lesson",
-                "case-study/plural": "case studies",
-                "guideline/plural": "facilitation guidelines",
-                "lesson/plural": "lessons",
-                "tool": "Tool",
-                "tool/plural": "tools and templates",
-                "glossary": "Glossary",
-                "themes": "Themes",
-                "levels": "Levels",
-                "countries": "Countries",
-                "programme": "Programme",
-                "date": "Date",
-                "updated": "updated",
-                "authors": "Authors",
-                "sources": "Sources",
-                "online": "Read online",
-                "contents": "Contents",
-                "about": "About this pack",
-                "page": "Page",
-                "of": "of",
-                "licence_and_citation": "Licence and how to cite",
-                "licence": "Licence",
-                "how_to_cite": "How to cite",
-                "cite_document": "How to cite this document",
-                "licence_text": "The text is published under {licence}",
-                "cc_by": (
-                    "You may copy, translate, adapt and share it, for any purpose, "
-                    "provided you name the source and say whether you changed it."
-                ),
-                "exceptions": "These documents carry a licence of their own:",
-                "edition_note": (
-                    "This edition reflects the knowledge base as of {date}. The online "
-                    "version of each document may be more recent."
-                ),
-                "missing_image": "Image not available",
-                "open_quote": "\u201c",
-                "close_quote": "\u201d",
-                "colon": ":",
-            }
+        "case-study": N_("Case study"),
+        "guideline": N_("Facilitation guideline"),
+        "lesson": N_("Lesson"),
+        "case-study/plural": N_("case studies"),
+        "guideline/plural": N_("facilitation guidelines"),
+        "lesson/plural": N_("lessons"),
+        "tool": N_("Tool"),
+        "tool/plural": N_("tools and templates"),
+        "glossary": N_("Glossary"),
+        "themes": N_("Themes"),
+        "levels": N_("Levels"),
+        "countries": N_("Countries"),
+        "programme": N_("Programme"),
+        "date": N_("Date"),
+        "updated": N_("updated"),
+        "authors": N_("Authors"),
+        "sources": N_("Sources"),
+        "online": N_("Read online"),
+        "contents": N_("Contents"),
+        "about": N_("About this pack"),
+        "page": N_("Page"),
+        "of": N_("of"),
+        "licence_and_citation": N_("Licence and how to cite"),
+        "licence": N_("Licence"),
+        "how_to_cite": N_("How to cite"),
+        "cite_document": N_("How to cite this document"),
+        "licence_text": N_("The text is published under {licence}"),
+        "cc_by": N_(
+            "You may copy, translate, adapt and share it, for any purpose, "
+            "provided you name the source and say whether you changed it."
         ),
-        "fr": MappingProxyType(
-            {
-                "case-study": "Étude de cas",
-                "guideline": "Guide de facilitation",
-                "lesson": "Leçon",
-                "case-study/plural": "études de cas",
-                "guideline/plural": "guides de facilitation",
-                "lesson/plural": "leçons",
-                "tool": "Outil",
-                "tool/plural": "outils et modèles",
-                "glossary": "Glossaire",
-                "themes": "Thèmes",
-                "levels": "Niveaux",
-                "countries": "Pays",
-                "programme": "Programme",
-                "date": "Date",
-                "updated": "mis à jour",
-                "authors": "Auteurs",
-                "sources": "Sources",
-                "online": "Lire en ligne",
-                "contents": "Sommaire",
-                "about": "À propos de ce recueil",
-                "page": "Page",
-                "of": "sur",
-                "licence_and_citation": "Licence et citation",
-                "licence": "Licence",
-                "how_to_cite": "Comment citer ce recueil",
-                "cite_document": "Comment citer ce document",
-                "licence_text": "Le texte est publié sous licence {licence}",
-                "cc_by": (
-                    "Vous pouvez le copier, le traduire, l'adapter et le diffuser, à toutes "
-                    "fins, à condition d'en citer la source et d'indiquer si vous l'avez modifié."
-                ),
-                "exceptions": "Ces documents ont leur propre licence" + NBSP + ":",
-                "edition_note": (
-                    "Cette édition reflète la base de connaissances au {date}. La version en "
-                    "ligne de chaque document peut être plus récente."
-                ),
-                "missing_image": "Image non disponible",
-                "open_quote": "«" + NBSP,
-                "close_quote": NBSP + "»",
-                "colon": NBSP + ":",
-            }
+        "exceptions": N_("These documents carry a licence of their own:"),
+        "edition_note": N_(
+            "This edition reflects the knowledge base as of {date}. The online "
+            "version of each document may be more recent."
         ),
+        "missing_image": N_("Image not available"),
+    }
+)
+
+#: Quotation marks and the colon's spacing: typography, not words to translate.
+PUNCTUATION: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "en": {"open_quote": "\u201c", "close_quote": "\u201d", "colon": ":"},
+        "fr": {"open_quote": "«" + NBSP, "close_quote": NBSP + "»", "colon": NBSP + ":"},
+        "ar": {"open_quote": "«", "close_quote": "»", "colon": ":"},
     }
 )
 
@@ -126,9 +86,13 @@ def primary(language: str) -> str:
     return language.split("-")[0].lower()
 
 
+@lru_cache(maxsize=32)
 def labels(language: str) -> Mapping[str, str]:
-    """The words for ``language``, English when it has none of its own."""
-    return LABELS.get(primary(language), LABELS["en"])
+    """The words for ``language``, English where its catalogue has none of its own."""
+    translated = i18n.translations(language)
+    said = {key: translated.gettext(message) for key, message in MESSAGES.items()}
+    said.update(PUNCTUATION.get(primary(language), PUNCTUATION["en"]))
+    return MappingProxyType(said)
 
 
 def long_date(date: dt.date, language: str) -> str:
@@ -144,26 +108,9 @@ def quoted(text: str, language: str) -> str:
     return f"{words['open_quote']}{text}{words['close_quote']}"
 
 
-@lru_cache(maxsize=512)
 def country_name(code: str, language: str) -> str:
-    """The name of a country in ``language``, in reading order (``State of Palestine``)."""
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return code
-    name = str(getattr(country, "common_name", None) or country.name)
-    if primary(language) != "en":
-        try:
-            translation = gettext.translation(
-                "iso3166-1", pycountry.LOCALES_DIR, languages=[primary(language)]
-            )
-            name = translation.gettext(name)
-        except OSError:
-            pass  # no translation shipped for this language: keep the English name
-    if ", " in name:
-        # pycountry files some names as "Palestine, State of"; print them as said.
-        head, tail = name.split(", ", 1)
-        name = f"{tail} {head}"
-    return name
+    """The name of a country in ``language`` (see :func:`kb.i18n.country_name`)."""
+    return i18n.country_name(code, language)
 
 
 def licence_name(licence: str) -> str:

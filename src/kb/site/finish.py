@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb.site.chrome import Chrome
 from kb.site.lighten import Used, prune_stylesheet
 from kb.site.pages import inject, page_url
 
@@ -54,6 +55,8 @@ class Finish:
     #: The pruned stylesheet's address from the site root, or None to keep Material's.
     stylesheet: str | None = None
     material_javascript: bool = False
+    #: The surroundings in each page's language and the language switch (multilingual sites).
+    chrome: Chrome | None = None
 
     def page(self, html_text: str, page_path: str | None) -> str:
         """One rendered page, finished."""
@@ -73,6 +76,10 @@ class Finish:
         if "md-skip" not in html_text:
             html_text = BODY_TAG.sub(lambda m: m.group(0) + SKIP, html_text, 1)
         html_text = html_text.replace(CONTENT, CONTENT[:-1] + ' id="kb-content">', 1)
+        if self.chrome is not None and page_path is not None:
+            url = page_url(page_path)
+            html_text = self.chrome.translate(html_text, url, language)
+            html_text = self.chrome.switch(html_text, page_path, url, language)
         if not self.material_javascript:
             html_text = MATERIAL_SCRIPT.sub("", html_text, 1)
         if self.stylesheet is not None:

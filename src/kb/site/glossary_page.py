@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from markdown.extensions.toc import slugify
 
+from kb.i18n import N_
 from kb.model import GlossaryEntry, GlossaryTerm
 
 URL = "glossary/"
-TITLE = "Glossary"
-INTRO = "The abbreviations and terms the documents use, and what they mean."
+TITLE = N_("Glossary")
+INTRO = N_("The abbreviations and terms the documents use, and what they mean.")
 
 
 @dataclass(frozen=True)

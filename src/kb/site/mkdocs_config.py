@@ -17,27 +17,29 @@ import yaml
 
 from kb.config import Settings, TaggedScalar
 from kb.errors import KbError
+from kb.i18n import N_
 from kb.render import site_extensions
 
 ASSETS = Path(__file__).parent / "assets"
 
+#: The short navigation; its titles are message ids, translated on pages in other languages.
 NAV: list[Any] = [
-    {"Home": "index.md"},
+    {N_("Home"): "index.md"},
     {
-        "Browse": [
-            {"Case studies": "case-studies/index.md"},
-            {"Facilitation guidelines": "guidelines/index.md"},
-            {"Lessons": "lessons/index.md"},
-            {"Tools and templates": "tools/index.md"},
-            {"Themes": "themes/index.md"},
-            {"Institutional levels": "levels/index.md"},
-            {"Themes by level": "matrix/index.md"},
-            {"Programmes": "programmes/index.md"},
-            {"Countries": "countries/index.md"},
+        N_("Browse"): [
+            {N_("Case studies"): "case-studies/index.md"},
+            {N_("Facilitation guidelines"): "guidelines/index.md"},
+            {N_("Lessons"): "lessons/index.md"},
+            {N_("Tools and templates"): "tools/index.md"},
+            {N_("Themes"): "themes/index.md"},
+            {N_("Institutional levels"): "levels/index.md"},
+            {N_("Themes by level"): "matrix/index.md"},
+            {N_("Programmes"): "programmes/index.md"},
+            {N_("Countries"): "countries/index.md"},
         ]
     },
-    {"Downloads": "downloads/index.md"},
-    {"Search": "search/index.md"},
+    {N_("Downloads"): "downloads/index.md"},
+    {N_("Search"): "search/index.md"},
 ]
 
 #: Pages deliberately left out of the navigation (every document, every cell).
@@ -60,7 +62,7 @@ def navigation(settings: Settings) -> list[Any]:
     nav = [dict(entry) for entry in NAV]
     if settings.glossary_path.is_file():
         browse = next(entry for entry in nav if "Browse" in entry)
-        browse["Browse"] = [*browse["Browse"], {"Glossary": "glossary/index.md"}]
+        browse["Browse"] = [*browse["Browse"], {N_("Glossary"): "glossary/index.md"}]
     return nav
 
 

@@ -8,6 +8,7 @@ rewritten to where the generated pages and copied files are.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import json
@@ -20,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import pycountry
 
-from kb import urls
+from kb import i18n, urls
 from kb.config import Settings
 from kb.errors import KbError
 from kb.graph import KnowledgeGraph
+from kb.i18n import N_
 from kb.links import classify, rewrite_links
-from kb.model import DOCUMENT_TYPES, TYPE_LABELS, Document, KnowledgeBase
+from kb.model import DOCUMENT_TYPES, Document, KnowledgeBase, Term
 from kb.render import document_markdown
 from kb.site import glossary_page
 from kb.site.downloads import Download
@@ -54,6 +55,8 @@ class Page:
     fragments: Mapping[str, str] = field(default_factory=dict)
     #: The page's language when it is not the site's default.
     language: str | None = None
+    #: The same page in the site's other languages: language → URL from the site root.
+    alternates: Mapping[str, str] = field(default_factory=dict)
 
 
 def page_url(path: str) -> str:
@@ -93,27 +96,25 @@ class Pagination:
         return urls.listing_url(self.base, number)
 
 
-@lru_cache(maxsize=512)
-def country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return code
-    return str(getattr(country, "common_name", None) or country.name)
+#: Document type names, singular and plural; the texts are message ids of the catalogue.
+TYPE_NAMES: Mapping[str, tuple[str, str]] = {
+    "case-study": (N_("Case study"), N_("Case studies")),
+    "guideline": (N_("Facilitation guideline"), N_("Facilitation guidelines")),
+    "lesson": (N_("Lesson"), N_("Lessons")),
+    "tool": (N_("Tool"), N_("Tools and templates")),
+}
 
 
-@lru_cache(maxsize=64)
-def language_name(code: str) -> str:
-    primary = code.split("-")[0].lower()
-    language = (
-        pycountry.languages.get(alpha_2=primary)
-        if len(primary) == 2
-        else pycountry.languages.get(alpha_3=primary)
-    )
-    return str(language.name) if language else code
+def country_name(code: str, language: str = "en") -> str:
+    return i18n.country_name(code, language)
 
 
-def type_label(doc_type: str, plural: bool = False) -> str:
-    return TYPE_LABELS[doc_type][1 if plural else 0]
+def language_name(code: str, language: str = "en") -> str:
+    return i18n.language_name(code, language)
+
+
+def type_label(doc_type: str, plural: bool = False, language: str = "en") -> str:
+    return i18n.translations(language).gettext(TYPE_NAMES[doc_type][1 if plural else 0])
 
 
 def filesize(size: int) -> str:
@@ -122,20 +123,29 @@ def filesize(size: int) -> str:
     return f"{max(1, round(size / 1024))} KB"
 
 
-def _environment() -> jinja2.Environment:
+@lru_cache(maxsize=16)
+def environment(language: str) -> jinja2.Environment:
+    """The templates with the interface strings, labels and names of ``language``."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("kb.site", "templates"),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["filesize"] = filesize
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        filesize=filesize,
+        label=lambda term: term.label_in(language) if isinstance(term, Term) else term.label,
+        description=lambda term: term.description_in(language),
+    )
     env.globals.update(
         urls=urls,
-        type_label=type_label,
-        country_name=country_name,
-        language_name=language_name,
+        type_label=lambda doc_type, plural=False: type_label(doc_type, plural, language),
+        country_name=lambda code: country_name(code, language),
+        language_name=lambda code: language_name(code, language),
+        colon="\u00a0:" if i18n.primary(language) == "fr" else ":",
     )
     return env
 
@@ -204,12 +214,17 @@ class SiteGenerator:
     graph: KnowledgeGraph
     documents: Sequence[Document]
     downloads: Sequence[Download] = ()
-    env: jinja2.Environment = field(default_factory=_environment)
+    #: The language of the browse pages made (the site's default when empty).
+    language: str = ""
 
     def __post_init__(self) -> None:
         self.pending: dict[str, str] = {}
         self.taxonomy = self.knowledge_base.taxonomy
         self.default_language = self.settings.default_language
+        self.language = self.language or self.default_language
+        self.languages = self.settings.site_languages
+        self.urls = self.urls_in(self.language)
+        self._ = i18n.translations(self.language).gettext
         self.included = {d.id for d in self.documents}
         self.output_paths = {d.id: self.document_page_path(d) for d in self.documents}
         self.by_source = {d.path: d for d in self.documents}
@@ -226,15 +241,35 @@ class SiteGenerator:
 
     # -- helpers -------------------------------------------------------------
 
-    def render_html(self, template: str, linker: Linker, **context: Any) -> str:
+    def urls_in(self, language: str) -> urls.BrowseUrls:
+        return urls.BrowseUrls(urls.language_prefix(language, self.languages))
+
+    def render_html(
+        self, template: str, linker: Linker, language: str | None = None, **context: Any
+    ) -> str:
+        """A template in ``language`` (the browse pages' by default), its links in that language."""
+        language = language or self.language
         return html_block(
-            self.env.get_template(template).render(
+            environment(language)
+            .get_template(template)
+            .render(
                 page=linker,
                 taxonomy=self.taxonomy,
                 default_language=self.default_language,
+                urls=self.urls_in(language),
                 **context,
             )
         )
+
+    def label(self, term: Term) -> str:
+        return term.label_in(self.language)
+
+    def description(self, term: Term) -> str:
+        return term.description_in(self.language)
+
+    def alternates(self, url: str) -> dict[str, str]:
+        """A browse page (its URL in the default language) in every language of the site."""
+        return {lang: urls.language_prefix(lang, self.languages) + url for lang in self.languages}
 
     def render(self, template: str, linker: Linker, **context: Any) -> str:
         """Render a fragment for the page being made; returns its placeholder."""
@@ -243,9 +278,16 @@ class SiteGenerator:
         return placeholder(name)
 
     def page(self, path: str, text: str) -> Page:
-        """The page being made, with the fragments rendered for it."""
+        """The browse page being made (``path`` in the default language), with its fragments."""
         fragments, self.pending = self.pending, {}
-        return Page(path, fingerprinted(text, fragments), fragments)
+        language = self.language if self.language != self.default_language else None
+        return Page(
+            self.urls.page(path),
+            fingerprinted(text, fragments),
+            fragments,
+            language,
+            self.alternates(page_url(path)),
+        )
 
     def document_page_path(self, doc: Document) -> str:
         return f"{DOCUMENT_TYPES[doc.type]}/{doc.id}.md"
@@ -264,11 +306,15 @@ class SiteGenerator:
         """A listing over as many pages as it needs, PAGE_SIZE documents each."""
         pages = max(1, math.ceil(len(docs) / PAGE_SIZE))
         for number in range(1, pages + 1):
-            pagination = Pagination(number, pages, base)
-            url = pagination.url(number)
-            linker = Linker(url)
+            pagination = Pagination(number, pages, self.urls.page(base))
+            url = urls.listing_url(base, number)
+            linker = Linker(self.urls.page(url))
             chunk = docs[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
-            heading = title if number == 1 else f"{title} (page {number})"
+            heading = (
+                title
+                if number == 1
+                else self._("%(title)s (page %(number)s)") % {"title": title, "number": number}
+            )
             text = front_matter(heading)
             text += self.render("heading.html", linker, title=heading, intro=intro)
             text += "\n\n" + self.listing(linker, chunk, pagination) + "\n"
@@ -313,20 +359,33 @@ class SiteGenerator:
         text += placeholder("head") + "\n\n" + body.strip("\n") + "\n\n"
         text += placeholder("foot") + "\n"
         language = doc.language if doc.language != self.default_language else None
+        alternates = self.document_alternates(doc)
         if not fragments:
-            return Page(path, text, language=language)
+            return Page(path, text, language=language, alternates=alternates)
         parts = self.document_fragments(doc)
-        return Page(path, fingerprinted(text, parts), parts, language)
+        return Page(path, fingerprinted(text, parts), parts, language, alternates)
+
+    def document_alternates(self, doc: Document) -> dict[str, str]:
+        """Where the language switch of a document's page leads: its translations, else home."""
+        found = {lang: self.urls_in(lang).page("") for lang in self.languages}
+        for other in self.graph.translations(doc.id):
+            if other.id in self.included:
+                found[other.language] = urls.document_url(other)
+        found[doc.language] = urls.document_url(doc)
+        return found
 
     def document_fragments(self, doc: Document) -> dict[str, str]:
-        """The metadata panel and the relations of a document's page."""
+        """The metadata panel and the relations of a document's page, in the document's language."""
+        language = doc.language
+        translated = i18n.translations(language)
         linker = Linker(page_url(self.output_paths[doc.id]))
         translations = [t for t in self.graph.translations(doc.id) if t.id in self.included]
         own = self.own_downloads.get(doc.id)
-        downloads = [{"url": own.url, "label": "Download PDF"}] if own else []
+        downloads = [{"url": own.url, "label": translated.gettext("Download PDF")}] if own else []
         head = self.render_html(
             "document_head.html",
             linker,
+            language,
             doc=doc,
             translations=translations,
             downloads=downloads,
@@ -337,6 +396,7 @@ class SiteGenerator:
         foot = self.render_html(
             "document_foot.html",
             linker,
+            language,
             doc=doc,
             citation=self.citation(doc),
             related=[
@@ -359,17 +419,18 @@ class SiteGenerator:
             if docs:
                 groups.append(
                     {
-                        "theme_label": cross.theme.label,
-                        "level_label": cross.level.label,
+                        "theme_label": cross.theme.label_in(doc.language),
+                        "level_label": cross.level.label_in(doc.language),
                         "documents": docs,
                     }
                 )
         return groups
 
     def citation(self, doc: Document) -> str:
-        authors = ", ".join(doc.authors) or self.settings.site_name
+        site_name = self.settings.site_name_in(doc.language)
+        authors = ", ".join(doc.authors) or site_name
         url = urls.absolute(self.settings.site_url, urls.document_url(doc))
-        return f"{authors} ({doc.date.year}). {doc.title}. {self.settings.site_name}. {url}"
+        return f"{authors} ({doc.date.year}). {doc.title}. {site_name}. {url}"
 
     def jsonld(self, doc: Document) -> str:
         kind = {
@@ -386,9 +447,9 @@ class SiteGenerator:
             "description": doc.summary,
             "datePublished": doc.date.isoformat(),
             "inLanguage": doc.language,
-            "keywords": [self.taxonomy.themes[t].label for t in doc.themes],
+            "keywords": [self.taxonomy.themes[t].label_in(doc.language) for t in doc.themes],
             "license": self.settings.license_url or doc.license,
-            "isPartOf": {"@type": "WebSite", "name": self.settings.site_name},
+            "isPartOf": {"@type": "WebSite", "name": self.settings.site_name_in(doc.language)},
         }
         if doc.updated:
             data["dateModified"] = doc.updated.isoformat()
@@ -403,21 +464,22 @@ class SiteGenerator:
         return json.dumps(data, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
 
     # -- listing and taxonomy pages ------------------------------------------
+    # Each is made in the generator's language; paths and URLs given here are
+    # the default language's, and ``page()`` and ``self.urls`` put them under
+    # the language's prefix.
 
     def home(self) -> Page:
-        linker = Linker("")
+        linker = Linker(self.urls.page(""))
         newest = self.sorted_newest(self.documents)[:NEWEST]
         counts = {t: len(self.graph.documents_by("type", t)) for t in DOCUMENT_TYPES}
-        text = front_matter(
-            self.settings.site_name,
-            str(self.settings.mkdocs.get("site_description") or ""),
-            hide=["navigation", "toc"],
-        )
+        site_name = self.settings.site_name_in(self.language)
+        description = self.settings.description_in(self.language)
+        text = front_matter(site_name, description, hide=["navigation", "toc"])
         text += self.render(
             "home.html",
             linker,
-            site_name=self.settings.site_name,
-            description=str(self.settings.mkdocs.get("site_description") or ""),
+            site_name=site_name,
+            description=description,
             counts=counts,
             themes=self.theme_counts(),
             levels=self.level_counts(),
@@ -439,10 +501,13 @@ class SiteGenerator:
         glossary = self.knowledge_base.glossary
         if not glossary:
             return
-        linker = Linker(glossary_page.URL)
-        text = front_matter(glossary_page.TITLE, glossary_page.INTRO)
-        text += self.render("heading.html", linker, intro=glossary_page.INTRO) + "\n\n"
-        terms = glossary_page.glossary_views(glossary, language_name)
+        linker = Linker(self.urls.page(glossary_page.URL))
+        title, intro = self._(glossary_page.TITLE), self._(glossary_page.INTRO)
+        text = front_matter(title, intro)
+        text += self.render("heading.html", linker, intro=intro) + "\n\n"
+        terms = glossary_page.glossary_views(
+            glossary, lambda code: language_name(code, self.language)
+        )
         text += self.render("glossary.html", linker, terms=terms) + "\n"
         yield self.page(f"{glossary_page.URL}index.md", text)
 
@@ -458,8 +523,11 @@ class SiteGenerator:
         ]
 
     def country_counts(self) -> list[tuple[str, str, int]]:
-        codes = sorted({c for d in self.documents for c in d.countries}, key=country_name)
-        return [(c, country_name(c), len(self.in_site("country", c))) for c in codes]
+        def name(code: str) -> str:
+            return country_name(code, self.language)
+
+        codes = sorted({c for d in self.documents for c in d.countries}, key=name)
+        return [(c, name(c), len(self.in_site("country", c))) for c in codes]
 
     def in_site(self, field_name: str, value: str) -> list[Document]:
         return [d for d in self.graph.documents_by(field_name, value) if d.id in self.included]
@@ -467,10 +535,12 @@ class SiteGenerator:
     def type_pages(self) -> Iterable[Page]:
         for doc_type in DOCUMENT_TYPES:
             docs = self.sorted_newest(self.in_site("type", doc_type))
+            plural = type_label(doc_type, plural=True, language=self.language)
             yield from self.paginated(
                 urls.type_url(doc_type),
-                type_label(doc_type, plural=True),
-                f"{len(docs)} {type_label(doc_type, plural=True).lower()}, newest first.",
+                plural,
+                self._("%(count)s %(type)s, newest first.")
+                % {"count": len(docs), "type": plural.lower()},
                 docs,
             )
 
@@ -484,7 +554,7 @@ class SiteGenerator:
             groups=[
                 {
                     "label": label,
-                    "url": url,
+                    "url": self.urls.page(url) if url else "",
                     "anchor": anchor,
                     "documents": self.sorted_newest(docs)[:GROUP_PREVIEW],
                     "total": len(docs),
@@ -498,7 +568,8 @@ class SiteGenerator:
         self, url: str, title: str, intro: str, terms: Sequence[tuple[str, str, int, str]]
     ) -> Page:
         """A vocabulary's index page: each term with its count (and description)."""
-        linker = Linker(url)
+        linker = Linker(self.urls.page(url))
+        terms = [(label, self.urls.page(link), n, text) for label, link, n, text in terms]
         text = front_matter(title)
         text += self.render("heading.html", linker, title=title, intro=intro) + "\n\n"
         text += self.render("term_index.html", linker, terms=terms) + "\n"
@@ -514,8 +585,11 @@ class SiteGenerator:
     ) -> Page:
         """One term's page: its heading, then its documents in groups."""
         text = front_matter(title, description) + heading + "\n\n"
-        text += self.grouped(Linker(url), groups) + "\n"
+        text += self.grouped(Linker(self.urls.page(url)), groups) + "\n"
         return self.page(f"{url}index.md", text)
+
+    def level_title(self, level: Term) -> str:
+        return self._("%(level)s level") % {"level": self.label(level)}
 
     def by_level(
         self, docs: Sequence[Document], cell_url: str | None
@@ -523,7 +597,7 @@ class SiteGenerator:
         """Groups of documents per level, in the taxonomy's order, linking to each cell."""
         return [
             (
-                f"{level.label} level",
+                self.level_title(level),
                 f"level-{level.id}",
                 f"{cell_url}{level.id}/" if cell_url else "",
                 [d for d in docs if level.id in d.levels],
@@ -534,57 +608,66 @@ class SiteGenerator:
     def theme_pages(self) -> Iterable[Page]:
         yield self.term_index(
             "themes/",
-            "Themes",
-            "Every theme with the number of documents on it.",
-            [(t.label, urls.theme_url(t.id), n, t.description) for t, n in self.theme_counts()],
+            self._("Themes"),
+            self._("Every theme with the number of documents on it."),
+            [
+                (self.label(t), urls.theme_url(t.id), n, self.description(t))
+                for t, n in self.theme_counts()
+            ],
         )
         for theme in self.taxonomy.themes.values():
             url = urls.theme_url(theme.id)
             docs = self.in_site("theme", theme.id)
+            label, description = self.label(theme), self.description(theme)
             heading = self.render(
-                "heading.html", Linker(url), title=theme.label, intro=theme.description
+                "heading.html", Linker(self.urls.page(url)), title=label, intro=description
             )
-            yield self.term_page(
-                url, theme.label, theme.description, heading, self.by_level(docs, url)
-            )
+            yield self.term_page(url, label, description, heading, self.by_level(docs, url))
             for level in self.taxonomy.levels_in_order():
                 cell = [d for d in docs if level.id in d.levels]
+                names = {"theme": label, "level": self.label(level).lower()}
                 yield from self.paginated(
                     f"{url}{level.id}/",
-                    f"{theme.label} at {level.label.lower()} level",
-                    f"{len(cell)} documents on {theme.label.lower()} "
-                    f"at {level.label.lower()} level.",
+                    self._("%(theme)s at %(level)s level") % names,
+                    self._("%(count)s documents on %(theme)s at %(level)s level.")
+                    % {**names, "theme": label.lower(), "count": len(cell)},
                     self.sorted_newest(cell),
                 )
 
     def level_pages(self) -> Iterable[Page]:
         yield self.term_index(
             "levels/",
-            "Institutional levels",
-            "Learning alliances connect platforms at these levels.",
-            [(lv.label, urls.level_url(lv.id), n, lv.description) for lv, n in self.level_counts()],
+            self._("Institutional levels"),
+            self._("Learning alliances connect platforms at these levels."),
+            [
+                (self.label(lv), urls.level_url(lv.id), n, self.description(lv))
+                for lv, n in self.level_counts()
+            ],
         )
         for level in self.taxonomy.levels_in_order():
             url = urls.level_url(level.id)
             docs = self.in_site("level", level.id)
-            title = f"{level.label} level"
-            heading = self.render("heading.html", Linker(url), title=title, intro=level.description)
+            title = self.level_title(level)
+            description = self.description(level)
+            heading = self.render(
+                "heading.html", Linker(self.urls.page(url)), title=title, intro=description
+            )
             groups = [
                 (
-                    theme.label,
+                    self.label(theme),
                     f"theme-{theme.id}",
                     f"{urls.theme_url(theme.id)}{level.id}/",
                     [d for d in docs if theme.id in d.themes],
                 )
                 for theme in self.taxonomy.themes.values()
             ]
-            yield self.term_page(url, title, level.description, heading, groups)
+            yield self.term_page(url, title, description, heading, groups)
 
     def programme_pages(self) -> Iterable[Page]:
         yield self.term_index(
             "programmes/",
-            "Programmes",
-            "Programmes that applied the learning alliance approach.",
+            self._("Programmes"),
+            self._("Programmes that applied the learning alliance approach."),
             [
                 (p.name, urls.programme_url(p.id), n, p.description)
                 for p, n in self.programme_counts()
@@ -593,7 +676,9 @@ class SiteGenerator:
         for programme in self.taxonomy.programmes.values():
             url = urls.programme_url(programme.id)
             docs = self.in_site("programme", programme.id)
-            heading = self.render("programme.html", Linker(url), programme=programme)
+            heading = self.render(
+                "programme.html", Linker(self.urls.page(url)), programme=programme
+            )
             yield self.term_page(
                 url, programme.name, programme.description, heading, self.by_level(docs, None)
             )
@@ -602,18 +687,22 @@ class SiteGenerator:
         counts = self.country_counts()
         yield self.term_index(
             "countries/",
-            "Countries",
-            "Documents by the country they are about.",
+            self._("Countries"),
+            self._("Documents by the country they are about."),
             [(name, urls.country_url(code), n, "") for code, name, n in counts],
         )
         for code, name, _count in counts:
             docs = self.sorted_newest(self.in_site("country", code))
             yield from self.paginated(
-                urls.country_url(code), name, f"{len(docs)} documents about {name}.", docs
+                urls.country_url(code),
+                name,
+                self._("%(count)s documents about %(country)s.")
+                % {"count": len(docs), "country": name},
+                docs,
             )
 
     def matrix_page(self) -> Page:
-        linker = Linker("matrix/")
+        linker = Linker(self.urls.page("matrix/"))
         levels = self.taxonomy.levels_in_order()
         rows = []
         for theme in self.taxonomy.themes.values():
@@ -621,21 +710,23 @@ class SiteGenerator:
             cells = [(level, sum(1 for d in docs if level.id in d.levels)) for level in levels]
             rows.append((theme, cells))
         text = front_matter(
-            "Themes by level", "How many documents cover each theme at each institutional level."
+            self._("Themes by level"),
+            self._("How many documents cover each theme at each institutional level."),
         )
         text += self.render("matrix.html", linker, levels=levels, rows=rows)
         return self.page("matrix/index.md", text + "\n")
 
     def search_page(self) -> Page:
-        linker = Linker("search/")
-        text = front_matter("Search", hide=["toc"])
+        linker = Linker(self.urls.page("search/"))
+        text = front_matter(self._("Search"), hide=["toc"])
         text += self.render("search.html", linker)
         return self.page("search/index.md", text + "\n")
 
     def downloads_page(self) -> Page:
-        linker = Linker("downloads/")
+        linker = Linker(self.urls.page("downloads/"))
         text = front_matter(
-            "Downloads", "Printable guideline packs and PDF versions of every document."
+            self._("Downloads"),
+            self._("Printable guideline packs and PDF versions of every document."),
         )
         text += self.render(
             "downloads.html",
@@ -658,6 +749,12 @@ class SiteGenerator:
         yield self.search_page()
         yield self.downloads_page()
 
+    def all_listing_pages(self) -> Iterable[Page]:
+        """The browse pages in every language of the site, the default's at the root."""
+        yield from self.listing_pages()
+        for language in self.languages[1:]:
+            yield from dataclasses.replace(self, language=language).listing_pages()
+
     def pages(
         self, only: set[str] | None = None, listings: bool = True, fragments: bool = True
     ) -> Iterable[Page]:
@@ -667,7 +764,7 @@ class SiteGenerator:
         ``document_fragments`` makes (in another process, for ``kb build``).
         """
         if listings:
-            yield from self.listing_pages()
+            yield from self.all_listing_pages()
         for doc in self.documents:
             if only is None or doc.id in only:
                 yield self.document_page(doc, fragments)
@@ -681,6 +778,7 @@ class Written:
     seen: set[str] = field(default_factory=set)
     fragments: dict[str, Mapping[str, str]] = field(default_factory=dict)
     languages: dict[str, str] = field(default_factory=dict)
+    alternates: dict[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def write_pages(pages: Iterable[Page], docs_dir: Path) -> Written:
@@ -701,6 +799,8 @@ def write_pages(pages: Iterable[Page], docs_dir: Path) -> Written:
             result.fragments[page.path] = page.fragments
         if page.language:
             result.languages[page.path] = page.language
+        if len(page.alternates) > 1:
+            result.alternates[page.path] = page.alternates
         target = docs_dir / page.path
         data = page.text.encode("utf-8")
         try:

@@ -3,7 +3,8 @@
 // every word first, misspelt words corrected from the site's own words, then the
 // pages with most of the words. Results are cards; filters sit behind one "Filter"
 // control and show as removable chips; a search that finds nothing offers ways out.
-const root = new URL("../", window.location.href);
+// The site's root: one folder up, or two from a language's own search page (fr/search/).
+const root = new URL(document.getElementById("kb-search")?.dataset.root || "../", window.location.href);
 const bundle = new URL("pagefind/", root);
 const reader = (document.documentElement.lang || "en").split("-")[0].toLowerCase();
 const WORD = /[\p{L}][\p{L}\p{M}'’-]*/gu;
