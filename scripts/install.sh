@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 with_tests=0
 [ "${1:-}" = "--test" ] && with_tests=1
 
-apt_packages=(libpango-1.0-0 libpangoft2-1.0-0)
+# fonts-noto-core: Noto Sans and Serif with Arabic (and other scripts) for the PDFs.
+apt_packages=(libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core)
 [ "$with_tests" = 1 ] && apt_packages+=(chromium poppler-utils git shellcheck)
 missing=()
 for package in "${apt_packages[@]}"; do

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,9 @@ from click.testing import Result
 
 from kb import i18n
 from kb.config import load_settings, load_taxonomy
+from kb.loader import load_project
+from kb.pdf.printbody import PrintRenderer
+from kb.pdf.printhtml import document_job
 from tests.conftest import MKDOCS, REPO, TAXONOMY, ProjectFactory, document
 
 Kb = Callable[..., Result]
@@ -306,3 +310,67 @@ def test_a_french_pack_has_no_english_word_of_its_own(
     assert info.author == "KB de test"
     assert info["/Keywords"] == "Assainissement, Gouvernance"
     assert reader.trailer["/Root"]["/Lang"] == "fr"
+
+
+ARABIC_BODY = (
+    "اجتمعت البلديات والجمعيات والباحثون في منصة واحدة لإدارة المياه في المدينة.\n\n"
+    "- المياه النظيفة للجميع\n- الصرف الصحي في القرى\n"
+)
+
+
+def arabic_project(make_project: ProjectFactory) -> Path:
+    return make_project(
+        {
+            "content/case-studies/city.md": document(
+                "A city platform", "case-study", body="The municipalities met.\n"
+            ),
+            "content/case-studies/city-ar.md": document(
+                "منصة المدينة",
+                "case-study",
+                body=ARABIC_BODY,
+                summary="منصة واحدة للمدينة.",
+                language="ar",
+                translation_of="city",
+            ),
+        }
+    )
+
+
+def test_an_arabic_pdf_is_right_to_left_with_shaped_arabic_text(
+    make_project: ProjectFactory, kb: Kb, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    project = arabic_project(make_project)
+    target = tmp_path / "ar.pdf"
+    result = kb(project, "pdf", "--document", "city-ar", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(target)
+    page = reader.pages[0]
+    lines = [line.strip() for line in page.extract_text().splitlines()]
+    # The text comes back in reading order, each word whole: the glyphs were shaped
+    # (joined forms) by a font that has them, not drawn as boxes or isolated letters.
+    assert "منصة المدينة" in lines
+    sentence = "اجتمعت البلديات والجمعيات والباحثون في منصة واحدة لإدارة المياه في المدينة"
+    assert any(line.strip(".") == sentence for line in lines), lines
+    assert "المياه النظيفة للجميع" in lines
+    fonts = {
+        str(font["/BaseFont"])
+        for font in page["/Resources"]["/Font"].values()  # type: ignore[union-attr]
+    }
+    assert any("Arabic" in name for name in fonts), fonts
+    # Mirrored: the print HTML says the document reads right to left.
+    loaded = load_project(project)
+    doc = loaded.knowledge_base.documents["city-ar"]
+    job = document_job(doc, PrintRenderer(loaded.settings, loaded.knowledge_base))
+    assert '<html lang="ar" dir="rtl"' in job.html
+    assert '<article class="document" id="city-ar" lang="ar" dir="rtl">' in job.html
+
+
+def test_kb_search_stems_arabic(make_project: ProjectFactory, kb: Kb) -> None:
+    project = arabic_project(make_project)
+    # "البلدية" (the municipality) finds "البلديات" (the municipalities) by its stem.
+    result = kb(project, "search", "البلدية", "--json")
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)["hits"]
+    assert [hit["id"] for hit in hits] == ["city-ar"]

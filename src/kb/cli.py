@@ -141,6 +141,16 @@ def check(
         raise KbError("give FILES or --changed, not both")
     result = ctx.load()
     problems = result.problems
+    if strict:
+        # Only in --strict: the typography pass sets these right whatever the source says.
+        from kb.typography import source_problems
+
+        problems = sort_problems(
+            [
+                *problems,
+                *(p for d in result.knowledge_base.documents.values() for p in source_problems(d)),
+            ]
+        )
     checked = result.files
     scope: frozenset[str] | None = None
     if changed_base is not None:
@@ -308,6 +318,35 @@ def new(
         today=dt.date.today(),
     )
     click.echo(f"Wrote {path}. Fill in the TODOs, then run: kb check {path}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@pass_context
+def typeset(ctx: Context, files: tuple[Path, ...]) -> None:
+    """Write French documents' sources in French typography (all, or FILES).
+
+    Narrow no-break spaces before ; : ? ! and inside « », and the typographic apostrophe for the
+    apostrophe, outside code, link targets and HTML; front matter is kept as
+    it is. The site and the PDFs print these whatever the source says; this
+    makes the source say the same, as kb check --strict asks.
+    """
+    from kb.typography import is_french, typeset_source
+
+    result = ctx.load()
+    wanted = _selected_files(result, files) if files else None
+    changed = 0
+    for doc in sorted(result.knowledge_base.documents.values(), key=lambda d: d.path):
+        if not is_french(doc.language) or (wanted is not None and doc.path not in wanted):
+            continue
+        path = result.settings.root / doc.path
+        text = path.read_text(encoding="utf-8")
+        typeset = typeset_source(text)
+        if typeset != text:
+            path.write_text(typeset, encoding="utf-8")
+            changed += 1
+            click.echo(f"Typeset {doc.path}")
+    click.echo(f"{changed} French document{'s' if changed != 1 else ''} typeset.")
 
 
 def run(args: list[str] | None = None) -> Any:

@@ -132,3 +132,12 @@ def language_name(code: str, language: str = "en") -> str:
 def own_name(code: str) -> str:
     """A language's name in itself, as a language switch shows it (``Français``)."""
     return language_name(code, code)
+
+
+#: Languages written right to left (ISO 639-1), for ``dir="rtl"``.
+RIGHT_TO_LEFT = frozenset({"ar", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"})
+
+
+def direction(language: str) -> str:
+    """``rtl`` for a language written right to left, else ``ltr``."""
+    return "rtl" if primary(language) in RIGHT_TO_LEFT else "ltr"

@@ -17,10 +17,12 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from kb import i18n
 from kb.config import Settings
 from kb.glossary import terms_in_documents
 from kb.model import Document, Source, Taxonomy, Term
 from kb.problems import Problem
+from kb.typography import french_html, french_text, is_french
 from kb.urls import absolute, document_url, pack_pdf_url
 
 from . import words
@@ -123,12 +125,16 @@ def _document_view(
     if doc.authors:
         meta.append((said["authors"], ", ".join(doc.authors)))
     online = absolute(settings.site_url, document_url(doc))
+    title, summary = doc.title, doc.summary
+    if is_french(doc.language):
+        title, summary, body = french_text(title), french_text(summary), french_html(body)
     return {
         "id": doc.id,
         "lang": doc.language,
+        "dir": i18n.direction(doc.language),
         "type_label": said[doc.type],
-        "title": doc.title,
-        "summary": doc.summary,
+        "title": title,
+        "summary": summary,
         "meta": meta,
         "body": Markup(body),
         "sources": [_source_view(s) for s in doc.sources],
@@ -252,6 +258,7 @@ def pack_job(
         "contents": groups,
         "glossary": glossary,
         "lang": language,
+        "dir": i18n.direction(language),
         "words": said,
         "site_name": settings.site_name_in(language),
         "site_url": settings.site_url,
@@ -300,6 +307,7 @@ def document_job(doc: Document, printer: PrintRenderer) -> PrintJob:
     context = {
         "single": True,
         "lang": doc.language,
+        "dir": i18n.direction(doc.language),
         "words": said,
         "site_name": settings.site_name_in(doc.language),
         "site_url": settings.site_url,

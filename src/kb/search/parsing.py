@@ -8,12 +8,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.lang import stopwords_for_language
 from whoosh.searching import Searcher
 
 from kb.errors import KbError
 from kb.search.analysis import OPERATORS, WORD
-from kb.search.querymodel import FACET_PREFIX, FILTER_FIELDS, OTHER_LANGUAGE
+from kb.search.querymodel import FACET_PREFIX, FILTER_FIELDS, stop_words
 from kb.search.scoring import Phrase
 
 # -- reading queries ---------------------------------------------------------------
@@ -80,8 +79,7 @@ def is_plain(text: str) -> bool:
 def all_stop_words(words: Sequence[str], languages: Iterable[str]) -> bool:
     stop: set[str] = set()
     for language in languages:
-        if language != OTHER_LANGUAGE:
-            stop.update(stopwords_for_language(language))
+        stop.update(stop_words(language))
     return all(w.lower() in stop or len(w) < 2 for w in words)
 
 

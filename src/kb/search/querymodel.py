@@ -28,12 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pycountry
-from whoosh.lang import stopwords_for_language
+from whoosh.lang import has_stopwords, stopwords_for_language
 
 from kb.model import TYPE_LABELS, Document, GlossaryEntry, GlossaryTerm, Taxonomy, Term
 
-#: Languages with their own stop words and stemmer; others go into the ``xx`` fields.
-LANGUAGES = ("en", "fr", "es", "pt", "de", "it", "nl")
+#: Languages with their own stemmer (and stop words, except Arabic, for which Whoosh
+#: has none); others go into the ``xx`` fields.
+LANGUAGES = ("en", "fr", "es", "pt", "de", "it", "nl", "ar")
 OTHER_LANGUAGE = "xx"
 #: The parts of a document, each a field per language, and their weights: the title,
 #: the lead (summary and what the document is filed under), the text (headings and
@@ -79,7 +80,9 @@ def language_key(language: str) -> str:
 def stop_words(language: str) -> frozenset[str]:
     """A language's stop words (none for languages without a stemmer)."""
     key = language_key(language)
-    return frozenset() if key == OTHER_LANGUAGE else frozenset(stopwords_for_language(key))
+    if key == OTHER_LANGUAGE or not has_stopwords(key):
+        return frozenset()
+    return frozenset(stopwords_for_language(key))
 
 
 def fold(text: str) -> str:

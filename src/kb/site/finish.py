@@ -19,12 +19,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kb import i18n
 from kb.site.chrome import Chrome
 from kb.site.lighten import Used, prune_stylesheet
 from kb.site.pages import inject, page_url
-
-#: Languages written right to left (ISO 639-1), for ``dir="rtl"``.
-RIGHT_TO_LEFT = frozenset({"ar", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"})
+from kb.typography import french_html, is_french
 
 MATERIAL_STYLESHEET = re.compile(
     r'<link rel="stylesheet" href="(?P<base>[^"]*?)assets/stylesheets/'
@@ -61,7 +60,7 @@ class Finish:
     def page(self, html_text: str, page_path: str | None) -> str:
         """One rendered page, finished."""
         language = self.languages.get(page_path or "", self.default_language)
-        direction = "rtl" if language.split("-")[0] in RIGHT_TO_LEFT else "ltr"
+        direction = i18n.direction(language)
         html_text = HTML_TAG.sub(f'<html lang="{language}" dir="{direction}"', html_text, 1)
         html_text = BODY_TAG.sub(
             lambda m: (
@@ -76,6 +75,8 @@ class Finish:
         if "md-skip" not in html_text:
             html_text = BODY_TAG.sub(lambda m: m.group(0) + SKIP, html_text, 1)
         html_text = html_text.replace(CONTENT, CONTENT[:-1] + ' id="kb-content">', 1)
+        if is_french(language):
+            html_text = _typeset_content(html_text)
         if self.chrome is not None and page_path is not None:
             url = page_url(page_path)
             html_text = self.chrome.translate(html_text, url, language)
@@ -94,6 +95,15 @@ class Finish:
         html_text = KB_STYLESHEET.sub("", html_text, 1)
         html_text = MATERIAL_STYLESHEET.sub("", html_text)
         return html_text[: match.start()] + link + html_text[match.start() :]
+
+
+def _typeset_content(html_text: str) -> str:
+    """French typography in a page's content (its surroundings come from the catalogues)."""
+    start = html_text.find(CONTENT[:-1])
+    end = html_text.rfind("</article>")
+    if start < 0 or end < start:
+        return html_text
+    return html_text[:start] + french_html(html_text[start:end]) + html_text[end:]
 
 
 def _rendered_pages(

@@ -97,6 +97,44 @@ class Pagination:
 
 
 #: Document type names, singular and plural; the texts are message ids of the catalogue.
+#: The words of the search page's script (assets/kb/search.js), handed to it translated.
+SEARCH_WORDS = (
+    N_("Showing results for “{query}”."),
+    N_("Nothing matches “{query}”; showing results for “{corrected}”."),
+    N_("Few pages have every word; pages with most of them follow."),
+    N_("No page has every word; showing pages with most of them."),
+    N_("Type"),
+    N_("Theme"),
+    N_("Level"),
+    N_("Programme"),
+    N_("Country"),
+    N_("Language"),
+    N_("Filter"),
+    N_("Filter ({count})"),
+    N_("Languages"),
+    N_("Active filters"),
+    N_("More results"),
+    N_("This language"),
+    N_("All languages"),
+    N_("Search for"),
+    N_("Remove the filter {name}: {value}"),
+    N_("Search all languages"),
+    N_("Browse the {vocabulary}"),
+    N_("theme"),
+    N_("level"),
+    N_("programme"),
+    N_("country"),
+    N_("Browse by"),
+    N_("or"),
+    N_("Nothing found. You could:"),
+    N_("{count} result for “{query}”."),
+    N_("{count} results for “{query}”."),
+    N_("Did you mean “{suggestion}”?"),
+    N_("English"),
+    N_("French"),
+    N_("Arabic"),
+)
+
 TYPE_NAMES: Mapping[str, tuple[str, str]] = {
     "case-study": (N_("Case study"), N_("Case studies")),
     "guideline": (N_("Facilitation guideline"), N_("Facilitation guidelines")),
@@ -719,7 +757,8 @@ class SiteGenerator:
     def search_page(self) -> Page:
         linker = Linker(self.urls.page("search/"))
         text = front_matter(self._("Search"), hide=["toc"])
-        text += self.render("search.html", linker)
+        words = {word: self._(word) for word in SEARCH_WORDS if self._(word) != word}
+        text += self.render("search.html", linker, search_words=words)
         return self.page("search/index.md", text + "\n")
 
     def downloads_page(self) -> Page:

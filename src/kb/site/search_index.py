@@ -29,7 +29,7 @@ from kb.links import FENCE, atx_heading, heading_id, plain_heading
 from kb.model import TYPE_LABELS, Document, GlossaryTerm, Taxonomy
 from kb.search.analysis import WORD, plain_text
 from kb.search.querymodel import SITE_WEIGHTS, QueryModel, fold
-from kb.site.pages import country_name, language_name, without_title_heading
+from kb.site.pages import country_name, language_name, type_label, without_title_heading
 
 INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 REFERENCE = re.compile(r"!?\[([^\]]*)\]\[[^\]]*\]")
@@ -111,10 +111,14 @@ def record_html(
     """The page Pagefind indexes for a document: what readers search, its filters and
     what a result card shows. Its parts weigh as the query model says."""
     model = model or QueryModel(taxonomy)
-    filters = [("type", TYPE_LABELS[doc.type][0])]
-    filters += [("theme", taxonomy.themes[t].label) for t in doc.themes]
-    filters += [("level", taxonomy.levels[lv].label) for lv in doc.levels]
-    filters += [("country", country_name(c)) for c in doc.countries]
+    # Filters and cards in the document's language: each language has its own index,
+    # searched from its own search page; the language filter keeps one name per language.
+    language = doc.language
+    kind = type_label(doc.type, language=language)
+    filters = [("type", kind)]
+    filters += [("theme", taxonomy.themes[t].label_in(language)) for t in doc.themes]
+    filters += [("level", taxonomy.levels[lv].label_in(language)) for lv in doc.levels]
+    filters += [("country", country_name(c, language)) for c in doc.countries]
     if doc.programme:
         filters.append(("programme", taxonomy.programmes[doc.programme].name))
     filters.append(("language", language_name(doc.language)))
@@ -126,8 +130,8 @@ def record_html(
         for name, value in filters
     )
     meta = {
-        "type": TYPE_LABELS[doc.type][0],
-        "levels": ", ".join(taxonomy.levels[lv].label for lv in doc.levels),
+        "type": kind,
+        "levels": ", ".join(taxonomy.levels[lv].label_in(language) for lv in doc.levels),
         "programme": taxonomy.programmes[doc.programme].name if doc.programme else "",
         "language": language_name(doc.language),
         "summary": doc.summary,

@@ -7,6 +7,14 @@
 const root = new URL(document.getElementById("kb-search")?.dataset.root || "../", window.location.href);
 const bundle = new URL("pagefind/", root);
 const reader = (document.documentElement.lang || "en").split("-")[0].toLowerCase();
+// The interface's words in the page's language, from the page (kb's catalogues);
+// t("{count} results", { count: 2 }) fills the braces.
+const WORDS = JSON.parse(document.getElementById("kb-search-words")?.textContent || "{}");
+function t(text, values = {}) {
+  return (WORDS[text] || text).replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+// The browse pages of the page's language: "fr/" on the French search page.
+const browse = document.getElementById("kb-search")?.dataset.browse || "";
 const WORD = /[\p{L}][\p{L}\p{M}'’-]*/gu;
 const settingsReady = fetch(new URL("kb-search.json", bundle)).then((r) => r.json());
 const engines = {};
@@ -164,8 +172,8 @@ async function run(query, { filters = {}, scope = "reader" } = {}) {
     if (again.length) {
       const ids = new Set(again.map((r) => r.id));
       result.notices.push(found.length
-        ? `Showing results for “${result.didYouMean}”.`
-        : `Nothing matches “${query}”; showing results for “${result.didYouMean}”.`);
+        ? t("Showing results for “{query}”.", { query: result.didYouMean })
+        : t("Nothing matches “{query}”; showing results for “{corrected}”.", { query, corrected: result.didYouMean }));
       found = again.concat(found.filter((r) => !ids.has(r.id)));
       used = fixed.words;
     }
@@ -201,8 +209,8 @@ async function run(query, { filters = {}, scope = "reader" } = {}) {
       .sort((a, b) => b.words - a.words || b.score - a.score);
     if (more.length) {
       result.notices.push(found.length
-        ? "Few pages have every word; pages with most of them follow."
-        : "No page has every word; showing pages with most of them.");
+        ? t("Few pages have every word; pages with most of them follow.")
+        : t("No page has every word; showing pages with most of them."));
       result.ranked = result.ranked.concat(more);
     }
   }
@@ -228,7 +236,7 @@ window.kbSearch = { run, resembling, settings: settingsReady };
 // -- the page ------------------------------------------------------------------------
 
 const PAGE = 10;
-const LABELS = { type: "Type", theme: "Theme", level: "Level", programme: "Programme", country: "Country", language: "Language" };
+const LABELS = { type: t("Type"), theme: t("Theme"), level: t("Level"), programme: t("Programme"), country: t("Country"), language: t("Language") };
 
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -252,13 +260,13 @@ function start() {
   }
   input.value = state.query;
 
-  const toggle = element("button", { type: "button", class: "kb-filter-toggle", "aria-expanded": "false", "aria-controls": "kb-filters", text: "Filter" });
-  const languages = element("span", { class: "kb-languages", role: "group", "aria-label": "Languages" });
-  const chips = element("ul", { class: "kb-chips", "aria-label": "Active filters" });
+  const toggle = element("button", { type: "button", class: "kb-filter-toggle", "aria-expanded": "false", "aria-controls": "kb-filters", text: t("Filter") });
+  const languages = element("span", { class: "kb-languages", role: "group", "aria-label": t("Languages") });
+  const chips = element("ul", { class: "kb-chips", "aria-label": t("Active filters") });
   const panel = element("div", { id: "kb-filters", class: "kb-filters", hidden: "" });
   const status = element("p", { class: "kb-status", role: "status", "aria-live": "polite" });
   const list = element("ol", { class: "kb-results" });
-  const more = element("button", { type: "button", class: "kb-more", hidden: "", text: "More results" });
+  const more = element("button", { type: "button", class: "kb-more", hidden: "", text: t("More results") });
   const waysOut = element("div", { class: "kb-ways-out", hidden: "" });
   box.append(element("div", { class: "kb-tools" }, toggle, languages), chips, panel, status, list, more, waysOut);
 
@@ -298,7 +306,7 @@ function start() {
     languages.replaceChildren();
     if (settings.languages.length < 2) { return; }
     const own = settings.languages.find((l) => l.code === reader);
-    const choices = [["reader", own ? own.name : "This language"], ["all", "All languages"]];
+    const choices = [["reader", own ? t(own.name) : t("This language")], ["all", t("All languages")]];
     for (const [scope, label] of choices) {
       const button = element("button", { type: "button", "aria-pressed": String(state.scope === scope), text: label });
       button.addEventListener("click", () => { state.scope = scope; state.shown = PAGE; update(); });
@@ -310,14 +318,14 @@ function start() {
     chips.replaceChildren();
     for (const [name, values] of Object.entries(state.filters)) {
       for (const value of values) {
-        const remove = element("button", { type: "button", "aria-label": `Remove filter ${LABELS[name] || name}: ${value}`, text: "×" });
+        const remove = element("button", { type: "button", "aria-label": t("Remove the filter {name}: {value}", { name: LABELS[name] || name, value }), text: "×" });
         remove.addEventListener("click", () => setFilter(name, value, false));
         chips.append(element("li", { class: "kb-chip" }, `${LABELS[name] || name}: ${value} `, remove));
       }
     }
     chips.hidden = !chips.children.length;
     const count = Object.values(state.filters).reduce((n, v) => n + v.length, 0);
-    toggle.textContent = count ? `Filter (${count})` : "Filter";
+    toggle.textContent = count ? t("Filter ({count})", { count }) : t("Filter");
   }
 
   async function fillPanel() {
@@ -353,28 +361,28 @@ function start() {
       const items = element("ul");
       if (found.didYouMean) {
         const link = element("a", { href: "?q=" + encodeURIComponent(found.didYouMean), text: found.didYouMean });
-        items.append(element("li", {}, "Search for ", link));
+        items.append(element("li", {}, t("Search for") + " ", link));
       }
       for (const [name, values] of Object.entries(state.filters)) {
         for (const value of values) {
-          const button = element("button", { type: "button", text: `Remove the filter ${LABELS[name] || name}: ${value}` });
+          const button = element("button", { type: "button", text: t("Remove the filter {name}: {value}", { name: LABELS[name] || name, value }) });
           button.addEventListener("click", () => setFilter(name, value, false));
           items.append(element("li", {}, button));
         }
       }
       if (state.scope === "reader" && (await settingsReady).languages.length > 1) {
-        const button = element("button", { type: "button", text: "Search all languages" });
+        const button = element("button", { type: "button", text: t("Search all languages") });
         button.addEventListener("click", () => { state.scope = "all"; update(); });
         items.append(element("li", {}, button));
       }
       for (const term of await resembling(found.query)) {
-        const link = element("a", { href: new URL(term.url, root).pathname, text: term.label });
-        items.append(element("li", {}, `Browse the ${term.vocabulary} `, link));
+        const link = element("a", { href: new URL(browse + term.url, root).pathname, text: term.label });
+        items.append(element("li", {}, t("Browse the {vocabulary}", { vocabulary: t(term.vocabulary) }) + " ", link));
       }
-      items.append(element("li", {}, "Browse by ",
-        element("a", { href: new URL("themes/", root).pathname, text: "theme" }), " or ",
-        element("a", { href: new URL("levels/", root).pathname, text: "level" })));
-      waysOut.append(element("p", { text: "Nothing found. You could:" }), items);
+      items.append(element("li", {}, t("Browse by") + " ",
+        element("a", { href: new URL(browse + "themes/", root).pathname, text: t("theme") }), " " + t("or") + " ",
+        element("a", { href: new URL(browse + "levels/", root).pathname, text: t("level") })));
+      waysOut.append(element("p", { text: t("Nothing found. You could:") }), items);
     }
   }
 
@@ -397,10 +405,10 @@ function start() {
     const pages = await Promise.all(found.ranked.slice(0, state.shown).map((r) => r.page.data()));
     if (ticket !== latest) { return; }
     const total = found.ranked.length;
-    const counted = `${total} result${total === 1 ? "" : "s"} for “${state.query}”.`;
+    const counted = t(total === 1 ? "{count} result for “{query}”." : "{count} results for “{query}”.", { count: total, query: state.query });
     status.textContent = [...found.notices, total ? counted : ""].filter(Boolean).join(" ");
     if (found.didYouMean && total && !found.notices.length) {
-      status.textContent += ` Did you mean “${found.didYouMean}”?`;
+      status.textContent += " " + t("Did you mean “{suggestion}”?", { suggestion: found.didYouMean });
     }
     list.replaceChildren(...pages.map(card));
     more.hidden = total <= state.shown;
