@@ -26,7 +26,7 @@ from kb.config import Settings
 from kb.errors import KbError
 from kb.lifeline import child_setup
 from kb.links import FENCE, atx_heading, heading_id, plain_heading
-from kb.model import TYPE_LABELS, Document, GlossaryTerm, Taxonomy
+from kb.model import Document, GlossaryTerm, Taxonomy
 from kb.search.analysis import WORD, plain_text
 from kb.search.querymodel import SITE_WEIGHTS, QueryModel, fold
 from kb.site.pages import country_name, language_name, type_label, without_title_heading
