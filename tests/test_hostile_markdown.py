@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from click.testing import Result
@@ -341,3 +342,16 @@ def test_print_table_rule_is_read_in_one_pass() -> None:
     assert rule.match(":---|---:")
     assert not rule.match("| a | b |")
     assert not rule.match(("|-- " * (LONG // 4)).strip() + " x")
+
+
+def test_the_limits_example_in_contributing_is_what_kb_check_prints(
+    make_project: ProjectFactory, kb: Kb
+) -> None:
+    text = (Path(__file__).parent.parent / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    shown = text.split("<!-- limits-example -->\n```text\n", 1)[1].split("\n```", 1)[0]
+    body = "Intro.\n" * 5 + "[see [the [annex [below [and [more " + "word " * 80_000 + "\n"
+    project = make_project({"content/lessons/long.md": document(body=body)})
+
+    result = kb(project, "check")
+
+    assert result.stdout.splitlines()[0] == shown
