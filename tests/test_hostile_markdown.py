@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from kb import links
+from kb import htmlcheck, links
 from kb.limits import Limits, body_problems
 from kb.loader import load_project
 from kb.pdf import printbody
@@ -58,6 +58,7 @@ HOSTILE: dict[str, tuple[str, int, str]] = {
         0,
         "'[' opened on this line stays open for",
     ),
+    "heading of spaces": ("# x" + " " * 100_000 + "x\n", 0, "100,000 spaces or tabs in a row"),
     "tags left open": ("<a " * 5 + "word " * 200_000, 0, "'<' opened on this line stays open"),
 }
 
@@ -355,3 +356,12 @@ def test_the_limits_example_in_contributing_is_what_kb_check_prints(
     result = kb(project, "check")
 
     assert result.stdout.splitlines()[0] == shown
+
+
+def test_indented_fence_pattern_reads_a_long_indent_once() -> None:
+    """The check of fences nested in lists matched each line with a pattern whose two
+    runs of spaces backtracked against each other (a list nested 500 deep: 76 s)."""
+    assert htmlcheck.NESTED_FENCE.match(" " * LONG + "x") is None
+    found = htmlcheck.NESTED_FENCE.match("      ```python")
+    assert found is not None
+    assert found.group(1) == "```"

@@ -48,7 +48,7 @@ C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
 #: A block whose indented continuation is its content: a list item, an admonition or
 #: collapsible block, a footnote, a definition.
 CONTAINER = re.compile(r" {0,3}(?:[-+*]\s|\d{1,9}[.)]\s|!!!|\?\?\?|\[\^[^\]]*\]:|:\s)")
-NESTED_FENCE = re.compile(r"(?: {4,}|\t)\s*(`{3,}|~{3,})")
+NESTED_FENCE = re.compile(r"(?: {4}|\t)\s*(`{3,}|~{3,})")  # " {4,}\s*" backtracked on long indents
 FENCE_AT_MARGIN = re.compile(r" {0,3}(`{3,}|~{3,})")
 #: Where Python-Markdown applies an attribute list: one written with a colon, one
 #: ending the line (a heading, a block), one right after a link, emphasis or code.

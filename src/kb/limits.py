@@ -38,6 +38,10 @@ OPEN_SPAN_ALLOWANCE = 1_000_000
 #: Problems of one kind reported per document; the rest are counted.
 MAX_REPORTED = 5
 
+#: Python-Markdown's attribute lists look for "{" after every space of a heading or
+#: table cell (quadratic in a run of spaces: 100,000 of them took minutes).
+MAX_SPACE_RUN = 200
+SPACE_RUN = re.compile(rf"[ \t]{{{MAX_SPACE_RUN},}}")
 #: A fence longer than this is read as text (its content is scanned).
 MAX_FENCE = 64
 EMPHASIS = "*_~"
@@ -257,6 +261,16 @@ class _Scan:
             self.problems.append(Problem(self.rel, line, "body", message))
 
     def line(self, number: int, line: str) -> None:
+        if "  " in line:
+            spaces = SPACE_RUN.search(line)
+            if spaces:
+                self.report(
+                    "spaces",
+                    number,
+                    f"{spaces.end() - spaces.start():,} spaces or tabs in a row here; at most "
+                    f"{MAX_SPACE_RUN - 1} are allowed outside code blocks (Python-Markdown reads "
+                    "a heading or table cell with a longer run very slowly): remove them",
+                )
         depth = _container_depth(line)
         if depth > self.max_nesting:
             self.report(
