@@ -262,7 +262,8 @@ class _Scan:
 
     def line(self, number: int, line: str) -> None:
         if "  " in line:
-            spaces = SPACE_RUN.search(line)
+            # Indentation is nesting, measured below; the run that costs is inside the text.
+            spaces = SPACE_RUN.search(line, len(line) - len(line.lstrip(" \t")))
             if spaces:
                 self.report(
                     "spaces",
