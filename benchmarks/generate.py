@@ -22,6 +22,8 @@ from pathlib import Path
 
 import yaml
 
+from kb.countries import country_names
+
 REPO = Path(__file__).resolve().parent.parent
 TYPES = {"case-study": "case-studies", "guideline": "guidelines", "lesson": "lessons"}
 WORDS = (
@@ -144,7 +146,14 @@ def generate(out: Path, documents: int, seed: int = 1) -> Path:
             "date": (start + dt.timedelta(days=rng.randint(0, 2000))).isoformat(),
             "authors": ["Generated Author"],
             "language": "fr" if french else "en",
-            "sources": [{"title": "Generated source", "publisher": "kb", "year": 2020}],
+            "sources": [
+                {
+                    "title": "Generated source",
+                    "publisher": "kb",
+                    "year": 2020,
+                    "url": "https://kb.example.org/sources/generated",
+                }
+            ],
         }
         if rng.random() < 0.6:
             meta["programme"] = rng.choice(programmes)
@@ -164,6 +173,11 @@ def generate(out: Path, documents: int, seed: int = 1) -> Path:
                 relative = Path("..") / target_path
                 text += f" See [{target_id}]({relative.as_posix()})."
             sections.append(f"## {heading}\n\n{text}\n")
+        codes: list[str] = meta["countries"]  # type: ignore[assignment]
+        places = [country_names(code, str(meta["language"]))[0] for code in codes]
+        if places:
+            # The text names the countries it is tagged with, as kb check asks.
+            sections[0] = sections[0].rstrip("\n") + f" ({', '.join(places)}).\n"
         front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
         path = f"{folder}/{doc_id}.md"
         target = content / path

@@ -21,7 +21,7 @@ LATRINE_BODY = (
 FILES: dict[str, str | bytes] = {
     "content/lessons/emptying-businesses.md": document(
         "Pit latrine emptying businesses",
-        summary="How small emptying businesses made pit latrines last longer.",
+        summary="How small emptying businesses in Ghana made pit latrines last longer.",
         themes="[sanitation, finance]",
         levels="[local]",
         countries="[GH]",
@@ -33,7 +33,7 @@ FILES: dict[str, str | bytes] = {
     ),
     "content/lessons/emptying-businesses-fr.md": document(
         "Les entreprises de vidange des latrines",
-        summary="Comment les petites entreprises de vidange prolongent la vie des latrines.",
+        summary="Comment les entreprises de vidange du Ghana prolongent la vie des latrines.",
         themes="[sanitation, finance]",
         levels="[local]",
         countries="[GH]",
@@ -44,7 +44,7 @@ FILES: dict[str, str | bytes] = {
     "content/case-studies/kumasi-emptying.md": document(
         "Latrine emptying in Kumasi",
         "case-study",
-        summary="Licensed emptying trucks and sludge treatment in Kumasi.",
+        summary="Licensed emptying trucks and sludge treatment in Kumasi, Ghana.",
         themes="[sanitation]",
         levels="[local]",
         countries="[GH]",

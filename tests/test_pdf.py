@@ -29,7 +29,7 @@ from tests.conftest import MKDOCS, REPO, TAXONOMY, ProjectFactory, document
 Kb = Callable[..., Result]
 
 ALPHA = """\
-Alpha opens with a sentence about latrine emptying schedules.
+Alpha opens with a sentence about latrine emptying schedules in Ghana.
 
 ## Planning the work
 
@@ -335,7 +335,7 @@ def test_pack_text_has_every_selected_document_and_nothing_else(built: Built) ->
         "Sanitation at the local level",
         "A short introduction written for the tests.",
         "Contents FACILITATION GUIDELINE Alpha guideline",  # type headings group the contents
-        "Alpha opens with a sentence about latrine emptying schedules.",
+        "Alpha opens with a sentence about latrine emptying schedules in Ghana.",
         "Beta explains why pit latrines fill faster in the rainy season.",
         "Before the meeting",  # the admonition's title
         "District officer",  # a table cell

@@ -108,7 +108,9 @@ def project(make_project: ProjectFactory) -> Path:
 
 def knowledge_base(root: Path) -> KnowledgeBase:
     result = load_project(root)
-    assert not result.problems, result.problems
+    # The documents are filed under countries their text never names, on purpose
+    # (what a document is filed under is searchable too): kb check warns of that.
+    assert [p for p in result.problems if not p.field.startswith("countries[")] == []
     return result.knowledge_base
 
 

@@ -1120,7 +1120,8 @@ def convert_lesson(
     if doi:
         source["url"] = f"https://doi.org/{doi}"
     else:
-        report.warn(lesson.rel, 1, "no doi; the source has no address", "no-doi")
+        source["url"] = f"{SITE}{lesson.page_path}"
+        report.warn(lesson.rel, 1, "no doi; the source links to the lesson's page", "no-doi")
     sources.append(source)
     original = lessons_by_id.get(lesson.translation_of or "")
     if original is not None:
@@ -1133,6 +1134,8 @@ def convert_lesson(
             original_source["year"] = original_date.year
         if original.meta.get("doi"):
             original_source["url"] = f"https://doi.org/{str(original.meta['doi']).strip()}"
+        else:
+            original_source["url"] = f"{SITE}{original.page_path}"
         sources.append(original_source)
     front["sources"] = sources
     front["license"] = "CC-BY-4.0"

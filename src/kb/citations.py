@@ -134,7 +134,7 @@ def has_footnotes(doc: Document) -> bool:
 
 
 def check_citations(doc: Document) -> Iterator[Problem]:
-    """Citations to no source, cited sources without an address, hand-written source notes."""
+    """Citations to no source, sources without an address, hand-written source notes."""
     by_id = {s.id: s for s in doc.sources if s.id}
     written = definitions(doc.body, doc.body_line)
     for label, line in written.items():
@@ -160,14 +160,22 @@ def check_citations(doc: Document) -> Iterator[Problem]:
             "citation",
             f"'[^{label}]' cites no source of this document{_source_hint(label, by_id)}",
         )
+    # Knowledge here is sourced publicly: a source without an address cannot be
+    # followed by a reader, whether or not the text cites it yet.
     for index, source in enumerate(doc.sources):
-        if source.url or source.id not in first_cited:
+        if source.url:
             continue
         keypath = f"sources[{index}]"
-        message = (
-            f"'{source.id}' is cited on line {first_cited[source.id]} but has no 'url:'; "
-            "add the address where readers can find it, so the note can link to it"
-        )
+        if source.id in first_cited:
+            message = (
+                f"'{source.id}' is cited on line {first_cited[source.id]} but has no 'url:'; "
+                "add the address where readers can find it, so the note can link to it"
+            )
+        else:
+            message = (
+                "has no 'url:'; add the address of the report or page where readers can "
+                "find it, or remove the source if it is not public"
+            )
         yield Problem(doc.path, doc.line(keypath), keypath, message, "warning")
 
 

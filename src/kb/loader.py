@@ -18,6 +18,7 @@ from kb import i18n
 from kb.citations import check_citations
 from kb.config import Settings, load_settings, load_taxonomy
 from kb.content import SourceFile, read_source
+from kb.countries import check_countries
 from kb.glossary import load_glossary
 from kb.htmlcheck import removals
 from kb.inventory import Inventory, shown, take_inventory
@@ -90,6 +91,7 @@ def load_knowledge_base(settings: Settings) -> LoadResult:
         problems.extend(_body_problems(source, sources, content_prefix, inventory, hints, rules))
     for doc in documents.values():
         problems.extend(check_citations(doc))
+        problems.extend(check_countries(doc))
     glossary, found = load_glossary(settings)
     problems.extend(found)
     problems.extend(_start_here(settings, unique))
