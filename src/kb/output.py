@@ -75,7 +75,13 @@ def recover(out: Path, root: Path) -> None:
         olds = sorted(out.parent.glob(f".{out.name}.old-*"), key=lambda p: p.stat().st_mtime)
         if olds:
             # A build stopped between its two renames: its old site is whole.
-            olds[-1].rename(out)
+            try:
+                olds[-1].rename(out)
+            except OSError as exc:
+                raise KbError(
+                    f"could not put the previous site back from {olds[-1]}: {exc.strerror}; "
+                    f"rename it to {out.name} by hand"
+                ) from None
     for leftover in _leftovers(out, root):
         if leftover.is_dir() and not leftover.is_symlink():
             shutil.rmtree(leftover, ignore_errors=True)
