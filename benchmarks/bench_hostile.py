@@ -67,9 +67,9 @@ INPUTS: dict[str, Callable[[], tuple[str, str]]] = {
         "",
     ),
     "alias bomb in mkdocs.yml": lambda: ("Text.\n", ALIAS_BOMB),
-    "1 MB of prose (at the size limit)": lambda: (_prose(1_000_000), ""),
-    "1 MB of lists nested 20 deep": lambda: (_nested_lists(20, 1_000_000), ""),
-    "1 MB, '[' left open within budget": lambda: ("[a " * 1 + "word " * 200_000, ""),
+    "250 KB of prose (near the size limit)": lambda: (_prose(250_000), ""),
+    "250 KB of lists nested 20 deep": lambda: (_nested_lists(20, 250_000), ""),
+    "250 KB, three '[' left open (within budget)": lambda: ("[a " * 3 + "word " * 50_000, ""),
 }
 
 

@@ -45,7 +45,7 @@ HOSTILE: dict[str, tuple[str, int, str]] = {
     "nested emphasis words": ("*a " * 3_000 + "x" + " a*" * 3_000, 0, "emphasis ('*') is opened"),
     "nested underscores": ("_a " * 3_000 + "x" + " a_" * 3_000, 0, "emphasis ('_') is opened"),
     "nested strikethrough": ("~" * 2_000 + "x" + "~" * 2_000, 0, "emphasis ('~') is opened"),
-    "nested list": (nested_list(500), 20, "lists, quotes or indented blocks are nested 21"),
+    "nested list": (nested_list(300), 20, "lists, quotes or indented blocks are nested 21"),
     "nested quotes": (nested_quotes(300), 20, "lists, quotes or indented blocks are nested 21"),
     "one-line quotes": (
         ">" * 5_000 + " text\n",
@@ -54,12 +54,12 @@ HOSTILE: dict[str, tuple[str, int, str]] = {
     ),
     "nested brackets": ("[a " * 3_000 + "x" + "](u) " * 3_000, 0, "more than 20 '[' are open"),
     "brackets left open": (
-        "[a " * 5 + "word " * 200_000,
+        "[a " * 10 + "word " * 40_000,
         0,
         "'[' opened on this line stays open for",
     ),
     "heading of spaces": ("# x" + " " * 100_000 + "x\n", 0, "100,000 spaces or tabs in a row"),
-    "tags left open": ("<a " * 5 + "word " * 200_000, 0, "'<' opened on this line stays open"),
+    "tags left open": ("<a " * 10 + "word " * 40_000, 0, "'<' opened on this line stays open"),
 }
 
 
@@ -110,13 +110,13 @@ def test_ordinary_markup_is_within_the_limits() -> None:
 
 
 def test_document_larger_than_the_limit_is_not_read(make_project: ProjectFactory, kb: Kb) -> None:
-    body = "Words, words, words.\n" * 60_000  # 1.2 MB
+    body = "Words, words, words.\n" * 15_000  # 308 KB
     project = make_project({DOC: document(body=body)})
 
     result = kb(project, "check")
 
     assert result.stdout.splitlines()[0] == (
-        f"{DOC}:1: the file is 1,231 KB; a document may be at most 1,024 KB "
+        f"{DOC}:1: the file is 308 KB; a document may be at most 256 KB "
         "(extra.kb.limits.max_document_kb in mkdocs.yml): split it into several documents"
     )
     assert result.exit_code == 1
@@ -187,7 +187,8 @@ LONG = 200_000
 def test_link_scanning_is_linear(text: str, make_project: ProjectFactory) -> None:
     """Inputs that made the link and heading patterns backtrack over the whole line from
     every position (minutes at this size) now take a moment; the suite would hang if not."""
-    project = make_project({DOC: document(body=text + "\n\n" + text + "\n")})
+    config = MKDOCS + "    limits: {max_document_kb: 2000}\n"
+    project = make_project({DOC: document(body=text + "\n\n" + text + "\n"), "mkdocs.yml": config})
 
     result = load_project(project)
 
@@ -350,7 +351,8 @@ def test_the_limits_example_in_contributing_is_what_kb_check_prints(
 ) -> None:
     text = (Path(__file__).parent.parent / "CONTRIBUTING.md").read_text(encoding="utf-8")
     shown = text.split("<!-- limits-example -->\n```text\n", 1)[1].split("\n```", 1)[0]
-    body = "Intro.\n" * 5 + "[see [the [annex [below [and [more " + "word " * 80_000 + "\n"
+    body = "Intro.\n" * 5 + "[see [the [annex [below [and [more [of [it [in [full "
+    body += "word " * 40_000 + "\n"
     project = make_project({"content/lessons/long.md": document(body=body)})
 
     result = kb(project, "check")
