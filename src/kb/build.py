@@ -315,7 +315,7 @@ def _build_in(
             written.seen,
             {**written.fragments, **document_panels},
             lighten=True,
-            readers=owner_stylesheets(staging, settings.mkdocs),
+            owner=owner_stylesheets(staging, settings.mkdocs),
         )
         lap("panels (waiting), injection and finishing")
         if indexing is not None:

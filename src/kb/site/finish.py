@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,9 +39,25 @@ HTML_TAG = re.compile(r'<html lang="[^"]*"')
 BODY_TAG = re.compile(r"<body(?P<attributes>[^>]*)>")
 MATERIAL_SKIP = re.compile(r'<a href="[^"]*" class="md-skip">')
 CONTENT = '<div class="md-content" data-md-component="content">'
+HEADER_END = re.compile(r'(<header class="md-header"[^>]*>.*?)(</nav>)', re.DOTALL)
+BASE = re.compile(r'<link rel="stylesheet" href="(?P<base>[^"]*?)assets/')
+#: A table from Markdown (no class), not already in Material's scrolling wrapper.
+BARE_TABLE = re.compile(r"(?<!<div class=\"md-typeset__table\">)<table>(.*?)</table>", re.DOTALL)
+SCROLLING = (
+    '<div class="md-typeset__scrollwrap" tabindex="0" role="region" aria-label="{label}">'
+    '<div class="md-typeset__table">{table}</div></div>'
+)
 SKIP = '<a href="#kb-content" class="md-skip">Skip to content</a>'
 #: Classes kb adds here, so the pruned stylesheet keeps their rules.
-ADDED_CLASSES = ("md-skip",)
+ADDED_CLASSES = ("md-skip", "md-typeset__scrollwrap", "md-typeset__table")
+HEADER_SEARCH = (
+    '<form class="kb-header-search" action="{base}search/" method="get" role="search"'
+    ' aria-label="Site search">'
+    '<label for="kb-header-q" class="kb-visually-hidden">Search the knowledge base</label>'
+    '<input id="kb-header-q" name="q" type="search" placeholder="Search" autocomplete="off">'
+    "</form>"
+)
+SEARCH_PAGE = "search/index.md"
 
 
 @dataclass
@@ -53,6 +69,8 @@ class Finish:
     languages: Mapping[str, str] = field(default_factory=dict)
     #: The pruned stylesheet's address from the site root, or None to keep Material's.
     stylesheet: str | None = None
+    #: The owner's stylesheets (``extra_css``) folded into it, by address from the root.
+    folded: tuple[str, ...] = ()
     material_javascript: bool = False
     #: The surroundings in each page's language and the language switch (multilingual sites).
     chrome: Chrome | None = None
@@ -81,6 +99,16 @@ class Finish:
             url = page_url(page_path)
             html_text = self.chrome.translate(html_text, url, language)
             html_text = self.chrome.switch(html_text, page_path, url, language)
+        base = BASE.search(html_text)
+        if page_path != SEARCH_PAGE and base is not None:
+            search = HEADER_SEARCH.format(base=base.group("base"))
+            html_text = HEADER_END.sub(lambda m: m.group(1) + search + m.group(2), html_text, 1)
+        html_text = BARE_TABLE.sub(
+            lambda m: SCROLLING.format(
+                label="Table, scrolls sideways", table=f"<table>{m.group(1)}</table>"
+            ),
+            html_text,
+        )
         if not self.material_javascript:
             html_text = MATERIAL_SCRIPT.sub("", html_text, 1)
         if self.stylesheet is not None:
@@ -91,10 +119,15 @@ class Finish:
         match = MATERIAL_STYLESHEET.search(html_text)
         if match is None:
             return html_text
-        link = f'<link rel="stylesheet" href="{match.group("base")}{self.stylesheet}">'
+        base = match.group("base")
+        link = f'<link rel="stylesheet" href="{base}{self.stylesheet}">'
         html_text = KB_STYLESHEET.sub("", html_text, 1)
+        for folded in self.folded:
+            html_text = html_text.replace(f'<link rel="stylesheet" href="{base}{folded}">', "", 1)
+        start = MATERIAL_STYLESHEET.search(html_text)
+        assert start is not None
         html_text = MATERIAL_STYLESHEET.sub("", html_text)
-        return html_text[: match.start()] + link + html_text[match.start() :]
+        return html_text[: start.start()] + link + html_text[start.start() :]
 
 
 def _typeset_content(html_text: str) -> str:
@@ -119,11 +152,37 @@ def _rendered_pages(
     return found
 
 
-def site_stylesheet(site_dir: Path, used: Used, readers: str) -> str:
-    """Write Material's and kb's stylesheets pruned into one; return its address from the root.
+@dataclass(frozen=True)
+class OwnerStylesheet:
+    """One of the owner's ``extra_css`` files: its address from the site root and its text."""
 
-    ``readers``: the owner's own stylesheets, whose custom properties are kept.
-    kb's own stylesheet is kept whole: it styles what its scripts make too.
+    address: str
+    text: str
+
+    @property
+    def foldable(self) -> bool:
+        """Whether it means the same inside kb's stylesheet: nothing in it is relative to it."""
+        return "url(" not in self.text and "@import" not in self.text
+
+
+def owner_stylesheets(site_dir: Path, mkdocs: Mapping[str, object]) -> list[OwnerStylesheet]:
+    """The owner's ``extra_css`` files the site has."""
+    entries = mkdocs.get("extra_css")
+    found = []
+    for entry in entries if isinstance(entries, list) else []:
+        path = site_dir / str(entry)
+        if path.is_file():
+            found.append(OwnerStylesheet(str(entry), path.read_text(encoding="utf-8")))
+    return found
+
+
+def site_stylesheet(site_dir: Path, used: Used, owner: Sequence[OwnerStylesheet]) -> str:
+    """Write one stylesheet for the site and return its address from the root.
+
+    Material's stylesheets pruned to what the pages use, then the owner's
+    (those that can move: see ``foldable``) and kb's whole, in the order
+    MkDocs links them, so the cascade is the same. Custom properties the
+    owner's or kb's rules read are kept.
     """
     material = site_dir / "assets" / "stylesheets"
     css = [
@@ -132,22 +191,14 @@ def site_stylesheet(site_dir: Path, used: Used, readers: str) -> str:
         for path in sorted(material.glob(f"{name}.*.min.css"))
     ]
     own = (site_dir / "assets" / "kb" / "kb.css").read_text(encoding="utf-8")
-    pruned = prune_stylesheet("\n".join(css), used, readers + own)
-    text = (pruned + "\n" + own).encode("utf-8")
+    readers = "\n".join([*(s.text for s in owner), own])
+    parts = [prune_stylesheet("\n".join(css), used, readers)]
+    parts += [s.text for s in owner if s.foldable]
+    parts.append(own)
+    text = "\n".join(parts).encode("utf-8")
     name = f"assets/kb/site.{hashlib.sha256(text).hexdigest()[:10]}.css"
     (site_dir / name).write_bytes(text)
     return name
-
-
-def owner_stylesheets(site_dir: Path, mkdocs: Mapping[str, object]) -> list[str]:
-    """The text of the owner's ``extra_css`` files the site has."""
-    paths = mkdocs.get("extra_css")
-    found = []
-    for entry in paths if isinstance(paths, list) else []:
-        path = site_dir / str(entry)
-        if path.is_file():
-            found.append(path.read_text(encoding="utf-8", errors="replace"))
-    return found
 
 
 def finish_site(
@@ -158,13 +209,13 @@ def finish_site(
     *,
     lighten: bool,
     only: set[str] | None = None,
-    readers: Iterable[str] = (),
+    owner: Sequence[OwnerStylesheet] = (),
 ) -> None:
     """Inject fragments into and finish the rendered pages (``only``: these page paths).
 
     With ``lighten``, every page is read first to learn which classes the
     site uses, and Material's stylesheets are replaced by the pruned one;
-    ``readers`` are the owner's stylesheets, whose custom properties stay.
+    ``owner``: the owner's stylesheets, folded in when they can be.
     """
     targets = _rendered_pages(site_dir, page_paths, only)
     if lighten:
@@ -177,7 +228,8 @@ def finish_site(
         if finish.material_javascript:
             for script in (site_dir / "assets" / "javascripts").glob("bundle.*.min.js"):
                 used.add_script(script.read_text(encoding="utf-8"))
-        finish.stylesheet = site_stylesheet(site_dir, used, "\n".join(readers))
+        finish.stylesheet = site_stylesheet(site_dir, used, owner)
+        finish.folded = tuple(s.address for s in owner if s.foldable)
     for path, page_path in targets:
         text = path.read_text(encoding="utf-8")
         if page_path is not None and page_path in fragments:
