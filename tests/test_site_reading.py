@@ -182,3 +182,113 @@ def test_the_skip_link_leads_to_the_content(browser: Browser, base_url: str) -> 
         assert page.evaluate("location.hash") == "#kb-content"
     finally:
         context.close()
+
+
+def test_nothing_scrolls_sideways_at_320_px(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 700})
+    wide = {}
+    try:
+        page = context.new_page()
+        for name, path in PAGE_TYPES.items():
+            page.goto(base_url + path, wait_until="networkidle")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 320:
+                wide[name] = width
+    finally:
+        context.close()
+    assert wide == {}
+
+
+def test_a_document_opens_with_its_summary_and_a_table_of_contents_on_a_phone(
+    browser: Browser, base_url: str
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(base_url + PAGE_TYPES["document"])
+        assert page.locator(".kb-summary").is_visible()
+        assert "Facilitation guideline" in page.locator(".kb-facts").first.inner_text()
+        # The full record is folded: the text starts on the first screen.
+        assert not page.locator(".kb-meta__list").is_visible()
+        first_paragraph = page.locator("article > p").first.bounding_box()
+        assert first_paragraph is not None and first_paragraph["y"] < 844
+        page.locator(".kb-meta__more > summary").click()
+        assert page.locator(".kb-meta__list").is_visible()
+        # The page's own contents, which Material shows only beside the text on wide screens.
+        assert not page.locator(".md-sidebar--secondary").is_visible()
+        contents = page.locator("details.kb-toc")
+        assert contents.is_visible()
+        contents.locator("summary").click()
+        link = contents.locator("a", has_text="Common pitfalls")
+        link.click()
+        assert page.evaluate("location.hash") == "#common-pitfalls"
+        heading = page.locator("h2#common-pitfalls").bounding_box()
+        assert heading is not None and 0 <= heading["y"] < 844
+    finally:
+        context.close()
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(base_url + PAGE_TYPES["document"])
+        assert not page.locator("details.kb-toc").is_visible()
+        assert page.locator(".md-sidebar--secondary").get_by_text("Common pitfalls").is_visible()
+    finally:
+        context.close()
+
+
+def test_wide_tables_scroll_inside_the_page_and_show_it(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(base_url + "case-studies/empowers-balqa-jordan/")
+        region = page.locator("article .md-typeset__scrollwrap").first
+        sizes = region.evaluate("e => [e.scrollWidth, e.clientWidth, e.tabIndex]")
+        assert sizes[0] > sizes[1] and sizes[2] == 0
+        assert "gradient" in region.evaluate("e => getComputedStyle(e).backgroundImage")
+        # The keyboard scrolls it too.
+        region.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "() => document.querySelector('article .md-typeset__scrollwrap').scrollLeft > 0"
+        )
+    finally:
+        context.close()
+
+
+def test_the_matrix_shows_every_level_at_320_px(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 700})
+    try:
+        page = context.new_page()
+        page.goto(base_url + PAGE_TYPES["matrix"])
+        cells = page.locator("table.kb-matrix tbody tr").first.locator("td")
+        assert cells.count() == 3
+        for number in range(3):
+            box = cells.nth(number).bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
+        labels = cells.evaluate_all(
+            "tds => tds.map(td => getComputedStyle(td, '::before').content)"
+        )
+        assert labels == ['"National"', '"Intermediate"', '"Local (community)"']
+    finally:
+        context.close()
+
+
+def test_a_level_page_lists_each_document_once_with_jump_links(
+    browser: Browser, base_url: str
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(base_url + PAGE_TYPES["level"])
+        titles = page.locator("article a.kb-item__title").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"
+        )
+        assert len(titles) == len(set(titles)) > 10
+        jumps = page.locator("nav.kb-jump a")
+        assert jumps.count() == page.locator("article h2").count() > 3
+        jumps.nth(2).click()
+        target = page.evaluate("location.hash")
+        box = page.locator(f"h2{target}").bounding_box()
+        assert box is not None and 0 <= box["y"] < 844
+    finally:
+        context.close()

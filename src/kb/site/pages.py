@@ -38,6 +38,8 @@ GROUP_PREVIEW = 8
 NEWEST = 8
 RELATED = 5
 BACKLINKS = 20
+#: Where a document page's own table of contents goes, for phones (``finish`` makes it).
+TOC = "toc"
 
 
 @dataclass(frozen=True)
@@ -394,7 +396,8 @@ class SiteGenerator:
         )
         text = front_matter(doc.title, doc.summary)
         text += f'<h1 class="kb-title"{lang}>{html.escape(doc.title)}</h1>\n\n'
-        text += placeholder("head") + "\n\n" + body.strip("\n") + "\n\n"
+        text += placeholder("head") + "\n\n" + placeholder(TOC) + "\n\n"
+        text += body.strip("\n") + "\n\n"
         text += placeholder("foot") + "\n"
         language = doc.language if doc.language != self.default_language else None
         alternates = self.document_alternates(doc)
@@ -690,12 +693,13 @@ class SiteGenerator:
             heading = self.render(
                 "heading.html", Linker(self.urls.page(url)), title=title, intro=description
             )
+            # Each document once, under its first (main) theme; its page lists the others.
             groups = [
                 (
                     self.label(theme),
                     f"theme-{theme.id}",
                     f"{urls.theme_url(theme.id)}{level.id}/",
-                    [d for d in docs if theme.id in d.themes],
+                    [d for d in docs if d.themes[:1] == (theme.id,)],
                 )
                 for theme in self.taxonomy.themes.values()
             ]

@@ -1,0 +1,201 @@
+"""Reading a built site on a phone over a slow link, in Chromium (issue 13).
+
+The Chrome DevTools Protocol slows the network to 400 kbit/s both ways with
+400 ms of latency (``Network.emulateNetworkConditions``) and the processor
+four times (``Emulation.setCPUThrottlingRate``), on a 390 x 844 viewport,
+with an empty cache for every run. Three figures, each the median of
+``--runs`` runs:
+
+- first contentful paint of a cold document page;
+- the search page opened with a query (as the home and header search boxes
+  send it) until the first result is visible;
+- a practitioner's task: the home page, a search from its search box, a
+  filter by level, then opening the first result, until its title shows.
+
+The site is served on 127.0.0.1 as ``--server`` says: ``static`` (kb serve
+--static: the precompressed files), ``gzip`` (compressed on the fly, as
+GitHub Pages does) or ``plain`` (``python -m http.server``, uncompressed).
+
+    .venv/bin/python -m benchmarks.bench_reading SITE [--server static] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import http.server
+import json
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from benchmarks.bench_site import _Gzipping
+from kb.site.compress import PrecompressedHandler
+
+CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 390, "height": 844}
+#: 400 kbit/s in bytes per second, both ways; 400 ms added to every request.
+SLOW_LINK = {
+    "offline": False,
+    "latency": 400,
+    "downloadThroughput": 400_000 / 8,
+    "uploadThroughput": 400_000 / 8,
+}
+CPU_SLOWDOWN = 4
+QUERY = "sanitation committee"
+#: A result: a link inside the search area to a page outside the search page.
+RESULT_VISIBLE = """() => [...document.querySelectorAll('#kb-search a[href]')].some(a =>
+    !a.href.includes('/search/') && a.getBoundingClientRect().height > 0)"""
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serving(site: Path, server: str) -> Iterator[str]:
+    handlers = {"static": PrecompressedHandler, "gzip": _Gzipping, "plain": _Quiet}
+    handler = functools.partial(handlers[server], directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@contextlib.contextmanager
+def slow_phone(browser: Browser) -> Iterator[tuple[BrowserContext, Page]]:
+    """A new context (an empty cache) with the slow link and slow processor."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    session = context.new_cdp_session(page)
+    session.send("Network.enable")
+    session.send("Network.emulateNetworkConditions", SLOW_LINK)
+    session.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+    try:
+        yield context, page
+    finally:
+        context.close()
+
+
+def document_page(site: Path) -> str:
+    """The address of the longest guideline in the site (from catalogue.json)."""
+    catalogue = json.loads((site / "catalogue.json").read_text(encoding="utf-8"))
+    best, size = "", -1
+    for doc in catalogue["documents"]:
+        if doc["type"] != "guideline" or doc["language"] != "en":
+            continue
+        path = doc["url"][len(catalogue["url"]) :]
+        length = (site / path / "index.html").stat().st_size
+        if length > size:
+            best, size = path, length
+    return best
+
+
+def first_paint(browser: Browser, url: str) -> tuple[float, int]:
+    """Seconds to first contentful paint of a cold page, and the bytes received by then."""
+    with slow_phone(browser) as (_, page):
+        page.goto(url, wait_until="load")
+        paint: float = page.evaluate(
+            """() => new Promise(done => new PerformanceObserver((list, observer) => {
+                done(list.getEntries()[0].startTime); observer.disconnect();
+            }).observe({type: 'paint', buffered: true}))"""
+        )
+        received: int = page.evaluate(
+            """() => performance.getEntriesByType('navigation').concat(
+                performance.getEntriesByType('resource')).reduce((s, e) => s + e.transferSize, 0)"""
+        )
+    return paint / 1000, received
+
+
+def search_to_result(browser: Browser, base: str) -> float:
+    """Seconds from opening the search page with a query to the first result shown."""
+    with slow_phone(browser) as (_, page):
+        started = time.perf_counter()
+        page.goto(f"{base}search/?q={QUERY.replace(' ', '+')}", wait_until="commit")
+        page.wait_for_function(RESULT_VISIBLE, timeout=120_000, polling=50)
+        return time.perf_counter() - started
+
+
+def practitioner(browser: Browser, base: str) -> float:
+    """Seconds for home → search → filter by level → open the first result."""
+    with slow_phone(browser) as (_, page):
+        started = time.perf_counter()
+        page.goto(base, wait_until="commit")
+        box = page.locator("main input[type=search]").first
+        box.fill(QUERY)
+        box.press("Enter")
+        page.wait_for_function(RESULT_VISIBLE, timeout=120_000, polling=50)
+        before = page.locator("#kb-search a[href]").count()
+        # Filter by level: Pagefind's filter groups are collapsed under their name.
+        page.locator("#kb-search summary", has_text="level").first.click()
+        page.locator("#kb-search label", has_text="Local").first.click()
+        page.wait_for_function(
+            f"() => document.querySelectorAll('#kb-search a[href]').length != {before}",
+            timeout=120_000,
+            polling=50,
+        )
+        page.wait_for_function(RESULT_VISIBLE, timeout=120_000, polling=50)
+        first = page.locator("#kb-search a[href]:not([href*='/search/'])").first
+        title = first.inner_text().strip()
+        first.click()
+        page.wait_for_function(
+            "title => document.querySelector('h1')?.textContent.includes(title)",
+            arg=title[:40],
+            timeout=120_000,
+            polling=50,
+        )
+        return time.perf_counter() - started
+
+
+def measure(site: Path, server: str, runs: int) -> dict[str, Any]:
+    document = document_page(site)
+    figures: dict[str, list[float]] = {"fcp": [], "bytes": [], "search": [], "task": []}
+    with serving(site, server) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            for run in range(runs):
+                paint, received = first_paint(browser, base + document)
+                figures["fcp"].append(paint)
+                figures["bytes"].append(received)
+                figures["search"].append(search_to_result(browser, base))
+                figures["task"].append(practitioner(browser, base))
+                print(
+                    f"run {run + 1}: " + ", ".join(f"{k} {v[-1]:.2f}" for k, v in figures.items()),
+                    file=sys.stderr,
+                )
+        finally:
+            browser.close()
+    return {
+        "document": document,
+        "server": server,
+        "runs": runs,
+        **{k: statistics.median(v) for k, v in figures.items()},
+        "all": figures,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("site", type=Path)
+    parser.add_argument("--server", choices=["static", "gzip", "plain"], default="static")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    result = measure(args.site, args.server, args.runs)
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
