@@ -55,6 +55,10 @@ RESULT_VISIBLE = """() => [...document.querySelectorAll('#kb-search a[href]')].s
     !a.href.includes('/search/') && a.getBoundingClientRect().height > 0)"""
 
 
+RESULTS = """() => [...document.querySelectorAll('#kb-search a[href]')]
+    .filter(a => !a.href.includes('/search/')).map(a => a.href).join(' ')"""
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -136,14 +140,18 @@ def practitioner(browser: Browser, base: str) -> float:
         box.fill(QUERY)
         box.press("Enter")
         page.wait_for_function(RESULT_VISIBLE, timeout=120_000, polling=50)
-        before = page.locator("#kb-search a[href]").count()
-        # Filter by level: Pagefind's filter groups are collapsed under their name.
-        page.locator("#kb-search summary", has_text="level").first.click()
-        page.locator("#kb-search label", has_text="Local").first.click()
+        before = page.evaluate(RESULTS)
+        if page.locator(".kb-filter-toggle").count():
+            # kb's search: one Filter control opens a fieldset per facet.
+            page.locator(".kb-filter-toggle").click()
+            level = page.locator("#kb-filters fieldset", has_text="Level")
+            level.locator("label", has_text="Local").first.click()
+        else:
+            # Pagefind's own interface (before issue 13): a collapsed group per filter.
+            page.locator("#kb-search summary", has_text="level").first.click()
+            page.locator("#kb-search label", has_text="Local").first.click()
         page.wait_for_function(
-            f"() => document.querySelectorAll('#kb-search a[href]').length != {before}",
-            timeout=120_000,
-            polling=50,
+            f"() => ({RESULTS})() !== {json.dumps(before)}", timeout=120_000, polling=50
         )
         page.wait_for_function(RESULT_VISIBLE, timeout=120_000, polling=50)
         first = page.locator("#kb-search a[href]:not([href*='/search/'])").first

@@ -132,7 +132,7 @@ def test_axe_finds_no_violation_on_any_page_type(
         for name, path in {**PAGE_TYPES, "search": "search/?q=sanitation"}.items():
             page.goto(base_url + path, wait_until="networkidle")
             if name == "search":
-                page.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
+                page.wait_for_selector("#kb-search li a", timeout=15_000)
             violations = axe_violations(page)
             if violations:
                 found[name] = violations

@@ -295,7 +295,8 @@ def add_search_preloads(site_dir: Path, language: str) -> None:
     languages = json.loads(entry_file.read_text(encoding="utf-8")).get("languages", {})
     chosen = languages.get(language) or (next(iter(languages.values())) if languages else None)
     hints = ['<link rel="modulepreload" href="../pagefind/pagefind.js">']
-    files = ["pagefind-entry.json"]
+    # kb's own search settings (kb-search.json) are the search script's first fetch.
+    files = ["pagefind-entry.json", "kb-search.json"]
     if chosen:
         files += [f"pagefind.{chosen['hash']}.pf_meta", f"wasm.{chosen['wasm']}.pagefind"]
     hints += [
