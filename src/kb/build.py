@@ -36,7 +36,7 @@ from kb.site.chrome import site_chrome
 from kb.site.compress import compress_site
 from kb.site.downloads import Download
 from kb.site.feeds import catalogue, write_catalogue, write_feed
-from kb.site.finish import Finish, add_search_preloads, finish_site, owner_stylesheets
+from kb.site.finish import Finish, finish_site, owner_stylesheets
 from kb.site.mkdocs_config import copy_assets, write_effective_config
 from kb.site.pages import SiteGenerator, Written, document_fragments_job, write_pages
 from kb.site.search_index import build_search_index
@@ -321,7 +321,6 @@ def _build_in(
         if indexing is not None:
             indexing.result()
             shutil.copytree(index_dir, staging / "pagefind")
-            add_search_preloads(staging, settings.default_language)
             lap("search index (waiting)")
         write_catalogue(staging, catalogue_data)
         write_feed(staging, settings, result.knowledge_base, documents)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -279,30 +278,3 @@ def finish_site(
             text = inject(text, fragments[page_path])
         path.write_text(finish.page(text, page_path), encoding="utf-8")
 
-
-def add_search_preloads(site_dir: Path, language: str) -> None:
-    """Let the search page fetch Pagefind's files at once, not one round trip after another.
-
-    Pagefind's script loads its entry file, which names the index metadata and
-    the WebAssembly for the page's language; each waits for the one before.
-    On a link with 400 ms of latency, asking for all four with the page saves
-    about three round trips before the first result.
-    """
-    page = site_dir / "search" / "index.html"
-    entry_file = site_dir / "pagefind" / "pagefind-entry.json"
-    if not page.is_file() or not entry_file.is_file():
-        return
-    languages = json.loads(entry_file.read_text(encoding="utf-8")).get("languages", {})
-    chosen = languages.get(language) or (next(iter(languages.values())) if languages else None)
-    hints = ['<link rel="modulepreload" href="../pagefind/pagefind.js">']
-    # kb's own search settings (kb-search.json) are the search script's first fetch.
-    files = ["pagefind-entry.json", "kb-search.json"]
-    if chosen:
-        files += [f"pagefind.{chosen['hash']}.pf_meta", f"wasm.{chosen['wasm']}.pagefind"]
-    hints += [
-        f'<link rel="preload" href="../pagefind/{name}" as="fetch" crossorigin>'
-        for name in files
-        if (site_dir / "pagefind" / name).is_file()
-    ]
-    text = page.read_text(encoding="utf-8")
-    page.write_text(text.replace("</head>", "".join(hints) + "</head>", 1), encoding="utf-8")
