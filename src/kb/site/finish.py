@@ -277,4 +277,3 @@ def finish_site(
         if page_path is not None and page_path in fragments:
             text = inject(text, fragments[page_path])
         path.write_text(finish.page(text, page_path), encoding="utf-8")
-
