@@ -307,3 +307,12 @@ def test_a_level_page_lists_each_document_once_with_jump_links(
         assert box is not None and 0 <= box["y"] < 844
     finally:
         context.close()
+
+
+def test_a_french_document_has_french_page_furniture(site: Path) -> None:
+    page = site / "guidelines" / "setting-up-a-learning-alliance-fr" / "index.html"
+    text = page.read_text(encoding="utf-8")
+    assert '<html lang="fr" dir="ltr"' in text
+    assert '<details class="kb-toc"><summary>Sur cette page</summary>' in text
+    assert "<summary>À propos de ce document</summary>" in text
+    assert 'placeholder="Rechercher"' in text

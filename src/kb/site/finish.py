@@ -41,6 +41,7 @@ BODY_TAG = re.compile(r"<body(?P<attributes>[^>]*)>")
 MATERIAL_SKIP = re.compile(r'<a href="[^"]*" class="md-skip">')
 CONTENT = '<div class="md-content" data-md-component="content">'
 HEADER_END = re.compile(r'(<header class="md-header"[^>]*>.*?)(</nav>)', re.DOTALL)
+LANGUAGE_SWITCH = '<div class="kb-language-switch"'
 BASE = re.compile(r'<link rel="stylesheet" href="(?P<base>[^"]*?)assets/')
 #: A table from Markdown (no class), not already in Material's scrolling wrapper.
 BARE_TABLE = re.compile(r"(?<!<div class=\"md-typeset__table\">)<table>(.*?)</table>", re.DOTALL)
@@ -126,6 +127,10 @@ class Finish:
             skip = SKIP.format(label=html.escape(_("Skip to content")))
             html_text = BODY_TAG.sub(lambda m: m.group(0) + skip, html_text, 1)
         html_text = html_text.replace(CONTENT, CONTENT[:-1] + ' id="kb-content">', 1)
+        # Before the surroundings are translated: Material's contents are found by their label.
+        if placeholder(TOC) in html_text:
+            contents = phone_contents(html_text, _("On this page"))
+            html_text = html_text.replace(placeholder(TOC), contents, 1)
         if is_french(language):
             html_text = _typeset_content(html_text)
         if self.chrome is not None and page_path is not None:
@@ -140,7 +145,11 @@ class Finish:
                 label=html.escape(_("Search the knowledge base")),
                 placeholder=html.escape(_("Search")),
             )
-            html_text = HEADER_END.sub(lambda m: m.group(1) + search + m.group(2), html_text, 1)
+            if LANGUAGE_SWITCH in html_text:
+                # Before the other languages' links: the search box stays within 3 Tabs.
+                html_text = html_text.replace(LANGUAGE_SWITCH, search + LANGUAGE_SWITCH, 1)
+            else:
+                html_text = HEADER_END.sub(lambda m: m.group(1) + search + m.group(2), html_text, 1)
         html_text = BARE_TABLE.sub(
             lambda m: SCROLLING.format(
                 label=html.escape(_("Table, scrolls sideways")),
@@ -148,9 +157,6 @@ class Finish:
             ),
             html_text,
         )
-        if placeholder(TOC) in html_text:
-            contents = phone_contents(html_text, _("On this page"))
-            html_text = html_text.replace(placeholder(TOC), contents, 1)
         if not self.material_javascript:
             html_text = MATERIAL_SCRIPT.sub("", html_text, 1)
         if self.stylesheet is not None:
