@@ -70,6 +70,8 @@ HOSTILE = [
     '<a href="https://example.org" target="_top">frame buster</a>',
     "<textarea><script>alert(18)</script></textarea>",
     '<div id="__config">{"base": "https://example.net/"}</div><p id="x" onclick="y">z</p>',
+    "## __config",
+    "A paragraph.\n{: #__drawer }",
 ]
 
 #: What must not be in any output: handlers, scripts, script addresses, page-level tags.
@@ -104,9 +106,10 @@ def tags_of(markup: str) -> list[tuple[str, dict[str, str]]]:
 
 
 def assert_harmless(markup: str) -> None:
-    """No forbidden tag, no handler, no script address, no attachment, in ``markup``."""
+    """No forbidden tag, handler, script address, attachment or theme id in ``markup``."""
     assert not FORBIDDEN.search(markup), FORBIDDEN.search(markup)
     for tag, attributes in tags_of(markup):
+        assert not attributes.get("id", "").startswith("__"), (tag, attributes)
         assert not any(name.startswith("on") for name in attributes), (tag, attributes)
         assert attributes.get("rel") != "attachment", (tag, attributes)
         assert tag not in {"script", "style", "base", "meta", "link", "iframe", "form"}

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from markdown.extensions.attr_list import get_attrs_and_remainder
 
 from kb.links import Link, code_free_lines
-from kb.sanitize import URL_ATTRIBUTES, Policy
+from kb.sanitize import RESERVED_ID, URL_ATTRIBUTES, Policy
 
 #: Python-Markdown's autolinks (``<https://...>``, ``<name@example.org>``): links, not tags.
 AUTOLINK = re.compile(r"<(?:[Ff]|[Hh][Tt])[Tt][Pp][Ss]?://[^<>]*>|<[^<> !@]+@[^@<> ]+>")
@@ -280,6 +280,11 @@ def _attribute_problem(tag: str, name: str, value: str, rules: Policy, where: st
     allowed = rules.attributes_of(tag)
     restricted = rules.values_of(tag, name)
     where = where or f"on <{tag}>"
+    if name == "id" and value.startswith(RESERVED_ID):
+        return (
+            f"the id '{value}' {where} is not allowed: ids beginning with "
+            f"'{RESERVED_ID}' belong to the site's theme; it would be removed when published"
+        )
     if name not in allowed and restricted is None:
         if name.startswith("on"):
             return (
@@ -320,17 +325,17 @@ def _attribute_list_removals(line: str, number: int, rules: Policy) -> Iterator[
     for match in ATTRIBUTE_LIST.finditer(line):
         inside = match.group(1)
         colon = line.startswith("{:", match.start())
+        if "=" not in inside and f"#{RESERVED_ID}" not in inside:
+            continue  # only ids and classes, which are kept
         at_end = not line[match.end() :].strip()
         after_element = line[: match.start()].endswith(LIST_PLACES)
         if not (colon or at_end or after_element):
             continue  # braces in text or math ("x_{i=1}"), not an attribute list
-        if "=" not in inside:
-            continue  # only ids and classes, which are always kept
         pairs, remainder = get_attrs_and_remainder(inside)
         if remainder.strip():
             continue  # not an attribute list: Markdown shows it as text
         for name, value in pairs:
-            if name in ("id", "."):
+            if name == "." or (name == "id" and not value.startswith(RESERVED_ID)):
                 continue
             problem = _list_attribute_problem(name.lower(), value, rules)
             if problem:

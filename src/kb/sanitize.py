@@ -79,6 +79,10 @@ URL_SCHEMES = frozenset(nh3.ALLOWED_URL_SCHEMES)
 #: Attributes whose value is an address (Ammonia checks these against the schemes).
 URL_ATTRIBUTES = frozenset({"href", "src", "cite", "action", "formaction", "data", "poster"})
 
+#: How the ids Material for MkDocs gives its own elements begin (``__config``, whose
+#: settings its script reads by id, ``__drawer``, ``__search``...).
+RESERVED_ID = "__"
+
 #: kb's own markers in a generated page (see ``kb.site.pages.placeholder``): kept
 #: while the comments around them go.
 KB_MARKER = re.compile(r"<!-- kb:[A-Za-z0-9_-]+ -->")
@@ -138,12 +142,23 @@ class Policy:
     def cleaner(
         self, attribute_filter: Callable[[str, str, str], str | None] | None = None
     ) -> nh3.Cleaner:
-        """An nh3 cleaner for this policy (comments go; no ``rel`` is added to links)."""
+        """An nh3 cleaner for this policy (comments go; no ``rel`` is added to links).
+
+        Ids the theme uses (``__config``, ``__drawer``...) go too: an element of a
+        body with one would stand in for the theme's own, which its script reads.
+        """
+        extra = attribute_filter
+
+        def keep(tag: str, attribute: str, value: str) -> str | None:
+            if attribute == "id" and value.startswith(RESERVED_ID):
+                return None
+            return extra(tag, attribute, value) if extra else value
+
         return nh3.Cleaner(
             tags=set(self.tags),
             clean_content_tags=set(self.content_tags),
             attributes={tag: set(names) for tag, names in self.attributes},
-            attribute_filter=attribute_filter,
+            attribute_filter=keep,
             strip_comments=True,
             link_rel=None,
             tag_attribute_values={
