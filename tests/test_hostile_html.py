@@ -22,7 +22,7 @@ from pypdf import PdfReader
 
 from kb import loader
 from kb.config import load_settings
-from kb.htmlcheck import removals, start_tags
+from kb.htmlcheck import Removal, removals, start_tags
 from kb.loader import load_project
 from kb.pdf.printhtml import PrintRenderer, document_job
 from kb.render import markdown_renderer, render_markdown
@@ -444,3 +444,18 @@ def test_labels_in_the_search_filters_show_as_text_and_run_nothing(labelled_site
         assert page.locator("#kb-search img").count() == 0
         context.close()
     assert dialogs == []
+
+
+def test_a_body_full_of_hostile_html_gets_a_bounded_report() -> None:
+    found = removals("<p onclick=x>\n" * 100_000, 10, Policy(), [])
+    assert len(found) == 101
+    assert found[0] == Removal(
+        10,
+        "the HTML attribute 'onclick' on <p> runs script in readers' browsers; "
+        "it is not allowed and would be removed when published",
+    )
+    assert found[-1] == Removal(
+        110,
+        "more HTML that is not allowed follows from here; the first 100 findings are listed: "
+        "remove them and check again",
+    )

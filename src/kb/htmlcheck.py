@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import html
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,10 +31,11 @@ from kb.sanitize import RESERVED_ID, URL_ATTRIBUTES, Policy
 #: Python-Markdown's autolinks (``<https://...>``, ``<name@example.org>``): links, not tags.
 AUTOLINK = re.compile(r"<(?:[Ff]|[Hh][Tt])[Tt][Pp][Ss]?://[^<>]*>|<[^<> !@]+@[^@<> ]+>")
 ESCAPED_LT = re.compile(r"\\<")
+NEWLINE = re.compile(r"\n")
 TAG_NAME = re.compile(r"[a-zA-Z][^\s/>]*")
 SEPARATOR = re.compile(r"[\s/]*")
-ATTRIBUTE_NAME = re.compile(r"[^\s/>][^\s/>=]*")
-SPACE = re.compile(r"\s*")
+#: An attribute's name, and the "=" that says a value follows.
+ATTRIBUTE = re.compile(r"[\s/]*([^\s/>][^\s/>=]*)\s*(=\s*)?")
 UNQUOTED = re.compile(r"[^\s>]*")
 #: Tags whose content is text up to their end tag (the standard's raw text elements).
 RAW_TEXT = frozenset(
@@ -48,11 +50,11 @@ C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
 #: A block whose indented continuation is its content: a list item, an admonition or
 #: collapsible block, a footnote, a definition.
 CONTAINER = re.compile(r" {0,3}(?:[-+*]\s|\d{1,9}[.)]\s|!!!|\?\?\?|\[\^[^\]]*\]:|:\s)")
-NESTED_FENCE = re.compile(r"(?: {4}|\t)\s*(`{3,}|~{3,})")  # " {4,}\s*" backtracked on long indents
-FENCE_AT_MARGIN = re.compile(r" {0,3}(`{3,}|~{3,})")
 #: Where Python-Markdown applies an attribute list: one written with a colon, one
 #: ending the line (a heading, a block), one right after a link, emphasis or code.
 LIST_PLACES = ("*", ")", "`")
+#: Findings of one kind reported per document at most.
+LIMIT = 100
 SETTING = "ask the site owner to allow it (extra.kb.html in mkdocs.yml)"
 
 
@@ -111,19 +113,15 @@ def _start_tag(text: str, opening: int, name_match: re.Match[str]) -> tuple[Tag 
     attributes: list[tuple[str, str, int]] = []
     position = name_match.end()
     while True:
-        position = SEPARATOR.match(text, position).end()  # type: ignore[union-attr]
-        if position >= end:
-            return None, end
-        if text[position] == ">":
-            tag = Tag(name_match.group(0).lower(), tuple(attributes), opening)
-            return tag, position + 1
-        name = ATTRIBUTE_NAME.match(text, position)
-        assert name is not None  # SEPARATOR stopped on a character a name starts with
-        start, position = position, name.end()
-        after = SPACE.match(text, position).end()  # type: ignore[union-attr]
+        attribute = ATTRIBUTE.match(text, position)
+        if attribute is None:  # no name next: the tag ends here (">"), or the text does
+            position = SEPARATOR.match(text, position).end()  # type: ignore[union-attr]
+            if position >= end:
+                return None, end
+            return Tag(name_match.group(0).lower(), tuple(attributes), opening), position + 1
+        position = attribute.end()
         value = ""
-        if after < end and text[after] == "=":
-            position = SPACE.match(text, after + 1).end()  # type: ignore[union-attr]
+        if attribute.group(2) is not None:
             if position < end and text[position] in "\"'":
                 close = text.find(text[position], position + 1)
                 if close < 0:
@@ -133,7 +131,9 @@ def _start_tag(text: str, opening: int, name_match: re.Match[str]) -> tuple[Tag 
                 unquoted = UNQUOTED.match(text, position)
                 assert unquoted is not None
                 value, position = unquoted.group(0), unquoted.end()
-        attributes.append((name.group(0).lower(), html.unescape(value), start))
+            if "&" in value:
+                value = html.unescape(value)
+        attributes.append((attribute.group(1).lower(), value, attribute.start(1)))
 
 
 def scheme_of(address: str) -> str:
@@ -177,14 +177,13 @@ def nested_fences(lines: list[str]) -> Iterator[int]:
     """
     index = 0
     while index < len(lines):
-        opening = NESTED_FENCE.match(lines[index])
+        fence = _fence(lines[index], nested=True)
         index += 1
-        if not opening:
+        if not fence:
             continue
-        fence = opening.group(1)
         for end in range(index, len(lines)):
-            closing = NESTED_FENCE.match(lines[end]) or FENCE_AT_MARGIN.match(lines[end])
-            if closing and closing.group(1).startswith(fence) and not lines[end].strip(" \t`~"):
+            closing = _fence(lines[end], nested=False)
+            if closing.startswith(fence) and not lines[end].strip(" \t`~"):
                 yield from range(index - 1, end + 1)
                 index = end + 1
                 break
@@ -192,11 +191,23 @@ def nested_fences(lines: list[str]) -> Iterator[int]:
             return
 
 
+def _fence(line: str, nested: bool) -> str:
+    """The fence a line opens or closes (backticks or tildes), or ''; indented if ``nested``."""
+    text = line.lstrip(" \t")
+    indent = line[: len(line) - len(text)]
+    if nested and "\t" not in indent and len(indent) < 4:
+        return ""
+    mark = text[:1]
+    if mark not in ("`", "~") or not text.startswith(mark * 3):
+        return ""
+    return text[: len(text) - len(text.lstrip(mark))]
+
+
 class _Lines:
     """Line numbers of offsets in a text that starts at ``first_line``."""
 
     def __init__(self, text: str, first_line: int) -> None:
-        self.starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+        self.starts = [0] + [m.end() for m in NEWLINE.finditer(text)]
         self.first_line = first_line
 
     def line(self, offset: int) -> int:
@@ -219,32 +230,54 @@ def scannable(body: str, first_line: int) -> str:
     return text
 
 
-def removals(body: str, first_line: int, rules: Policy, links: Iterable[Link]) -> list[Removal]:
-    """Everything in ``body`` that ``rules`` would remove, with its line, in order."""
+def removals(
+    body: str, first_line: int, rules: Policy, links: Iterable[Link], limit: int = LIMIT
+) -> list[Removal]:
+    """Everything in ``body`` that ``rules`` would remove, with its line, in order.
+
+    After ``limit`` findings of one kind the search stops, and a last finding
+    says so: a body with thousands of them needs rewriting, not a list.
+    """
     found: list[Removal] = []
-    text = scannable(body, first_line)
+    text = scannable(body, first_line) if "<" in body or "{" in body else ""
     if "<" in text:
         lines = _Lines(text, first_line)
-        for tag in start_tags(text):
-            found.extend(_tag_removals(tag, rules, lines))
+        tags = (r for tag in start_tags(text) for r in _tag_removals(tag, rules, lines))
+        found.extend(itertools.islice(tags, limit + 1))
     if "{" in text:
-        for offset, line in enumerate(text.split("\n")):
-            if "{" in line:
-                found.extend(_attribute_list_removals(line, first_line + offset, rules))
+        lists = (
+            r
+            for offset, line in enumerate(text.split("\n"))
+            if "{" in line
+            for r in _attribute_list_removals(line, first_line + offset, rules)
+        )
+        found.extend(itertools.islice(lists, limit + 1))
+    found.extend(itertools.islice(_link_removals(links, rules), limit + 1))
+    found.sort(key=lambda removal: removal.line)
+    if len(found) > limit:
+        first_unlisted = found[limit].line
+        found = found[:limit]
+        found.append(
+            Removal(
+                first_unlisted,
+                f"more HTML that is not allowed follows from here; the first {limit} "
+                "findings are listed: remove them and check again",
+            )
+        )
+    return found
+
+
+def _link_removals(links: Iterable[Link], rules: Policy) -> Iterator[Removal]:
     for link in links:
         if link.html:
-            continue  # raw HTML is read above, with its tag
+            continue  # raw HTML is read with its tag
         scheme = scheme_of(link.target)
         if scheme and scheme not in rules.url_schemes and scheme not in DANGEROUS_REPORTED:
-            found.append(
-                Removal(
-                    link.line,
-                    f"the address '{link.target}' uses '{scheme}:', which is not allowed; "
-                    "the link would be removed when published: write a web address (https://...)",
-                )
+            yield Removal(
+                link.line,
+                f"the address '{link.target}' uses '{scheme}:', which is not allowed; "
+                "the link would be removed when published: write a web address (https://...)",
             )
-    found.sort(key=lambda removal: removal.line)
-    return found
 
 
 #: Schemes kb.links reports already ("'javascript:' links are not allowed").
