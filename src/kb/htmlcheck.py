@@ -145,27 +145,27 @@ def scheme_of(address: str) -> str:
 def indented_code(lines: list[str]) -> Iterator[int]:
     """The indexes of lines in indented code blocks, as Python-Markdown reads them.
 
-    A block (lines between blank ones) indented by four spaces or a tab is code,
-    unless it continues a list item, an admonition, a footnote or a definition
-    opened by the block before, whose content is indented once (code in it twice).
+    A block (after a blank line) indented by four spaces or a tab is code, up to
+    the first line indented less, which starts a new block; unless it continues
+    a list item, an admonition, a footnote or a definition, whose content is
+    indented once (code in it twice).
     """
-    container = False
-    block_start: int | None = None
-    for index in range(len(lines) + 1):
-        line = lines[index] if index < len(lines) else ""
-        if line.strip():
-            if block_start is None:
-                block_start = index
+    container = in_code = False
+    starts_block = True
+    for index, line in enumerate(lines):
+        if not line.strip():
+            starts_block = True
             continue
-        if block_start is None:
-            continue
-        first = lines[block_start].expandtabs(4)
-        indent = len(first) - len(first.lstrip(" "))
-        if indent >= (8 if container else 4):
-            yield from range(block_start, index)
-        elif indent < 4:
-            container = bool(CONTAINER.match(first))
-        block_start = None
+        expanded = line.expandtabs(4)
+        indent = len(expanded) - len(expanded.lstrip(" "))
+        if indent >= (8 if container else 4) and (starts_block or in_code):
+            in_code = True
+            yield index
+        else:
+            if (starts_block or in_code) and indent < 4:
+                container = bool(CONTAINER.match(expanded))
+            in_code = False
+        starts_block = False
 
 
 def nested_fences(lines: list[str]) -> Iterator[int]:
