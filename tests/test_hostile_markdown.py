@@ -363,7 +363,7 @@ def test_the_limits_example_in_contributing_is_what_kb_check_prints(
 def test_indented_fence_pattern_reads_a_long_indent_once() -> None:
     """The check of fences nested in lists matched each line with a pattern whose two
     runs of spaces backtracked against each other (a list nested 500 deep: 76 s)."""
-    assert htmlcheck.NESTED_FENCE.match(" " * LONG + "x") is None
-    found = htmlcheck.NESTED_FENCE.match("      ```python")
-    assert found is not None
-    assert found.group(1) == "```"
+    assert htmlcheck.fence_of(" " * LONG + "x", nested=True) == ""
+    assert htmlcheck.fence_of(" " * LONG + "```", nested=True) == "```"
+    assert htmlcheck.fence_of("      ```python", nested=True) == "```"
+    assert htmlcheck.fence_of("  ```python", nested=True) == ""

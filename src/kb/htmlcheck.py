@@ -177,12 +177,12 @@ def nested_fences(lines: list[str]) -> Iterator[int]:
     """
     index = 0
     while index < len(lines):
-        fence = _fence(lines[index], nested=True)
+        fence = fence_of(lines[index], nested=True)
         index += 1
         if not fence:
             continue
         for end in range(index, len(lines)):
-            closing = _fence(lines[end], nested=False)
+            closing = fence_of(lines[end], nested=False)
             if closing.startswith(fence) and not lines[end].strip(" \t`~"):
                 yield from range(index - 1, end + 1)
                 index = end + 1
@@ -191,7 +191,7 @@ def nested_fences(lines: list[str]) -> Iterator[int]:
             return
 
 
-def _fence(line: str, nested: bool) -> str:
+def fence_of(line: str, nested: bool) -> str:
     """The fence a line opens or closes (backticks or tildes), or ''; indented if ``nested``."""
     text = line.lstrip(" \t")
     indent = line[: len(line) - len(text)]
