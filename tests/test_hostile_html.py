@@ -245,6 +245,16 @@ def test_braces_and_tags_in_bulk_are_read_once() -> None:
     assert [r.message.split(";")[0] for r in found] == ["the HTML tag <x> is not allowed"]
 
 
+def test_a_code_span_over_two_lines_is_code() -> None:
+    body = "the statement `<has medium> <oil on\ncanvas> .` and <x>\n\n`<y>\n\n<z>`\n"
+    found = [(r.line, r.message[:31]) for r in removals(body, 1, Policy(), [])]
+    assert found == [
+        (2, "the HTML tag <x> is not allowed"),
+        (4, "the HTML tag <y> is not allowed"),
+        (6, "the HTML tag <z> is not allowed"),
+    ]
+
+
 def test_code_and_comments_are_not_reported(make_project: ProjectFactory, kb: Kb) -> None:
     body = textwrap.dedent(
         """\

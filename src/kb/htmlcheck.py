@@ -32,6 +32,9 @@ from kb.sanitize import RESERVED_ID, URL_ATTRIBUTES, Policy
 AUTOLINK = re.compile(r"<(?:[Ff]|[Hh][Tt])[Tt][Pp][Ss]?://[^<>]*>|<[^<> !@]+@[^@<> ]+>")
 ESCAPED_LT = re.compile(r"\\<")
 NEWLINE = re.compile(r"\n")
+NOT_NEWLINE = re.compile(r"[^\n]")
+BACKTICKS = re.compile(r"`+")
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 TAG_NAME = re.compile(r"[a-zA-Z][^\s/>]*")
 SEPARATOR = re.compile(r"[\s/]*")
 #: An attribute's name, and the "=" that says a value follows.
@@ -225,9 +228,46 @@ def scannable(body: str, first_line: int) -> str:
     for index in [*indented_code(lines), *nested_fences(lines)]:
         lines[index] = ""
     text = "\n".join(lines)
+    if "`" in text:
+        text = _blank_spans_across_lines(text)
     if "<" in text:
         text = AUTOLINK.sub(lambda m: " " * len(m.group(0)), text)
     return text
+
+
+def _blank_spans_across_lines(text: str) -> str:
+    """Code spans that run over a line break inside a paragraph, blanked (newlines kept).
+
+    ``kb.links`` blanks the spans that open and close on one line; a backtick
+    left over opens a span that Markdown closes with the next run of as many
+    backticks in the same paragraph. Each run is looked at once.
+    """
+    runs = [(m.start(), m.end()) for m in BACKTICKS.finditer(text)]
+    breaks = [m.start() for m in PARAGRAPH_BREAK.finditer(text)]
+    by_length: dict[int, list[int]] = {}
+    for index, (start, end) in enumerate(runs):
+        by_length.setdefault(end - start, []).append(index)
+    next_of = dict.fromkeys(by_length, 0)
+    pieces: list[str] = []
+    position = index = 0
+    while index < len(runs):
+        start, end = runs[index]
+        same = by_length[end - start]
+        pointer = next_of[end - start]
+        while pointer < len(same) and same[pointer] <= index:
+            pointer += 1
+        next_of[end - start] = pointer
+        if pointer < len(same):
+            close = runs[same[pointer]]
+            if bisect.bisect(breaks, start) == bisect.bisect(breaks, close[0]):
+                pieces.append(text[position:start])
+                pieces.append(NOT_NEWLINE.sub(" ", text[start : close[1]]))
+                position = close[1]
+                index = same[pointer] + 1
+                continue
+        index += 1
+    pieces.append(text[position:])
+    return "".join(pieces)
 
 
 def removals(
