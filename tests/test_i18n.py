@@ -194,6 +194,13 @@ def french_site(make_project: ProjectFactory, kb: Kb) -> Path:
                 translation_of="criteria",
             ),
             "content/lessons/alone.md": document("Alone in English", levels="[national]"),
+            "content/lessons/start-here.md": document("Start with this", levels="[national]"),
+            "content/lessons/start-here-fr.md": document(
+                "Commencez par ceci",
+                levels="[national]",
+                language="fr",
+                translation_of="start-here",
+            ),
         }
     )
     out = project / "site"
@@ -215,6 +222,7 @@ def test_a_french_site_beside_the_english_one(make_project: ProjectFactory, kb: 
         assert (site / path).is_file()
         assert (site / "fr" / path).is_file()
     home = (site / "fr" / "index.html").read_text(encoding="utf-8")
+    english_home = (site / "index.html").read_text(encoding="utf-8")
     assert '<html lang="fr" dir="ltr"' in home
     words = text_of(site / "fr" / "index.html")
     for french in ("Parcourir par thème", "Assainissement", "Derniers ajouts", "KB de test"):
@@ -226,8 +234,10 @@ def test_a_french_site_beside_the_english_one(make_project: ProjectFactory, kb: 
     assert '<a href="themes/" class="md-nav__link">' in home
     assert 'href="../fr/themes/sanitation/"' in home
     assert 'href="../lessons/criteria-fr/"' in home
+    # The newcomers' link leads to the start-here page's French translation.
+    assert 'class="kb-start__link"><a href="../lessons/start-here-fr/">' in home
+    assert 'class="kb-start__link"><a href="lessons/start-here/">' in english_home
     # Every page switches to the same page in the other language.
-    english_home = (site / "index.html").read_text(encoding="utf-8")
     assert '<a href="fr/" hreflang="fr" lang="fr">Français</a>' in english_home
     assert '<a href="../" hreflang="en" lang="en">English</a>' in home
     theme = (site / "fr" / "themes" / "sanitation" / "index.html").read_text(encoding="utf-8")

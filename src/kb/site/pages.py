@@ -535,7 +535,13 @@ class SiteGenerator:
     def start_here(self) -> Document | None:
         """The document the home page sends newcomers to, if the site has it."""
         doc = self.knowledge_base.documents.get(self.settings.start_here)
-        return doc if doc is not None and doc.id in self.included else None
+        if doc is None or doc.id not in self.included:
+            return None
+        # On the browse pages of another language, its translation when there is one.
+        for other in self.graph.translations(doc.id):
+            if other.language == self.language and other.id in self.included:
+                return other
+        return doc
 
     def glossary_page(self) -> Iterable[Page]:
         """The glossary, when the project has one."""
