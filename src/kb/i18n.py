@@ -141,3 +141,9 @@ RIGHT_TO_LEFT = frozenset({"ar", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug",
 def direction(language: str) -> str:
     """``rtl`` for a language written right to left, else ``ltr``."""
     return "rtl" if primary(language) in RIGHT_TO_LEFT else "ltr"
+
+
+def interface_language(language: str) -> str:
+    """The language the interface is shown in for ``language``: itself if kb has its
+    catalogue, else English (the message ids), so names match the words around them."""
+    return language if has_catalogue(language) else "en"

@@ -175,6 +175,8 @@ def environment(language: str) -> jinja2.Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
+    # Names of languages and countries in the words the interface is shown in.
+    names = i18n.interface_language(language)
     env.filters.update(
         filesize=filesize,
         label=lambda term: term.label_in(language) if isinstance(term, Term) else term.label,
@@ -183,9 +185,9 @@ def environment(language: str) -> jinja2.Environment:
     env.globals.update(
         urls=urls,
         type_label=lambda doc_type, plural=False: type_label(doc_type, plural, language),
-        country_name=lambda code: country_name(code, language),
-        language_name=lambda code: language_name(code, language),
-        colon="\u00a0:" if i18n.primary(language) == "fr" else ":",
+        country_name=lambda code: country_name(code, names),
+        language_name=lambda code: language_name(code, names),
+        colon="\u00a0:" if i18n.primary(names) == "fr" else ":",
     )
     return env
 
@@ -553,7 +555,7 @@ class SiteGenerator:
         text = front_matter(title, intro)
         text += self.render("heading.html", linker, intro=intro) + "\n\n"
         terms = glossary_page.glossary_views(
-            glossary, lambda code: language_name(code, self.language)
+            glossary, lambda code: language_name(code, i18n.interface_language(self.language))
         )
         text += self.render("glossary.html", linker, terms=terms) + "\n"
         yield self.page(f"{glossary_page.URL}index.md", text)
@@ -571,7 +573,7 @@ class SiteGenerator:
 
     def country_counts(self) -> list[tuple[str, str, int]]:
         def name(code: str) -> str:
-            return country_name(code, self.language)
+            return country_name(code, i18n.interface_language(self.language))
 
         codes = sorted({c for d in self.documents for c in d.countries}, key=name)
         return [(c, name(c), len(self.in_site("country", c))) for c in codes]

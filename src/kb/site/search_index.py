@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from kb import urls
+from kb import i18n, urls
 from kb.citations import REFERENCE as CITATION
 from kb.config import Settings
 from kb.errors import KbError
@@ -118,7 +118,9 @@ def record_html(
     filters = [("type", kind)]
     filters += [("theme", taxonomy.themes[t].label_in(language)) for t in doc.themes]
     filters += [("level", taxonomy.levels[lv].label_in(language)) for lv in doc.levels]
-    filters += [("country", country_name(c, language)) for c in doc.countries]
+    filters += [
+        ("country", country_name(c, i18n.interface_language(language))) for c in doc.countries
+    ]
     if doc.programme:
         filters.append(("programme", taxonomy.programmes[doc.programme].name))
     filters.append(("language", language_name(doc.language)))
