@@ -367,3 +367,11 @@ def test_indented_fence_pattern_reads_a_long_indent_once() -> None:
     assert htmlcheck.fence_of(" " * LONG + "```", nested=True) == "```"
     assert htmlcheck.fence_of("      ```python", nested=True) == "```"
     assert htmlcheck.fence_of("  ```python", nested=True) == ""
+
+
+def test_padding_of_table_cells_and_lines_is_not_a_run_of_spaces() -> None:
+    pad = " " * 400
+    body = f"| SQL{pad}| Meaning{pad}|\n| ---{pad}| ---{pad}|\n| a{pad}| b{pad}|\n\n# Title{pad}\n"
+
+    assert body_problems("x.md", body, 1, Limits()) == []
+    assert [p.line for p in body_problems("x.md", f"| a{pad}b |\n", 1, Limits())] == [1]

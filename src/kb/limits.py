@@ -200,6 +200,21 @@ def _fenced_code(lines: list[str]) -> set[int]:
     return code
 
 
+def _inner_space_run(line: str) -> re.Match[str] | None:
+    """A long run of spaces inside the text of a line or of one of its table cells.
+
+    Indentation is nesting (measured on its own), and the padding around a line
+    or a table cell is stripped before Python-Markdown looks at the text, so
+    only runs between words cost anything.
+    """
+    text = line.strip()
+    for part in text.split("|") if "|" in text else (text,):
+        found = SPACE_RUN.search(part.strip())
+        if found:
+            return found
+    return None
+
+
 def _container_depth(line: str) -> int:
     """Levels of lists, blockquotes and indented blocks a line's start opens."""
     stripped = line.strip()
@@ -263,17 +278,16 @@ class _Scan:
             self.problems.append(Problem(self.rel, line, "body", message))
 
     def line(self, number: int, line: str) -> None:
-        if "  " in line:
-            # Indentation is nesting, measured below; the run that costs is inside the text.
-            spaces = SPACE_RUN.search(line, len(line) - len(line.lstrip(" \t")))
-            if spaces:
-                self.report(
-                    "spaces",
-                    number,
-                    f"{spaces.end() - spaces.start():,} spaces or tabs in a row here; at most "
-                    f"{MAX_SPACE_RUN - 1} are allowed outside code blocks (Python-Markdown reads "
-                    "a heading or table cell with a longer run very slowly): remove them",
-                )
+        spaces = _inner_space_run(line) if "  " in line else None
+        if spaces:
+            self.report(
+                "spaces",
+                number,
+                f"{spaces.end() - spaces.start():,} spaces or tabs in a row here; at most "
+                f"{MAX_SPACE_RUN - 1} are allowed between words outside code blocks "
+                "(Python-Markdown reads a heading or table cell with a longer run very "
+                "slowly): remove them",
+            )
         depth = _container_depth(line)
         if depth > self.max_nesting:
             self.report(
