@@ -317,6 +317,10 @@ PATTERNS_AND_HOSTILE_TEXT = [
     ("kb.links", "REFERENCE_USE", "[", "[text][ref]", ""),
     ("kb.links", "HTML_ATTR", "<a ", '<a class="x" href="y.md">', "a"),
     ("kb.links", "HTML_ID", "<", '<span id="here">', "here"),
+    ("kb.site.search_index", "INLINE_LINK", "x [ y ", "[the guide](guide.md)", "the guide"),
+    ("kb.site.search_index", "REFERENCE", "x [ y ", "[the guide][g]", "the guide"),
+    ("kb.site.search_index", "TAG", "a < b ", "a <br/> b", None),
+    ("kb.site.search_index", "BLOCK_MARKUP", "{: x ", "Title {: #id .wide}", None),
 ]
 
 

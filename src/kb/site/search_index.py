@@ -31,10 +31,12 @@ from kb.search.analysis import WORD, plain_text
 from kb.search.querymodel import SITE_WEIGHTS, QueryModel, fold
 from kb.site.pages import country_name, language_name, type_label, without_title_heading
 
-INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-REFERENCE = re.compile(r"!?\[([^\]]*)\]\[[^\]]*\]")
-TAG = re.compile(r"<[^>]+>")
-BLOCK_MARKUP = re.compile(r"^\s*(?:[-+*]|\d+[.)])\s+|^\s*>\s?|\{[:#.][^}]*\}")
+# Each stops at the next opening bracket, so none backtracks over the rest of the text
+# from every '[', '<' or '{' of a contributor's body (tests/test_hostile_markdown.py).
+INLINE_LINK = re.compile(r"!?\[([^\[\]]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
+REFERENCE = re.compile(r"!?\[([^\[\]]*)\]\[[^\[\]]*\]")
+TAG = re.compile(r"<[^<>]+>")
+BLOCK_MARKUP = re.compile(r"^\s*(?:[-+*]|\d+[.)])\s+|^\s*>\s?|\{[:#.][^{}]*\}")
 #: Emphasis and code marks go without a trace ("`vim`." stays "vim."); underscores
 #: stay, as in snake_case names.
 INLINE_MARKUP = re.compile(r"[*`~]+")
