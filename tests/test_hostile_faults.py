@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -328,6 +329,20 @@ def test_a_second_preview_of_the_same_project_is_refused(
         result = CliRunner().invoke(main, ["--project", str(root), "serve", "--port", "1"])
     assert result.exit_code == 2
     assert "Error: another preview is running in this project (kb serve, pid " in result.output
+
+
+def test_a_holder_that_died_is_not_named_as_the_one_building(
+    make_project: ProjectFactory,
+) -> None:
+    """A lock file still naming a process that is gone (killed before the new holder
+    wrote its name) is not read as who holds the lock now."""
+    root = knowledge_base(make_project)
+    with project_lock(root, "build", "kb build", "build"):
+        gone = {"pid": 2**30, "command": "kb build", "since": "yesterday"}
+        (root / ".kb-cache/build.lock").write_text(json.dumps(gone), encoding="utf-8")
+        result = CliRunner().invoke(main, ["--project", str(root), "build", "--no-pdf"])
+    assert result.exit_code == 2
+    assert "another build is running in this project (it has just started)" in result.output
 
 
 def test_the_site_cannot_replace_the_project_or_its_content(

@@ -14,10 +14,15 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from kb.errors import KbError
+
+#: How often, and how far apart (seconds), a turned-away process reads who holds the lock.
+HOLDER_READS = 40
+HOLDER_READ_PAUSE = 0.025
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
@@ -62,18 +67,42 @@ def project_lock(root: Path, name: str, command: str, activity: str) -> Iterator
         os.lseek(descriptor, 0, os.SEEK_SET)
         os.write(descriptor, json.dumps(holder).encode("utf-8"))
         yield
+        # Who held it is no longer true: the next process turned away must not name us.
+        os.ftruncate(descriptor, 0)
     finally:
         os.close(descriptor)  # releases the lock
 
 
 def _taken(path: Path, activity: str) -> str:
     """The message for a lock another process holds: who, since when."""
-    try:
-        holder = json.loads(path.read_text(encoding="utf-8"))
-        who = f"{holder['command']}, pid {int(holder['pid'])}, since {holder['since']}"
-    except (OSError, ValueError, KeyError, TypeError):
-        who = "it has just started"
+    who = "it has just started"
+    # The holder writes who it is just after taking the lock: a process turned
+    # away in between waits a moment for it rather than saying nothing useful.
+    for _ in range(HOLDER_READS):
+        try:
+            holder = json.loads(path.read_text(encoding="utf-8"))
+            who = f"{holder['command']}, pid {int(holder['pid'])}, since {holder['since']}"
+            if _alive(int(holder["pid"])):
+                break
+            # A holder killed with -9 left its name behind; the new one writes soon.
+            who = "it has just started"
+            time.sleep(HOLDER_READ_PAUSE)
+        except (OSError, ValueError, KeyError, TypeError):
+            time.sleep(HOLDER_READ_PAUSE)
     return (
         f"another {activity} is running in this project ({who}); "
         "wait for it to finish or stop it, then try again"
     )
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id exists (always true where that cannot be asked)."""
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
