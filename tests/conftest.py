@@ -112,3 +112,14 @@ def kb() -> Callable[..., Result]:
         return runner.invoke(main, ["--project", str(project), *args], catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def shipped_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped knowledge base built once (without PDFs) for the tests that only read it."""
+    out = tmp_path_factory.mktemp("shipped") / "site"
+    result = CliRunner().invoke(
+        main, ["--project", str(REPO), "build", "--no-pdf", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    return out

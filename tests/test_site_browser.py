@@ -11,10 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from playwright.sync_api import Browser
 
-from kb.cli import main
 from tests.browser import Watched, chromium, serve_directory
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,13 +21,8 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("site") / "site"
-    result = CliRunner().invoke(
-        main, ["--project", str(REPO), "build", "--no-pdf", "--out", str(out)]
-    )
-    assert result.exit_code == 0, result.output
-    return out
+def site(shipped_site: Path) -> Path:
+    return shipped_site
 
 
 @pytest.fixture(scope="module")

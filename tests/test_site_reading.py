@@ -13,10 +13,8 @@ from pathlib import Path
 
 import brotli
 import pytest
-from click.testing import CliRunner
 from playwright.sync_api import Browser, Page
 
-from kb.cli import main
 from tests.browser import chromium, serve_built_site, weigh
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,13 +39,8 @@ BLOCKING_BUDGET = 14_000
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("site") / "site"
-    result = CliRunner().invoke(
-        main, ["--project", str(REPO), "build", "--no-pdf", "--out", str(out)]
-    )
-    assert result.exit_code == 0, result.output
-    return out
+def site(shipped_site: Path) -> Path:
+    return shipped_site
 
 
 @pytest.fixture(scope="module")
