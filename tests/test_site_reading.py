@@ -309,3 +309,12 @@ def test_a_french_document_has_french_page_furniture(site: Path) -> None:
     assert '<details class="kb-toc"><summary>Sur cette page</summary>' in text
     assert "<summary>À propos de ce document</summary>" in text
     assert 'placeholder="Rechercher"' in text
+
+
+def test_the_french_home_leads_newcomers_to_the_french_start_here_page(site: Path) -> None:
+    french = (site / "fr" / "index.html").read_text(encoding="utf-8")
+    english = (site / "index.html").read_text(encoding="utf-8")
+    assert '<a href="../guidelines/start-here-fr/">Commencer ici' in french
+    assert '<a href="guidelines/start-here/">Start here' in english
+    start = (site / "guidelines" / "start-here-fr" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="fr" dir="ltr"' in start
