@@ -322,7 +322,9 @@ def test_the_command_line_in_a_real_process(make_project: ProjectFactory) -> Non
     assert "Traceback" not in done.stderr
 
 
-def test_shipped_knowledge_base_passes_strict(kb: Kb) -> None:
+def test_shipped_knowledge_base_passes_strict(kb: Kb, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As the publish workflow runs it: with the Pages address (see test_site_address).
+    monkeypatch.setenv("KB_SITE_URL", "https://owner.github.io/kb/")
     result = kb(REPO, "check", "--strict")
 
     assert result.exit_code == 0, result.output

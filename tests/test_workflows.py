@@ -261,3 +261,14 @@ def test_install_and_ci_use_the_lock_and_ci_audits_it() -> None:
         assert any(
             "pip-audit" in run and "--require-hashes -r requirements.lock" in run for run in runs
         ), name
+
+
+def test_publishing_gives_kb_the_pages_address_before_checking_and_building() -> None:
+    data = workflow("publish.yml")
+    ordered = steps(data)
+    pages = next(i for i, s in enumerate(ordered) if "configure-pages" in s.get("uses", ""))
+    assert ordered[pages]["id"] == "pages"
+    for i, step in enumerate(ordered):
+        if step.get("run", "").startswith(("kb check", "kb build")):
+            assert i > pages, step["run"]
+            assert step["env"]["KB_SITE_URL"] == "${{ steps.pages.outputs.base_url }}"

@@ -23,6 +23,7 @@ from kb.inventory import read_content_file
 from kb.limits import Limits
 from kb.model import Facet, Programme, Taxonomy, Term, in_language
 from kb.problems import Problem
+from kb.siteaddress import configured_site_url
 from kb.yamlsrc import TOO_DEEP, YamlText, expansion_problem, load_yaml
 
 #: How many values mkdocs.yml may expand into: a long navigation has a few
@@ -166,7 +167,7 @@ def load_settings(root: Path) -> Settings:
         root=root,
         content_dir=content_dir,
         site_name=str(raw.get("site_name") or "Knowledge base"),
-        site_url=str(raw.get("site_url") or "").rstrip("/") + "/" if raw.get("site_url") else "",
+        site_url=configured_site_url(raw),
         default_language=default_language,
         license=str(kb.get("license", "CC-BY-4.0")),
         license_url=str(kb.get("license_url", "https://creativecommons.org/licenses/by/4.0/")),

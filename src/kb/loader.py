@@ -29,6 +29,7 @@ from kb.packs import check_packs
 from kb.problems import Problem, sort_problems
 from kb.sanitize import Policy, policy
 from kb.schema import validate
+from kb.siteaddress import site_url_problems
 
 #: A placeholder ``kb new`` leaves in the body ("TODO: the place, ..."), not the word in prose.
 BODY_PLACEHOLDER = re.compile(r"\bTODO\b")
@@ -55,6 +56,7 @@ def load_project(root: Path) -> LoadResult:
 def load_knowledge_base(settings: Settings) -> LoadResult:
     taxonomy, problems = load_taxonomy(settings)
     problems.extend(_interface_translations(settings))
+    problems.extend(_site_address(settings))
     inventory = take_inventory(settings)
     problems.extend(inventory.problems)
     sources: dict[str, SourceFile] = {}
@@ -98,6 +100,15 @@ def load_knowledge_base(settings: Settings) -> LoadResult:
     knowledge_base = KnowledgeBase(documents=unique, taxonomy=taxonomy, glossary=glossary)
     problems.extend(check_packs(settings, knowledge_base))
     return LoadResult(settings, knowledge_base, sort_problems(problems), files)
+
+
+def _site_address(settings: Settings) -> Iterable[Problem]:
+    """A warning when the site has no address or a placeholder one."""
+    try:
+        text = (settings.root / "mkdocs.yml").read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        text = ""  # read once already by load_settings; the line is then 1
+    return site_url_problems(settings.site_url, text)
 
 
 def _start_here(settings: Settings, documents: dict[str, Document]) -> Iterable[Problem]:

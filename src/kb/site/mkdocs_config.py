@@ -136,6 +136,9 @@ def write_effective_config(
             "anchors": "info",
         },
     }
+    if settings.site_url:
+        # The address the build was given (KB_SITE_URL wins over the owner's file).
+        effective["site_url"] = settings.site_url
     # Written out even when the owner has a list (it replaces theirs), to end it with
     # kb's sanitiser; their tags (!!python/name:...) are written back as they were.
     effective["markdown_extensions"] = site_extensions(settings)
