@@ -49,7 +49,10 @@ SHORT_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
 
 def _folded(text: str) -> str:
     """Lower case without accents, with one kind of apostrophe: how names are compared."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+    text = text.replace("\u2019", "'")
+    if text.isascii():
+        return text.casefold()
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
@@ -102,17 +105,21 @@ def _name_pattern(code: str, language: str) -> re.Pattern[str] | None:
 
 def names_country(text: str, code: str, language: str) -> bool:
     """Whether ``text`` names the country ``code`` in ``language`` (case and accents aside)."""
+    return _names_folded(_folded(text), code, language)
+
+
+def _names_folded(folded: str, code: str, language: str) -> bool:
     pattern = _name_pattern(code, language)
-    return pattern is not None and pattern.search(_folded(text)) is not None
+    return pattern is not None and pattern.search(folded) is not None
 
 
 def check_countries(doc: Document) -> Iterator[Problem]:
     """A warning for each country tag the document's text never names."""
     if not doc.countries:
         return
-    text = f"{doc.title}\n{doc.summary}\n{doc.body}"
+    folded = _folded(f"{doc.title}\n{doc.summary}\n{doc.body}")
     for index, code in enumerate(doc.countries):
-        if names_country(text, code, doc.language):
+        if _names_folded(folded, code, doc.language):
             continue
         names = [n for n in country_names(code, doc.language) if ", " not in n]
         shown = names[0] if names else code
