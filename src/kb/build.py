@@ -32,6 +32,7 @@ from kb.limits import nested_too_deeply
 from kb.loader import LoadResult
 from kb.model import Document, KnowledgeBase
 from kb.output import describe_os_error, staging_folder, swap, working_folder
+from kb.site import cite
 from kb.site.chrome import site_chrome
 from kb.site.compress import compress_site
 from kb.site.downloads import Download
@@ -323,6 +324,7 @@ def _build_in(
             shutil.copytree(index_dir, staging / "pagefind")
             lap("search index (waiting)")
         write_catalogue(staging, catalogue_data)
+        cite.write_citation_files(staging, cite.site_references(settings, documents, downloads))
         write_feed(staging, settings, result.knowledge_base, documents)
         if pdf and pdf_dir.exists():
             shutil.copytree(pdf_dir, staging / "downloads", dirs_exist_ok=True)

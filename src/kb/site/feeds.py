@@ -13,6 +13,7 @@ from kb import urls
 from kb.config import Settings
 from kb.graph import KnowledgeGraph
 from kb.model import Document, KnowledgeBase
+from kb.site import cite
 from kb.site.downloads import Download
 
 FEED_ENTRIES = 50
@@ -35,8 +36,10 @@ def catalogue(
             for doc_id in download.document_ids:
                 packs.setdefault(doc_id, []).append(download.id)
     taxonomy = knowledge_base.taxonomy
+    references = {r.path: r for r in cite.site_references(settings, documents, downloads)}
     entries = []
     for doc in documents:
+        reference = references[f"{cite.FOLDER}/{doc.id}"]
         entries.append(
             {
                 "id": doc.id,
@@ -71,6 +74,7 @@ def catalogue(
                     ],
                     "packs": sorted(packs.get(doc.id, [])),
                 },
+                "citation": cite.catalogue_entry(reference, settings.site_url),
             }
         )
     return {
@@ -84,6 +88,19 @@ def catalogue(
             "programmes": {k: v.name for k, v in taxonomy.programmes.items()},
         },
         "documents": entries,
+        "packs": [
+            {
+                "id": d.id,
+                "title": d.title,
+                "pdf": urls.absolute(settings.site_url, d.url),
+                "documents": list(d.document_ids),
+                "citation": cite.catalogue_entry(
+                    references[f"{cite.FOLDER}/packs/{d.id}"], settings.site_url
+                ),
+            }
+            for d in downloads
+            if d.kind == "pack"
+        ],
     }
 
 

@@ -30,7 +30,7 @@ from kb.i18n import N_
 from kb.links import classify, rewrite_links
 from kb.model import DOCUMENT_TYPES, Document, KnowledgeBase, Term
 from kb.render import document_markdown
-from kb.site import glossary_page
+from kb.site import cite, glossary_page
 from kb.site.downloads import Download
 
 PAGE_SIZE = 50
@@ -40,6 +40,8 @@ RELATED = 5
 BACKLINKS = 20
 #: Where a document page's own table of contents goes, for phones (``finish`` makes it).
 TOC = "toc"
+#: The fragment that goes at the end of a page's ``<head>`` (citation meta tags).
+HEAD_META = "meta"
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,10 @@ def placeholder(name: str) -> str:
 def inject(html_text: str, fragments: Mapping[str, str]) -> str:
     """A rendered page with its placeholders replaced by their fragments."""
     for name, fragment in fragments.items():
-        html_text = html_text.replace(placeholder(name), fragment, 1)
+        if name == HEAD_META:
+            html_text = html_text.replace("</head>", fragment + "</head>", 1)
+        else:
+            html_text = html_text.replace(placeholder(name), fragment, 1)
     return html_text
 
 
@@ -425,6 +430,7 @@ class SiteGenerator:
         translations = [t for t in self.graph.translations(doc.id) if t.id in self.included]
         own = self.own_downloads.get(doc.id)
         downloads = [{"url": own.url, "label": translated.gettext("Download PDF")}] if own else []
+        reference = cite.document_reference(doc, self.settings, own)
         head = self.render_html(
             "document_head.html",
             linker,
@@ -442,6 +448,7 @@ class SiteGenerator:
             language,
             doc=doc,
             citation=self.citation(doc),
+            reference=reference,
             related=[
                 r
                 for r in self.graph.related(doc.id, limit=RELATED)
@@ -453,7 +460,7 @@ class SiteGenerator:
             packs=self.pack_downloads.get(doc.id, []),
             jsonld=self.jsonld(doc),
         )
-        return {"head": head, "foot": foot}
+        return {"head": head, "foot": foot, HEAD_META: cite.citation_meta(reference)}
 
     def other_levels(self, doc: Document) -> list[dict[str, Any]]:
         groups = []
@@ -784,6 +791,11 @@ class SiteGenerator:
             linker,
             packs=[d for d in self.downloads if d.kind == "pack"],
             documents=[d for d in self.downloads if d.kind == "document"],
+            references={
+                d.id: cite.pack_reference(d, self.settings)
+                for d in self.downloads
+                if d.kind == "pack"
+            },
         )
         return self.page("downloads/index.md", text + "\n")
 
