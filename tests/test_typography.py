@@ -26,6 +26,17 @@ def test_narrow_spaces_and_apostrophes_in_text() -> None:
     assert french_text("l'« image »") == f"l{APOSTROPHE}«{NNBSP}image{NNBSP}»"
 
 
+def test_typesetting_twice_changes_nothing() -> None:
+    # Sources are typeset (kb typeset), then the site and the PDFs set them again.
+    once = french_text("Il dit : « Pourquoi ? » ; l'eau « potable » !")
+    assert french_text(once) == once
+    assert once.count(NNBSP) == 8
+    source = "---\ntitle: x\n---\n« On parle ; rien ne change ? »\n"
+    assert typeset_source(typeset_source(source)) == typeset_source(source)
+    # Narrow spaces doubled by an earlier pass collapse into one.
+    assert french_text(f"«{NNBSP}{NNBSP}oui{NNBSP}{NNBSP}»") == f"«{NNBSP}oui{NNBSP}»"
+
+
 def test_code_attributes_and_addresses_are_left_as_written() -> None:
     html_text = (
         '<p>Voir : <a href="x.html?a=1 ; b" title="l\'eau ?">l\'eau ?</a> et <code>a : b</code>'

@@ -26,9 +26,9 @@ NNBSP = "\u202f"
 #: Elements whose text is code or data, left exactly as written.
 VERBATIM = frozenset({"code", "pre", "kbd", "samp", "script", "style", "textarea", "math"})
 TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*?(/?)>|<!--.*?-->|<![^>]*>", re.DOTALL)
-SPACE_BEFORE = re.compile(r"(?:[ \u00a0]|&nbsp;|&#160;)+(?=[;:?!])")
-OPEN_QUOTE = re.compile(r"«(?:[ \u00a0]|&nbsp;|&#160;)*")
-CLOSE_QUOTE = re.compile(r"(?:[ \u00a0]|&nbsp;|&#160;)*»")
+SPACE_BEFORE = re.compile(r"(?:[ \u00a0\u202f]|&nbsp;|&#160;)+(?=[;:?!])")
+OPEN_QUOTE = re.compile(r"«(?:[ \u00a0\u202f]|&nbsp;|&#160;)*")
+CLOSE_QUOTE = re.compile(r"(?:[ \u00a0\u202f]|&nbsp;|&#160;)*»")
 APOSTROPHE = re.compile(r"(?<=[^\W\d_])(?:'|&#39;|&#x27;)(?=[^\W\d_]|«)")
 #: The source forms the pass changes (plain text, outside code).
 SOURCE_SPACE = re.compile(r"[^\s\u00a0\u202f] (?=[;:?!](?:\s|$))|« | »")
@@ -44,7 +44,11 @@ def is_french(language: str) -> bool:
 
 
 def french_text(text: str) -> str:
-    """Plain text (or the text between two tags) set in French typography."""
+    """Plain text (or the text between two tags) set in French typography.
+
+    Idempotent: narrow spaces already in place are kept, never doubled (the
+    shipped sources are typeset, and the site and PDFs set them again).
+    """
     text = SPACE_BEFORE.sub(NNBSP, text)
     text = OPEN_QUOTE.sub("«" + NNBSP, text)
     text = CLOSE_QUOTE.sub(NNBSP + "»", text)
