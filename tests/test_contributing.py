@@ -78,6 +78,22 @@ def test_the_check_messages_shown_are_what_kb_check_prints(
     )
 
 
+def test_the_pasted_text_messages_shown_are_what_kb_check_prints(
+    make_project: ProjectFactory, kb: KbRunner
+) -> None:
+    path, text = block_after("pasted-example")
+    _, expected = block_after("pasted-example-output")
+    assert "\u00a0" in text, "the example keeps its non-breaking spaces"
+    root = make_project({"content/taxonomy.yml": SHIPPED_TAXONOMY, path: text})
+
+    result = kb(root, "check")
+
+    assert result.exit_code == 1
+    assert result.stdout == expected, (
+        "kb check's messages changed; paste its output into CONTRIBUTING.md:\n" + result.stdout
+    )
+
+
 def test_every_front_matter_field_is_explained() -> None:
     for field in FIELDS:
         assert f"| `{field.name}` |" in GUIDE, f"CONTRIBUTING.md does not explain {field.name}"

@@ -324,6 +324,9 @@ def test_schema_rejects_what_kb_check_rejects(
     make_project: ProjectFactory, kb: Kb, name: str
 ) -> None:
     schema = schema_of(make_project({}), kb)
+    case = GOLDEN / f"{name}.md"
+    if not case.exists():  # a case kept in the folder of its type
+        case = next((GOLDEN / name).rglob("*.md"))
 
     with pytest.raises(SchemaViolation):
-        conforms(front_matter(GOLDEN / f"{name}.md"), schema)
+        conforms(front_matter(case), schema)

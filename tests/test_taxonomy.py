@@ -138,7 +138,7 @@ def test_another_organisations_taxonomy(make_project: ProjectFactory, kb: Kb) ->
         make_project,
         taxonomy,
         good=document("Good", themes="[irrigation]", levels="[basin, village]"),
-        shipped_words=document("Old", themes="[sanitation]", levels="[local]"),
+        shipped=document("Old", themes="[sanitation]", levels="[local]"),
         facet=document("Facet", themes="[irrigation]", levels="[village]", activity="[mapin]"),
         two=document(
             "Two", themes="[irrigation]", levels="[village]", activity="[mapping, visioning]"
@@ -150,9 +150,9 @@ def test_another_organisations_taxonomy(make_project: ProjectFactory, kb: Kb) ->
     assert result.stdout.splitlines() == [
         "content/lessons/facet.md:8: activity[0]: 'mapin' is not a value of Activity; "
         "did you mean 'mapping'?",
-        "content/lessons/shipped_words.md:5: themes[0]: 'sanitation' is not a theme; "
+        "content/lessons/shipped.md:5: themes[0]: 'sanitation' is not a theme; "
         "expected one of: irrigation",
-        "content/lessons/shipped_words.md:6: levels[0]: 'local' is not a level; "
+        "content/lessons/shipped.md:6: levels[0]: 'local' is not a level; "
         "expected one of: basin, village",
         "content/lessons/two.md:8: activity: Activity takes one value",
     ]

@@ -15,6 +15,7 @@ from pathlib import Path
 # document_files is kept here for its callers; the walk is kb.inventory's.
 from kb.inventory import document_files as document_files
 from kb.inventory import read_content_file, symlink_message
+from kb.pasted import repair_structure
 from kb.problems import Problem
 from kb.yamlsrc import YamlText, load_yaml
 
@@ -31,6 +32,8 @@ class SourceFile:
     front_matter: YamlText
     body: str
     body_line: int
+    #: The front matter as written (without its '---' lines), for the columns of messages.
+    front_text: str = ""
 
 
 def document_id(path: Path) -> str:
@@ -166,7 +169,9 @@ def split(text: str, rel: str, path: Path) -> tuple[SourceFile | None, list[Prob
     front = text[first_end + 1 : closing]
     end = text.find("\n", closing)
     body = "" if end < 0 else text[end + 1 :]
-    parsed, problems = load_yaml(front, rel, first_line=2)
+    readable, problems = repair_structure(front, rel, first_line=2)
+    parsed, found = load_yaml(readable, rel, first_line=2, by_field=True)
+    problems.extend(found)
     if parsed is None:
         return None, problems
     if parsed.value is None:
@@ -190,5 +195,6 @@ def split(text: str, rel: str, path: Path) -> tuple[SourceFile | None, list[Prob
         front_matter=parsed,
         body=body,
         body_line=line_number + 1,
+        front_text=front,
     )
     return source, problems

@@ -27,6 +27,13 @@ from kb.links import classify, code_free_lines, heading_slugs, scan_links
 from kb.model import Document, KnowledgeBase, in_language
 from kb.packs import check_packs
 from kb.problems import Problem, sort_problems
+from kb.rules import (
+    duplicate_titles,
+    file_name_problems,
+    folder_problems,
+    remote_image,
+    summary_problems,
+)
 from kb.sanitize import Policy, policy
 from kb.schema import validate
 from kb.siteaddress import site_url_problems
@@ -64,6 +71,7 @@ def load_knowledge_base(settings: Settings) -> LoadResult:
     # Ids differing only in case are one page on a case-insensitive disk: one key.
     paths_by_id: dict[str, list[tuple[str, str]]] = defaultdict(list)
     files = 0
+    content_prefix = settings.rel(settings.content_dir)
     for path in inventory.documents:
         files += 1
         rel = shown(settings.rel(path))
@@ -78,15 +86,20 @@ def load_knowledge_base(settings: Settings) -> LoadResult:
         sources[rel] = source
         problems.extend(body_problems(rel, source.body, source.body_line, settings.limits))
         paths_by_id[source.doc_id.casefold()].append((rel, source.doc_id))
+        problems.extend(folder_problems(source, content_prefix))
+        problems.extend(summary_problems(source))
         document, found = validate(source, taxonomy, settings)
         problems.extend(found)
         if document is not None:
             documents[rel] = document
     problems.extend(_duplicate_ids(paths_by_id))
+    for source in sources.values():
+        if len(paths_by_id[source.doc_id.casefold()]) == 1:  # else: "also used by" says it
+            problems.extend(file_name_problems(source))
     unique = {doc.id: doc for doc in documents.values() if len(paths_by_id[doc.id.casefold()]) == 1}
     all_ids = {doc_id for found in paths_by_id.values() for _rel, doc_id in found}
     problems.extend(_translations(unique, all_ids))
-    content_prefix = settings.rel(settings.content_dir)
+    problems.extend(duplicate_titles(unique))
     hints = _PathHints(sources)
     rules = policy(settings)
     for source in sources.values():
@@ -304,6 +317,8 @@ def _body_problems(
                 "link only to documents and files inside it",
             )
             continue
+        if link.is_image and target.kind == "external":
+            yield remote_image(rel, link)
         if link.is_image and not link.alt:
             yield Problem(
                 rel,

@@ -19,6 +19,7 @@ from kb.config import Settings
 from kb.content import SourceFile
 from kb.hints import country_hint, date_message, describe, suggest, text_hint
 from kb.model import DOCUMENT_TYPES, STATUSES, TYPE_LABELS, Document, Source, Taxonomy, Term
+from kb.pasted import EXACT_FIELDS, value_problems
 from kb.problems import Problem, Severity
 from kb.urls import RESERVED_IDS
 
@@ -82,6 +83,15 @@ class _Checker:
         self.settings = settings
         self.problems: list[Problem] = []
         self.placeholders = dict(placeholders(self.meta))
+        exact = EXACT_FIELDS | set(taxonomy.facets)
+        self.pasted, self.pasted_paths = value_problems(
+            self.meta,
+            source.front_matter.lines,
+            source.front_text.split("\n"),
+            source.rel,
+            2,
+            exact,
+        )
 
     def line(self, keypath: str) -> int:
         return self.source.front_matter.line(keypath)
@@ -89,6 +99,8 @@ class _Checker:
     def problem(self, keypath: str, message: str, severity: Severity = "error") -> None:
         if self.placeholders and _within(keypath, self.placeholders):
             return  # the placeholder problem says it all: "'TODO' is not a theme" adds nothing
+        if keypath in self.pasted_paths:
+            return  # the pasted character, named, says more than "is not a theme"
         self.problems.append(
             Problem(self.source.rel, self.line(keypath), keypath, message, severity)
         )
@@ -390,6 +402,7 @@ class _Checker:
         meta = self.meta
         taxonomy = self.taxonomy
         self.report_placeholders()
+        self.problems.extend(self.pasted)
         known = set(FIELD_NAMES) | set(taxonomy.facets)
         for key in meta:
             if str(key) not in known:
@@ -478,7 +491,7 @@ class _Checker:
                     "(or its folder, for a document kept as index.md)",
                 )
             )
-        if any(p.is_error for p in self.problems):
+        if any(p.is_error for p in self.problems) or self.source.front_matter.partial:
             return None
         assert date is not None
         return Document(

@@ -10,6 +10,7 @@ the number of values an alias may expand into.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,8 @@ class YamlText:
     value: Any
     lines: dict[str, int] = field(default_factory=dict)
     refused: set[str] = field(default_factory=set)
+    #: Read field by field around a syntax error: what is here is right, but not all.
+    partial: bool = False
 
     def line(self, keypath: str, default: int = 1) -> int:
         return self.lines.get(keypath, default)
@@ -108,11 +111,16 @@ class _TooBig(Exception):
         self.message = message
 
 
-def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlText | None, list[Problem]]:
+def load_yaml(
+    text: str, path: str, first_line: int = 1, *, by_field: bool = False
+) -> tuple[YamlText | None, list[Problem]]:
     """Parse ``text`` (which starts at ``first_line`` of ``path``).
 
     Returns ``None`` and the problems when the text cannot be read at all;
     otherwise the values, with problems such as duplicate keys alongside.
+    With ``by_field``, a syntax error in a mapping of fields (front matter)
+    costs only the field it is in: each top-level field is read on its own,
+    so that one mistake does not hide the problems of the others.
     """
     problems: list[Problem] = []
     try:
@@ -125,6 +133,10 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlText | Non
         if "nesting depth" in (exc.problem or ""):
             problems.append(Problem(path, first_line, "", TOO_DEEP))
             return None, problems
+        if by_field:
+            recovered = _by_field(text, path, first_line)
+            if recovered is not None:
+                return recovered
         line, message = explain_yaml_error(exc, text)
         problems.append(Problem(path, first_line + line, "", f"YAML syntax error: {message}"))
         return None, problems
@@ -140,6 +152,52 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> tuple[YamlText | Non
         problems.append(Problem(path, exc.line, "", exc.message))
         return None, problems
     return YamlText(value, builder.lines, builder.refused), problems
+
+
+#: A line that starts a top-level field: ``name:`` at the very start of the line.
+_TOP_FIELD = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:(?:\s|$)")
+
+
+def _by_field(text: str, path: str, first_line: int) -> tuple[YamlText, list[Problem]] | None:
+    """Read each top-level field on its own: the good ones, and an error for each bad one.
+
+    ``None`` when the text is not a list of fields (nothing to recover by).
+    """
+    lines = text.split("\n")
+    starts = [n for n, line in enumerate(lines) if _TOP_FIELD.match(line)]
+    if not starts or any(
+        line.strip() and not line.lstrip().startswith("#") for line in lines[: starts[0]]
+    ):
+        return None
+    value: dict[str, Any] = {}
+    result = YamlText(value, partial=True)
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
+        chunk = "\n".join(lines[start:end])
+        key = _TOP_FIELD.match(lines[start])["key"]  # type: ignore[index]
+        parsed, found = load_yaml(chunk, path, first_line + start)
+        problems.extend(found)
+        if parsed is None or not isinstance(parsed.value, dict):
+            result.refused.add(key)
+            continue
+        for name, item in parsed.value.items():
+            line = parsed.lines.get(str(name), first_line + start)
+            if name in seen:
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        str(name),
+                        f"given twice (lines {seen[name]} and {line}); keep one of them",
+                    )
+                )
+                continue
+            seen[name] = line
+            value[name] = item
+        result.lines.update(parsed.lines)
+        result.refused.update(parsed.refused)
+    return result, problems
 
 
 def explain_yaml_error(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
