@@ -33,6 +33,8 @@ DEFAULT_EXTENSIONS: list[Any] = [
     "pymdownx.details",
     "pymdownx.superfences",
     "pymdownx.tilde",
+    # "- [ ] ..." items are tick boxes, on the site and on paper (worksheets).
+    "pymdownx.tasklist",
 ]
 
 

@@ -34,7 +34,7 @@ from kb.problems import Problem
 from kb.render import document_markdown, markdown_renderer
 from kb.urls import absolute, document_url
 
-from . import words
+from . import words, worksheet
 
 #: Placeholder scheme for a link to another document, resolved per pack.
 DOC_LINK = "kbdoc:"
@@ -104,6 +104,7 @@ class _PrintTreeprocessor(Treeprocessor):
                 )
                 tables += 1
                 self.printer.check_table(element, doc, line)
+                worksheet.write_in_space(element)
             elif tag == "details":
                 # Paper cannot be clicked open: print collapsible blocks as admonitions.
                 element.tag = "div"
@@ -117,7 +118,10 @@ class _PrintTreeprocessor(Treeprocessor):
         stash = self.md.htmlStash.rawHtmlBlocks
         prefixed = functools.partial(_RAW_ID.sub, lambda m: f"{m.group(1)}{doc.id}--")
         for index, block in enumerate(stash):
-            if isinstance(block, str) and ("id" in block or "#" in block):
+            box = worksheet.tick_box(block) if isinstance(block, str) else None
+            if box is not None:
+                stash[index] = box
+            elif isinstance(block, str) and ("id" in block or "#" in block):
                 stash[index] = _RAW_TAG.sub(lambda tag: prefixed(tag.group(0)), block)
 
 

@@ -147,7 +147,8 @@ def _document_view(
 
 def _citation(
     settings: Settings, title: str, year: int, url: str, language: str, authors: str = ""
-) -> str:
+) -> dict[str, str]:
+    """How to cite: the words, and the address apart (printed without hyphenation)."""
     site_name = settings.site_name_in(language)
     by = authors or site_name
     parts = [f"{by} ({year}). {words.quoted(title, language)}."]
@@ -155,9 +156,7 @@ def _citation(
         parts.append(f"{site_name}.")
     if settings.edition_in(language):
         parts.append(f"{settings.edition_in(language)}.")
-    if url:
-        parts.append(url)
-    return " ".join(parts)
+    return {"text": " ".join(parts), "url": url}
 
 
 def _licence_view(
