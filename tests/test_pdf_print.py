@@ -5,6 +5,7 @@ One small pack is rendered once for the module; each test reads it with pypdf.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,3 +152,35 @@ def test_no_hyphen_is_inserted_in_a_printed_address(printed: Printed) -> None:
     # The address is broken across lines (it is longer than one), never with a hyphen.
     assert LONG_URL not in lines
     assert LONG_URL in lines.replace("\n", "")
+
+
+# -- references ---------------------------------------------------------------------
+
+
+def page_of(reader: PdfReader, words: str) -> int:
+    """The 1-based number of the first page whose text holds ``words``."""
+    for number, page in enumerate(reader.pages, start=1):
+        if words in " ".join(page.extract_text().split()):
+            return number
+    raise AssertionError(f"{words!r} is on no page")
+
+
+def test_references_inside_the_pack_give_the_targets_page(printed: Printed) -> None:
+    text = " ".join(printed.text().replace("\u00a0", " ").split())
+    worksheet = page_of(printed.reader, "Topic: ______________")
+    checks = page_of(printed.reader, f"Checks {BOX}")
+
+    assert f"the worksheet (see p. {worksheet})" in text
+    assert f"the checks (see p. {checks})" in text
+    # The page numbers come from the layout: the worksheet starts after the guideline.
+    assert worksheet > page_of(printed.reader, "Use the worksheet")
+
+
+def test_references_outside_the_pack_print_their_address_as_a_note(printed: Printed) -> None:
+    # pypdf reads the note's smaller type as a word of its own, or not.
+    text = re.sub(r"\s*\[", " [", " ".join(printed.text().replace("\u00a0", " ").split()))
+
+    assert "the lesson kept outside [1] afterwards" in text
+    assert "Addresses of the links [1] https://kb.example.org/lessons/outside/ Read online:" in text
+    # A link whose words are its address needs no note.
+    assert "[2]" not in text

@@ -18,17 +18,13 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 import weasyprint
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from kb.inventory import read_content_file
 from kb.problems import Problem
 
 from .files import write_atomic
 from .printhtml import PrintJob
-
-try:  # WeasyPrint 68 and later fetch through a class that can be narrowed
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-except ImportError:  # pragma: no cover - older WeasyPrint: a fetching function
-    URLFetcher = URLFetcherResponse = None
 
 #: WeasyPrint names the anchor in quotes shortly after the word; bounded, so that an
 #: id made of "anchor" repeated cannot make the search quadratic.
@@ -68,34 +64,28 @@ def _read_image(url: str, content_dir: Path, images: frozenset[str]) -> tuple[by
     return data, mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
-if URLFetcher is not None:
+class _LocalFiles(URLFetcher):  # type: ignore[misc]
+    """Fetches the job's own images only: nothing else is read, nothing leaves the machine."""
 
-    class _LocalFiles(URLFetcher):  # type: ignore[misc]
-        """Fetches the job's own images only: nothing else is read, nothing leaves the machine."""
+    def __init__(self, content_dir: str, images: frozenset[str]) -> None:
+        super().__init__(allowed_protocols=("file",))
+        self.content_dir = Path(content_dir)
+        self.images = images
 
-        def __init__(self, content_dir: str, images: frozenset[str]) -> None:
-            super().__init__(allowed_protocols=("file",))
-            self.content_dir = Path(content_dir)
-            self.images = images
-
-        def fetch(self, url: str, headers: object = None) -> object:
-            data, mime_type = _read_image(url, self.content_dir, self.images)
-            return URLFetcherResponse(url, data, {"Content-Type": mime_type})
+    def fetch(self, url: str, headers: object = None) -> object:
+        data, mime_type = _read_image(url, self.content_dir, self.images)
+        return URLFetcherResponse(url, data, {"Content-Type": mime_type})
 
 
-def _fetcher(job: PrintJob) -> object:
+def _fetcher(job: PrintJob) -> _LocalFiles:
     images = frozenset(url for url, _path, _line in job.images)
     content_dir = Path(job.allowed_roots[0]) if job.allowed_roots else None
-    if URLFetcher is None:  # pragma: no cover - older WeasyPrint takes a function
-
-        def fetch(url: str) -> dict[str, object]:
-            if content_dir is None:
-                raise ValueError("no content folder to print images from")
-            data, mime_type = _read_image(url, content_dir, images)
-            return {"string": data, "mime_type": mime_type, "redirected_url": url}
-
-        return fetch
     return _LocalFiles(str(content_dir or ""), images)
+
+
+def render_options() -> dict[str, object]:
+    """How kb asks WeasyPrint for a PDF (besides the file identifier)."""
+    return {}
 
 
 def _problem(job: PrintJob, record: logging.LogRecord) -> Problem:
@@ -137,7 +127,7 @@ def render_to_file(job: PrintJob, target: Path, identifier: bytes) -> Rendered:
         logger.setLevel(logging.WARNING)
     try:
         document = weasyprint.HTML(string=job.html, url_fetcher=_fetcher(job)).render()
-        data = document.write_pdf(pdf_identifier=identifier)
+        data = document.write_pdf(pdf_identifier=identifier, **render_options())
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)

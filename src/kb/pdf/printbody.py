@@ -316,19 +316,25 @@ def table_lines(body: str, first_line: int) -> list[int]:
 
 
 def resolve_links(body: str, members: Iterable[str], printer: PrintRenderer) -> str:
-    """Placeholders become jumps inside the PDF (members) or online addresses."""
+    """Placeholders become jumps inside the PDF (members) or online addresses.
+
+    A jump is an ``xref``; the first one to each place in a body is also
+    ``paged``, and the stylesheet prints its page number after it. Once per
+    body is enough for a reader, and each page number to a later page makes
+    WeasyPrint lay its page out twice more.
+    """
     inside = set(members)
     documents = printer.knowledge_base.documents
     site_url = printer.settings.site_url
+    numbered: set[str] = set()
 
     def replace(match: re.Match[str]) -> str:
         doc_id, anchor = match.group(1), match.group(2) or ""
         if doc_id in inside:
-            return (
-                f' href="#{doc_id}--{anchor}" class="xref"'
-                if anchor
-                else f' href="#{doc_id}" class="xref"'
-            )
+            target = f"#{doc_id}--{anchor}" if anchor else f"#{doc_id}"
+            first = target not in numbered
+            numbered.add(target)
+            return f' href="{target}" class="xref{" paged" if first else ""}"'
         linked = documents.get(doc_id)
         if linked is None or not site_url:
             return ""

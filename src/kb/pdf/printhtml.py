@@ -25,7 +25,7 @@ from kb.problems import Problem
 from kb.typography import french_html, french_text, is_french
 from kb.urls import absolute, document_url, pack_pdf_url
 
-from . import words
+from . import references, words
 from .printbody import PrintedDocument, PrintRenderer, no_local_paths, resolve_links
 
 __all__ = ["Cover", "PrintJob", "PrintRenderer", "document_job", "newest_date", "pack_job"]
@@ -125,6 +125,8 @@ def _document_view(
     if doc.authors:
         meta.append((said["authors"], ", ".join(doc.authors)))
     online = absolute(settings.site_url, document_url(doc))
+    notes = references.number_web_links(body)
+    body = notes.body
     title, summary = doc.title, doc.summary
     if is_french(doc.language):
         title, summary, body = french_text(title), french_text(summary), french_html(body)
@@ -138,6 +140,7 @@ def _document_view(
         "meta": meta,
         "body": Markup(body),
         "sources": [_source_view(s) for s in doc.sources],
+        "link_addresses": notes.addresses,
         "online": online,
         "online_is_link": bool(settings.site_url),
         "words": said,

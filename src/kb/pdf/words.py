@@ -40,6 +40,9 @@ MESSAGES: Mapping[str, str] = MappingProxyType(
         "authors": N_("Authors"),
         "sources": N_("Sources"),
         "online": N_("Read online"),
+        "link_addresses": N_("Addresses of the links"),
+        # Before a page number: "(see p. 12)".
+        "see_page": N_("see p."),
         "contents": N_("Contents"),
         "about": N_("About this pack"),
         "page": N_("Page"),
