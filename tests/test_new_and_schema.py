@@ -35,13 +35,17 @@ def test_new_writes_into_the_types_folder(
 
     path = f"content/{folder}/rope-pumps-in-ouagadougou-what-worked.md"
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"Wrote {path}. Fill in the TODOs, then run: kb check {path}\n"
+    assert result.stdout.splitlines() == [
+        f"Wrote {path}. Fill in the TODOs, then run: kb check {path}",
+        "It is a draft (status: draft): checked and shown in previews, but not published "
+        "until you change that line to 'status: published' (kb new --publish writes that).",
+    ]
     text = (project / path).read_text(encoding="utf-8")
     assert text.startswith(
         f'---\ntitle: "Rope pumps in Ouagadougou: what worked"\ntype: {doc_type}\n'
     )
     assert f"date: {dt.date.today().isoformat()}\n" in text
-    assert "status: draft\n" in text
+    assert "status: draft            # not published until this says: published\n" in text
     # The comments list this project's vocabularies, not built-in ones.
     assert "# theme ids from content/taxonomy.yml: sanitation, governance, finance, hygiene" in text
     assert "# level ids from content/taxonomy.yml: national, intermediate, local" in text
@@ -134,8 +138,13 @@ def test_new_refuses_an_id_used_in_another_folder(make_project: ProjectFactory, 
     [
         (
             ["--id", "../../escape"],
-            "Error: '../../escape' cannot be a document id; use --id with letters, digits "
-            "and hyphens\n",
+            "Error: '../../escape' cannot be a document id; use --id with lowercase letters, "
+            "digits and hyphens\n",
+        ),
+        (
+            ["--id", "Handpump-Alliance"],
+            "Error: 'Handpump-Alliance' cannot be a document id; use --id with lowercase "
+            "letters, digits and hyphens\n",
         ),
         (
             ["--language", "fr: x"],

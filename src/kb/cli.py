@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,15 +49,29 @@ def main(ctx: click.Context, project: Path) -> None:
 
 
 def report(
-    problems: list[Problem], fmt: str, documents: int, strict: bool, scope: str = ""
+    problems: list[Problem],
+    fmt: str,
+    documents: int,
+    strict: bool,
+    scope: str = "",
+    drafts: Sequence[tuple[str, int]] = (),
 ) -> None:
-    """Print problems in the chosen format and exit 1 if they should fail the run."""
+    """Print problems in the chosen format and exit 1 if they should fail the run.
+
+    ``drafts`` are the checked files that are drafts (path, status line): said after the count,
+    since a draft merged as it is never appears on the site.
+    """
     if problems:
         click.echo(format_problems(problems, fmt))
     elif fmt == "json":
         click.echo("[]")
+    if fmt == "github":
+        for path, line in drafts:
+            click.echo(draft_notice(path, line))
     if fmt != "json":
         click.echo(summarise(problems, documents, scope), err=True)
+        if drafts:
+            click.echo(drafts_line(drafts), err=True)
     failing = [p for p in problems if p.is_error or strict]
     if failing:
         raise ProblemsFound("the knowledge base has problems (listed above)")
@@ -172,7 +187,34 @@ def check(
             timeout=link_timeout, time_limit=time_limit, jobs=link_jobs, refresh=refresh
         )
         problems = sort_problems([*problems, *_external_problems(result, scope, options)])
-    report(problems, fmt, checked, strict, of_all if scope is not None else "")
+    drafts = [(path, line) for path, line in result.drafts if scope is None or path in scope]
+    report(problems, fmt, checked, strict, of_all if scope is not None else "", drafts)
+
+
+def drafts_line(drafts: Sequence[tuple[str, int]]) -> str:
+    """The closing line that keeps a draft from being merged unnoticed."""
+    many = len(drafts) != 1
+    listed = ", ".join(terminal_safe(path) for path, _line in drafts[:10])
+    more = f" and {len(drafts) - 10} more" if len(drafts) > 10 else ""
+    return (
+        f"{len(drafts)} draft{'s' if many else ''} will not be published: {listed}{more} "
+        f"(change 'status: draft' to 'status: published' to publish {'them' if many else 'it'})."
+    )
+
+
+def draft_notice(path: str, line: int) -> str:
+    """A GitHub notice on the status line of a draft."""
+    return (
+        Problem(
+            path,
+            line,
+            "status",
+            "this document is a draft: it will not be published when merged; change the line "
+            "to 'status: published' to publish it",
+        )
+        .as_github()
+        .replace("::error ", "::notice ", 1)
+    )
 
 
 def _selected_files(result: LoadResult, files: tuple[Path, ...]) -> set[str]:
@@ -296,6 +338,12 @@ def schema(ctx: Context) -> None:
 )
 @click.option("--language", help="BCP 47 language code; the site's default if not given.")
 @click.option("--author", default="", help="The author's name.")
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="Write 'status: published', so the document is published once merged "
+    "(without it, a draft: checked and previewed, never published).",
+)
 @pass_context
 def new(
     ctx: Context,
@@ -304,6 +352,7 @@ def new(
     doc_id: str | None,
     language: str | None,
     author: str,
+    publish: bool,
 ) -> None:
     """Write a new document of TYPE from a template, ready to fill in."""
     from kb.newdoc import create_document
@@ -316,8 +365,14 @@ def new(
         language=language,
         author=author,
         today=dt.date.today(),
+        publish=publish,
     )
     click.echo(f"Wrote {path}. Fill in the TODOs, then run: kb check {path}")
+    if not publish:
+        click.echo(
+            "It is a draft (status: draft): checked and shown in previews, but not published "
+            "until you change that line to 'status: published' (kb new --publish writes that).",
+        )
 
 
 @main.command()

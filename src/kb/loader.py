@@ -48,6 +48,8 @@ class LoadResult:
     knowledge_base: KnowledgeBase
     problems: list[Problem]
     files: int
+    #: Every file that says 'status: draft', valid or not, with that line: never published.
+    drafts: tuple[tuple[str, int], ...] = ()
 
     @property
     def errors(self) -> list[Problem]:
@@ -112,7 +114,12 @@ def load_knowledge_base(settings: Settings) -> LoadResult:
     problems.extend(_start_here(settings, unique))
     knowledge_base = KnowledgeBase(documents=unique, taxonomy=taxonomy, glossary=glossary)
     problems.extend(check_packs(settings, knowledge_base))
-    return LoadResult(settings, knowledge_base, sort_problems(problems), files)
+    drafts = tuple(
+        (rel, source.front_matter.line("status"))
+        for rel, source in sorted(sources.items())
+        if source.front_matter.value.get("status") == "draft"
+    )
+    return LoadResult(settings, knowledge_base, sort_problems(problems), files, drafts)
 
 
 def _site_address(settings: Settings) -> Iterable[Problem]:

@@ -15,8 +15,13 @@ from kb.content import document_id
 from kb.errors import KbError
 from kb.inventory import MAX_NAME, take_inventory
 from kb.model import DOCUMENT_TYPES
+from kb.rules import FILE_NAME
 from kb.schema import DOCUMENT_ID_PATTERN, LANGUAGE_PATTERN
 from kb.urls import RESERVED_IDS
+
+#: The status line of a new document, and what it means for the editor.
+DRAFT = "draft            # not published until this says: published"
+PUBLISHED = "published        # or draft: checked and previewed, not published"
 
 #: Longest id made from a title: long titles make unwieldy addresses.
 GENERATED_ID = 60
@@ -39,8 +44,13 @@ def create_document(
     language: str | None,
     author: str,
     today: dt.date,
+    publish: bool = False,
 ) -> str:
-    """Write the file and return its path relative to the project."""
+    """Write the file and return its path relative to the project.
+
+    The document is a draft (checked and previewed, never published) unless
+    ``publish``; the status line says how to publish it either way.
+    """
     settings = load_settings(project)
     if not title.strip():
         raise KbError("the title is empty; give the document a title")
@@ -53,9 +63,10 @@ def create_document(
             )
         if len(doc_id) > GENERATED_ID:
             doc_id = doc_id[: GENERATED_ID + 1].rsplit("-", 1)[0]
-    if not DOCUMENT_ID_PATTERN.match(doc_id):
+    if not DOCUMENT_ID_PATTERN.match(doc_id) or not FILE_NAME.match(doc_id):
         raise KbError(
-            f"'{doc_id}' cannot be a document id; use --id with letters, digits and hyphens"
+            f"'{doc_id}' cannot be a document id; use --id with lowercase letters, digits "
+            "and hyphens"
         )
     if doc_id.casefold() in RESERVED_IDS:
         raise KbError(
@@ -91,6 +102,7 @@ def create_document(
         stakeholders=_ids("stakeholder-group ids", taxonomy.stakeholders),
         programmes=_ids("a programme id", taxonomy.programmes, ", if any"),
         programme_example=next(iter(taxonomy.programmes), "TODO"),
+        status=PUBLISHED if publish else DRAFT,
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
