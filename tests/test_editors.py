@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from click.testing import Result
 
+from kb.problems import Problem
+from kb.site.problem_banner import banner, with_banner
 from tests.conftest import ProjectFactory, document
 
 Kb = Callable[..., Result]
@@ -79,3 +81,28 @@ def test_the_preview_marks_a_draft_page(make_project: ProjectFactory, kb: Kb) ->
         "front matter says status: published."
     )
     assert "kb-draft" not in ready
+
+
+def test_the_preview_notice_puts_the_page_in_view_first_and_speaks_its_language() -> None:
+    problems = [
+        Problem("content/lessons/a.md", 3, "title", "is empty"),
+        Problem("content/lessons/pumps/index.md", 5, "themes[0]", "'x' is not a theme"),
+        Problem("content/lessons/b.md", 2, "", "a warning", "warning"),
+    ]
+
+    notice = banner(problems, "/fr/lessons/pumps/", "fr")
+    page = with_banner(b'<html><body class="x"><p>Text</p></body></html>', notice)
+
+    assert "<h2>La base de connaissances a 2 erreurs</h2>" in notice
+    items = re.findall(r"<li( class=\"kb-problems__here\")?><code>(.*?)</code></li>", notice)
+    assert items == [
+        (
+            ' class="kb-problems__here"',
+            "content/lessons/pumps/index.md:5: themes[0]: &#x27;x&#x27; is not a theme",
+        ),
+        ("", "content/lessons/a.md:3: title: is empty"),
+    ]
+    assert page.startswith(b'<html><body class="x"><section class="kb-problems"')
+    assert page.endswith(b"<p>Text</p></body></html>")
+    assert banner(problems[2:], "/", "en") == ""
+    assert with_banner(b"<p>x</p>", "") == b"<p>x</p>"

@@ -112,21 +112,35 @@ def test_serve_rebuilds_pages_when_the_glossary_changes(make_project: ProjectFac
         process.communicate(timeout=20)
 
 
-def test_serve_with_errors_from_the_start_says_so_and_exits(
+def test_serve_with_errors_from_the_start_serves_the_rest_and_shows_them(
     make_project: ProjectFactory,
 ) -> None:
-    project = make_project({"content/lessons/bad.md": document("Bad", themes="[nonsense]")})
-    done = subprocess.run(
-        [sys.executable, "-m", "kb", "--project", str(project), "serve", "--port", "1"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        timeout=60,
-        check=False,
+    project = make_project(
+        {
+            "content/lessons/bad.md": document("Bad", themes="[nonsense]"),
+            "content/lessons/good.md": document("Good lesson", body="Good words.\n"),
+        }
     )
-    assert done.returncode == 1
-    assert "content/lessons/bad.md:5: themes[0]: 'nonsense' is not a theme" in done.stderr
-    assert "Traceback" not in done.stderr
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kb", "--project", str(project), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    try:
+        page = wait_for(f"http://127.0.0.1:{port}/lessons/good/", "Good words.")
+        assert '<section class="kb-problems" role="alert"' in page
+        assert "The knowledge base has 1 error" in page
+        assert "content/lessons/bad.md:5: themes[0]: &#x27;nonsense&#x27; is not a theme" in page
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+    text = output.decode("utf-8")
+    assert "content/lessons/bad.md:5: themes[0]: 'nonsense' is not a theme" in text
+    assert "1 error: the preview shows them at the top of every page" in text
+    assert "Serving the preview on" in text
+    assert "Traceback" not in text
 
 
 def test_serve_static_sends_the_precompressed_files(make_project: ProjectFactory) -> None:

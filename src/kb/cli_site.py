@@ -128,7 +128,6 @@ def serve(
     # Two previews of one project would write the same folder (.kb-cache/serve/).
     with project_lock(root, "serve", "kb serve", "preview"):
         preview = Preview(ctx.project, drafts=drafts)
-        if not preview.first_build():
-            raise ProblemsFound("nothing to preview yet: fix the problems above")
+        preview.first_build()
         click.echo(f"Serving the preview on http://{host}:{port}/ (Ctrl+C to stop)")
         preview.serve(host, port)

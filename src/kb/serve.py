@@ -24,14 +24,16 @@ import click
 
 from kb.build import generate, run_mkdocs, site_documents, site_graph
 from kb.config import Settings
+from kb.errors import KbError
 from kb.graph import KnowledgeGraph
 from kb.loader import load_project
 from kb.model import Document, GlossaryTerm, Taxonomy
-from kb.problems import format_problems
+from kb.problems import Problem, format_problems
 from kb.site.chrome import site_chrome
 from kb.site.compress import MINIMUM_SIZE, PrecompressedHandler, accepted
 from kb.site.finish import Finish, finish_site
 from kb.site.mkdocs_config import write_effective_config
+from kb.site.problem_banner import banner, with_banner
 from kb.site.search_index import build_search_index
 
 
@@ -51,14 +53,35 @@ class Preview:
         self.settings: Settings | None = None
         self.taxonomy: Taxonomy | None = None
         self.glossary: tuple[GlossaryTerm, ...] = ()
+        #: The errors of the last rebuild, shown at the top of every page until fixed.
+        self.problems: list[Problem] = []
+        #: Why the last rebuild could not run at all, if it could not.
+        self.failure = ""
+        self.language = "en"
+
+    def notice(self, url_path: str) -> str:
+        """The errors notice for the page at ``url_path`` (nothing when there are none)."""
+        return banner(self.problems, url_path, self.language, self.failure)
 
     def rebuild(self, *, dirty: bool) -> bool:
-        """One build into the preview folder; False (and the problems printed) on errors."""
+        """One build into the preview folder, of the documents without errors.
+
+        The errors are printed and kept for the notice on every page; a
+        document with errors keeps its last good page. Returns whether
+        anything was rebuilt.
+        """
         result = load_project(self.project)
+        self.problems = result.errors
+        self.language = result.settings.default_language
+        self.failure = ""
         if result.errors:
             click.echo(format_problems(result.errors, "text"), err=True)
-            click.echo("The preview shows the last good version until these are fixed.", err=True)
-            return False
+            click.echo(
+                f"{len(result.errors)} error{'s' if len(result.errors) != 1 else ''}: the "
+                "preview shows them at the top of every page until they are fixed "
+                "(documents with errors keep their last good page).",
+                err=True,
+            )
         build_dir = result.settings.root / ".kb-cache" / "serve"
         build_dir.mkdir(parents=True, exist_ok=True)
         self.site_dir = build_dir / "site"
@@ -125,10 +148,9 @@ class Preview:
         self.glossary = result.knowledge_base.glossary
         return True
 
-    def first_build(self) -> bool:
-        """The full first build and its search index; False when the content has errors."""
-        if not self.rebuild(dirty=False):
-            return False
+    def first_build(self) -> None:
+        """The full first build and its search index (of the documents without errors)."""
+        self.rebuild(dirty=False)
         assert self.site_dir is not None and self.previous is not None
         assert self.settings is not None and self.taxonomy is not None
         build_search_index(
@@ -138,7 +160,6 @@ class Preview:
             self.site_dir / "pagefind",
             self.glossary,
         )
-        return True
 
     def serve(self, host: str, port: int) -> None:
         assert self.site_dir is not None and self.settings is not None
@@ -148,6 +169,7 @@ class Preview:
             port=port,
             root=str(self.site_dir),
         )
+        server.notice = self.notice
         server.watch(str(self.settings.content_dir))
         server.watch(str(self.settings.root / "mkdocs.yml"))
         logging.getLogger("mkdocs.livereload").setLevel(logging.WARNING)
@@ -161,7 +183,11 @@ class Preview:
     def _rebuild_quietly(self) -> None:
         try:
             self.rebuild(dirty=True)
+        except KbError as exc:  # mkdocs.yml or the taxonomy cannot be read, say
+            self.failure = exc.format_message()
+            print(f"kb serve: {self.failure}", file=sys.stderr)
         except Exception as exc:  # a preview must survive a bad edit
+            self.failure = f"the preview could not be rebuilt: {exc}"
             print(f"kb serve: rebuild failed: {exc}", file=sys.stderr)
 
 
@@ -170,6 +196,9 @@ def _compressing_server() -> Any:
     from mkdocs.livereload import LiveReloadServer
 
     class CompressingServer(LiveReloadServer):
+        #: The errors notice for a page's address, put at the top of every HTML page.
+        notice: Callable[[str], str] = staticmethod(lambda _path: "")
+
         def serve_request(
             self, environ: dict[str, Any], start_response: Callable[..., Any]
         ) -> Iterable[bytes]:
@@ -187,6 +216,10 @@ def _compressing_server() -> Any:
                     close()
             status, headers = captured
             kind = next((v for k, v in headers if k.lower() == "content-type"), "")
+            if kind.startswith("text/html"):
+                body = with_banner(body, self.notice(environ.get("PATH_INFO", "/")))
+                headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+                headers.append(("Content-Length", str(len(body))))
             textual = kind.startswith("text/") or kind.endswith(("javascript", "json", "xml"))
             wanted = "gzip" in accepted(environ.get("HTTP_ACCEPT_ENCODING", ""))
             if textual and wanted and len(body) >= MINIMUM_SIZE:
