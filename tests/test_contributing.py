@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import subprocess
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+import yaml
 from click.testing import Result
 
 from kb.config import load_settings, load_taxonomy
@@ -230,3 +234,61 @@ def test_the_front_matter_schema_is_wired_for_the_editor(
     schema = json.loads(kb(root, "schema").stdout)
     assert set(schema["properties"]) >= {f.name for f in FIELDS}
     assert "rural-water-supply" in schema["properties"]["themes"]["items"]["enum"]
+
+
+# -- the commands the guide gives -------------------------------------------------------
+
+
+def commands_after(marker: str) -> list[list[str]]:
+    """The command lines of the block marked ``commands: marker``, comments left out."""
+    _, block = block_after(f"commands: {marker}")
+    lines = [line.split("  #")[0].strip() for line in block.splitlines()]
+    return [shlex.split(line) for line in lines if line]
+
+
+def test_every_command_for_the_own_computer_runs(
+    make_project: ProjectFactory, kb: KbRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guide's commands, in its order, on a fresh knowledge base in git (kb serve has
+    tests of its own, since it runs until stopped)."""
+    root = make_project({"content/taxonomy.yml": SHIPPED_TAXONOMY})
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["-c", "user.name=Editor", "-c", "user.email=e@example.org", "commit", "-qm", "start"],
+    ):
+        subprocess.run(["git", *args], cwd=root, check=True)
+    monkeypatch.chdir(root)
+    commands = commands_after("own-computer")
+    assert [words[:2] for words in commands][-1] == ["kb", "serve"]
+    expected = {
+        "new": (0, "Wrote content/case-studies/who-repairs-the-handpumps.md"),
+        "check": (1, "errors"),  # the new document's placeholders, until filled in
+    }
+
+    for words in commands[:-1]:
+        assert words[0] == "kb"
+        result = kb(root, *words[1:])
+
+        code, said = expected[words[1]]
+        assert result.exit_code == code, (words, result.output)
+        assert said in result.output, (words, result.output)
+        assert "Traceback" not in result.output
+    assert (root / "content/case-studies/who-repairs-the-handpumps.md").exists()
+
+
+def test_the_pre_commit_section_turns_on_the_repositorys_hook() -> None:
+    assert commands_after("pre-commit") == [
+        ["pip", "install", "pre-commit"],
+        ["pre-commit", "install"],
+    ]
+    assert "ORG/REPO" not in GUIDE
+    config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    (repo,) = config["repos"]
+    assert repo["repo"] == "local"
+    (hook,) = repo["hooks"]
+    published = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))[0]
+    # The repository's own hook is the one other knowledge bases use, run with this kb.
+    assert hook["language"] == "system"
+    for key in ("id", "entry", "files", "pass_filenames", "require_serial"):
+        assert hook[key] == published[key], key
