@@ -83,7 +83,12 @@ def converted(tmp_path_factory: pytest.TempPathFactory) -> Converted:
 # -- the whole corpus ---------------------------------------------------------
 
 
-def test_the_converted_corpus_checks_clean(converted: Converted, kb: Kb) -> None:
+def test_the_converted_corpus_checks_clean(
+    converted: Converted, kb: Kb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The example's site_url is a placeholder (it is published nowhere); the
+    # publish workflow hands the real address over the same way.
+    monkeypatch.setenv("KB_SITE_URL", "https://kb.example.org/ph/")
     result = kb(converted.root, "check")
     assert result.exit_code == 0, result.output
     assert f"No problems: {len(converted.outcome.converted)} documents checked." in result.output
