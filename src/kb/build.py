@@ -33,12 +33,14 @@ from kb.loader import LoadResult
 from kb.model import Document, KnowledgeBase
 from kb.output import describe_os_error, staging_folder, swap, working_folder
 from kb.site import cite
+from kb.site.bundle import offer_bundle, write_bundle
 from kb.site.chrome import site_chrome
 from kb.site.compress import compress_site
 from kb.site.downloads import Download
 from kb.site.feeds import catalogue, write_catalogue, write_feed
 from kb.site.finish import Finish, finish_site, owner_stylesheets
 from kb.site.mkdocs_config import copy_assets, write_effective_config
+from kb.site.offline import bundle_name, write_offline
 from kb.site.pages import SiteGenerator, Written, document_fragments_job, write_pages
 from kb.site.search_index import build_search_index
 
@@ -50,6 +52,9 @@ class BuildReport:
     downloads: int
     seconds: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: The zip for reading from disk, from the site's root, and its size in bytes.
+    bundle: str = ""
+    bundle_size: int = 0
 
 
 def site_documents(result: LoadResult, drafts: bool) -> list[Document]:
@@ -209,10 +214,12 @@ def build(
     document_pdfs: bool = True,
     strict: bool = False,
     search: bool = True,
+    bundle: bool = False,
 ) -> BuildReport:
     """Build the whole site into ``out``, atomically.
 
-    ``document_pdfs=False`` renders the packs only, not one PDF per document.
+    ``document_pdfs=False`` renders the packs only, not one PDF per document;
+    ``bundle`` also zips the site for reading from disk (``kb.site.bundle``).
     The build works in a folder of its own (removed at the end) and turns a
     full disk or a folder it may not write into a KbError; the old site stays.
     """
@@ -222,7 +229,7 @@ def build(
             shutil.rmtree(build_dir)
         build_dir.mkdir(parents=True)
         return _build_in(
-            result, out.resolve(), build_dir, drafts, pdf, document_pdfs, strict, search
+            result, out.resolve(), build_dir, drafts, pdf, document_pdfs, strict, search, bundle
         )
     except OSError as exc:
         # A full disk or a folder kb may not write: the old site is still in place.
@@ -245,6 +252,7 @@ def _build_in(
     document_pdfs: bool,
     strict: bool,
     search: bool,
+    bundle: bool = False,
 ) -> BuildReport:
     """The stages of ``build``, working in ``build_dir``."""
     settings = result.settings
@@ -312,6 +320,7 @@ def _build_in(
                 written.languages,
                 material_javascript=settings.material_javascript,
                 chrome=site_chrome(settings, written.alternates),
+                offline=True,
             ),
             written.seen,
             {**written.fragments, **document_panels},
@@ -328,6 +337,19 @@ def _build_in(
         write_feed(staging, settings, result.knowledge_base, documents)
         if pdf and pdf_dir.exists():
             shutil.copytree(pdf_dir, staging / "downloads", dirs_exist_ok=True)
+        if bundle:
+            made = write_bundle(
+                staging,
+                staging / "downloads" / bundle_name(settings.site_name),
+                settings,
+                result.knowledge_base,
+                documents,
+            )
+            offer_bundle(staging, made)
+            lap("bundle")
+        else:
+            made = None
+        write_offline(staging, documents, downloads, settings.site_languages)
         lap("outputs")
         compress_site(staging)
         lap("compression")
@@ -337,7 +359,11 @@ def _build_in(
         raise
     finally:
         helpers.shutdown(wait=True, cancel_futures=True)
-    return BuildReport(len(documents), len(written.seen), len(downloads), timings, warnings)
+    report = BuildReport(len(documents), len(written.seen), len(downloads), timings, warnings)
+    if made is not None:
+        report.bundle = made.path.relative_to(staging).as_posix()
+        report.bundle_size = made.size
+    return report
 
 
 def site_graph(knowledge_base: KnowledgeBase, settings: Settings, drafts: bool) -> KnowledgeGraph:

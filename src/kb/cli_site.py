@@ -40,9 +40,20 @@ def _load_or_fail(ctx: Context) -> LoadResult:
     help="Render the packs of packs.yml but no per-document PDFs.",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings (check, MkDocs and PDF).")
+@click.option(
+    "--bundle",
+    is_flag=True,
+    help="Also zip the site, with a search that works from disk, into downloads/.",
+)
 @pass_context
 def build(
-    ctx: Context, out: Path | None, drafts: bool, no_pdf: bool, packs_only: bool, strict: bool
+    ctx: Context,
+    out: Path | None,
+    drafts: bool,
+    no_pdf: bool,
+    packs_only: bool,
+    strict: bool,
+    bundle: bool,
 ) -> None:
     """Build the static site (and PDFs) into site/, replacing it only on success."""
     from kb.build import build as build_site
@@ -69,6 +80,7 @@ def build(
             pdf=not no_pdf,
             document_pdfs=not packs_only,
             strict=strict,
+            bundle=bundle,
         )
     for warning in report.warnings:
         click.echo(terminal_safe(f"warning: {warning}"), err=True)
@@ -78,6 +90,10 @@ def build(
         f"Built {target}: {report.documents} documents, {report.pages} pages{pdfs} "
         f"in {seconds:.1f} s."
     )
+    if report.bundle:
+        click.echo(
+            f"Bundle for reading from disk: {target / report.bundle} ({report.bundle_size:,} bytes)"
+        )
 
 
 @click.command()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb import i18n
+from kb.site import offline
 from kb.site.chrome import Chrome
 from kb.site.lighten import Used, prune_stylesheet
 from kb.site.pages import TOC, inject, page_url, placeholder
@@ -106,6 +107,8 @@ class Finish:
     material_javascript: bool = False
     #: The surroundings in each page's language and the language switch (multilingual sites).
     chrome: Chrome | None = None
+    #: Whether pages register the service worker that keeps them for reading offline.
+    offline: bool = False
 
     def page(self, html_text: str, page_path: str | None) -> str:
         """One rendered page, finished."""
@@ -157,6 +160,13 @@ class Finish:
             ),
             html_text,
         )
+        if self.offline and base is not None and "</body>" in html_text:
+            banner, script = offline.registration(
+                base.group("base"),
+                _("You are offline: the pages you opened or kept, and search, still work."),
+            )
+            html_text = html_text.replace('id="kb-content">', 'id="kb-content">' + banner, 1)
+            html_text = html_text.replace("</body>", script + "</body>", 1)
         if not self.material_javascript:
             html_text = MATERIAL_SCRIPT.sub("", html_text, 1)
         if self.stylesheet is not None:

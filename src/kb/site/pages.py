@@ -32,6 +32,7 @@ from kb.model import DOCUMENT_TYPES, Document, KnowledgeBase, Term
 from kb.render import document_markdown
 from kb.site import cite, glossary_page
 from kb.site.downloads import Download
+from kb.site.offline import bundle_name
 
 PAGE_SIZE = 50
 GROUP_PREVIEW = 8
@@ -791,6 +792,7 @@ class SiteGenerator:
             linker,
             packs=[d for d in self.downloads if d.kind == "pack"],
             documents=[d for d in self.downloads if d.kind == "document"],
+            bundle=bundle_name(self.settings.site_name),
             references={
                 d.id: cite.pack_reference(d, self.settings)
                 for d in self.downloads

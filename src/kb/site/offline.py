@@ -1,0 +1,193 @@
+"""Reading offline after a first visit: the service worker and what it may keep.
+
+The build writes ``sw.js`` (the worker, stamped with the build's version) and
+``offline.json``: every file a reader may keep, each with a short hash of its
+bytes (so the next build's worker copies unchanged files instead of fetching
+them again) and its size, and the lists the downloads page's "keep offline"
+buttons fetch: the whole site (pages in every language, the files they load
+and the search index, PDFs left out), and each pack (its documents' pages,
+what they load, the search, and the pack's PDF), with their sizes in bytes.
+Every page registers the worker with a few bytes of script at the end of its
+body (see ``Finish``), and says when the reader is offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import posixpath
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from kb import urls
+from kb.model import Document
+from kb.site.downloads import Download
+
+WORKER = "sw.js"
+MANIFEST = "offline.json"
+#: Files the site serves but no reader needs offline, or the worker itself.
+NOT_KEPT = re.compile(
+    r"(?:\.(?:gz|br|map|zip)$|^(?:sw\.js|offline\.json|catalogue\.json|feed\.xml|"
+    r"sitemap\.xml|404\.html|cite/))"
+)
+#: Addresses a page loads: stylesheets, scripts, images (pages, ending in "/", are left out).
+LOADED = re.compile(r'<(?:link|script|img|source)\b[^>]*?\b(?:href|src)="([^"#?:]+)"')
+#: Pagefind's files other than its fragments (see ``write_offline``).
+UNSTABLE = re.compile(r"pagefind/(?!fragment/)")
+SEARCH = "search/"
+PAGEFIND = "pagefind/"
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "site"
+
+
+def bundle_name(site_name: str) -> str:
+    """The file name of the site's zip for reading from disk (``kb build --bundle``)."""
+    return f"{slug(site_name)}-offline.zip"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A set of files to keep, by site path, and how many bytes they take."""
+
+    paths: tuple[str, ...]
+    size: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"files": list(self.paths), "bytes": self.size}
+
+
+def site_path(file: Path, site_dir: Path) -> str:
+    """The address a file is read at: ``lessons/x/`` for ``lessons/x/index.html``."""
+    relative = file.relative_to(site_dir).as_posix()
+    if relative == "index.html":
+        return ""
+    if relative.endswith("/index.html"):
+        return relative[: -len("index.html")]
+    return relative
+
+
+def _file_of(path: str) -> str:
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def loaded_by(page_path: str, html_text: str) -> set[str]:
+    """The site paths of what a page (``""`` or ``x/y/``) loads, from its relative addresses."""
+    folder = page_path
+    found = set()
+    for target in LOADED.findall(html_text):
+        if target.endswith("/"):
+            continue
+        joined = posixpath.normpath(posixpath.join(folder, target))
+        if not joined.startswith(".."):
+            found.add(joined)
+    return found
+
+
+def inventory(site_dir: Path) -> dict[str, tuple[str, int]]:
+    """Every file a reader may keep: site path → (hash, size)."""
+    found = {}
+    for file in sorted(site_dir.rglob("*")):
+        if not file.is_file():
+            continue
+        path = site_path(file, site_dir)
+        relative = file.relative_to(site_dir).as_posix()
+        if NOT_KEPT.search(relative):
+            continue
+        data = file.read_bytes()
+        found[path] = (hashlib.sha256(data).hexdigest()[:12], len(data))
+    return found
+
+
+def _selection(paths: Iterable[str], kept: Mapping[str, tuple[str, int]]) -> Selection:
+    chosen = sorted({p for p in paths if p in kept})
+    return Selection(tuple(chosen), sum(kept[p][1] for p in chosen))
+
+
+def pages_with_what_they_load(
+    site_dir: Path, pages: Iterable[str], kept: Mapping[str, tuple[str, int]]
+) -> set[str]:
+    found = set()
+    for page in pages:
+        file = site_dir / _file_of(page)
+        if not file.is_file():
+            continue
+        found.add(page)
+        found |= {p for p in loaded_by(page, file.read_text(encoding="utf-8")) if p in kept}
+    return found
+
+
+def write_offline(
+    site_dir: Path,
+    documents: Sequence[Document],
+    downloads: Sequence[Download],
+    languages: Sequence[str],
+) -> dict[str, Any]:
+    """Write ``offline.json`` and ``sw.js`` into a finished site; returns the manifest."""
+    kept = inventory(site_dir)
+    search_pages = [urls.language_prefix(lang, languages) + SEARCH for lang in languages]
+    search = pages_with_what_they_load(site_dir, ["", *search_pages], kept)
+    search |= {p for p in kept if p.startswith(PAGEFIND)}
+    pages = [p for p in kept if p == "" or p.endswith("/")]
+    whole = pages_with_what_they_load(site_dir, pages, kept) | search
+    by_id = {d.id: d for d in documents}
+    packs = {}
+    for pack in downloads:
+        if pack.kind != "pack":
+            continue
+        doc_pages = [urls.document_url(by_id[i]) for i in pack.document_ids if i in by_id]
+        chosen = pages_with_what_they_load(site_dir, doc_pages, kept) | search
+        pdf = site_dir / pack.url
+        selection = _selection(chosen, kept)
+        if pdf.is_file():
+            size = pdf.stat().st_size
+            selection = Selection((*selection.paths, pack.url), selection.size + size)
+        packs[pack.id] = {"title": pack.title, **selection.as_json()}
+    # Pagefind writes its filter and metadata indexes in arbitrary order (the same
+    # pages give other bytes), and they follow from the pages and fragments: the
+    # version leaves them out, so that the same content gives the same worker.
+    stable = sorted((p, e) for p, e in kept.items() if not UNSTABLE.match(p))
+    version = hashlib.sha256(json.dumps(stable, separators=(",", ":")).encode("utf-8")).hexdigest()[
+        :16
+    ]
+    manifest = {
+        "version": version,
+        "site": _selection(whole, kept).as_json(),
+        "packs": packs,
+        "files": {path: list(entry) for path, entry in kept.items()},
+    }
+    (site_dir / MANIFEST).write_text(
+        json.dumps(manifest, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
+    worker = files("kb.site").joinpath(f"templates/{WORKER}").read_text(encoding="utf-8")
+    (site_dir / WORKER).write_text(worker.replace("__KB_VERSION__", version), encoding="utf-8")
+    return manifest
+
+
+#: Says when the reader is offline; shown by the script below.
+BANNER = '<p id="kb-offline" class="kb-offline" role="status" hidden>{label}</p>'
+#: Registers the worker (over http(s) only: not from file://), shows the banner while
+#: offline, and asks the worker to keep this page and what it loaded before it ran.
+REGISTRATION = (
+    "<script>(()=>{{const n=navigator,b=document.getElementById('kb-offline'),"
+    "s=()=>{{b.hidden=n.onLine}};addEventListener('online',s);addEventListener('offline',s);s();"
+    "if('serviceWorker'in n&&location.protocol.startsWith('http'))"
+    "n.serviceWorker.register('{base}{worker}').then(()=>n.serviceWorker.ready)"
+    ".then(r=>r.active.postMessage({{kb:'keep',urls:[location.href.split(/[?#]/)[0],"
+    "...performance.getEntriesByType('resource').map(e=>e.name)]}})).catch(()=>{{}})}})()"
+    "</script>"
+)
+
+
+def registration(base: str, label: str) -> tuple[str, str]:
+    """The offline banner (for the top of the content) and the script (for the body's end)."""
+    return (
+        BANNER.format(label=html.escape(label)),
+        REGISTRATION.format(base=base.replace("'", "%27"), worker=WORKER),
+    )
