@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 from click.testing import Result
 
 from kb.problems import Problem
 from kb.site.problem_banner import banner, with_banner
-from tests.conftest import ProjectFactory, document
+from tests.conftest import REPO, ProjectFactory, document
 
 Kb = Callable[..., Result]
 
@@ -83,6 +85,35 @@ def test_the_preview_marks_a_draft_page(make_project: ProjectFactory, kb: Kb) ->
     assert "kb-draft" not in ready
 
 
+def test_a_preview_build_goes_ahead_despite_errors_and_shows_them(
+    make_project: ProjectFactory, kb: Kb
+) -> None:
+    project = make_project(
+        {
+            "content/lessons/ready.md": document("Ready"),
+            "content/lessons/broken.md": document("Broken", themes="[sanitaton]"),
+        }
+    )
+    out = project / "preview"
+
+    refused = kb(project, "build", "--no-pdf", "--out", str(out))
+    assert refused.exit_code == 1 and not (out / "index.html").exists()
+
+    result = kb(project, "build", "--no-pdf", "--preview", "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    assert "A preview: 1 error shown at the top of every page" in result.stdout
+    assert not (out / "lessons/broken").exists()
+    for page in ("index.html", "lessons/ready/index.html", "lessons/index.html"):
+        text = (out / page).read_text(encoding="utf-8")
+        assert text.count('<section class="kb-problems" role="alert"') == 1, page
+        assert "content/lessons/broken.md:5: themes[0]: &#x27;sanitaton&#x27;" in text, page
+        # After the skip link, before the site's header.
+        notice = text.index('<section class="kb-problems"')
+        assert text.index('class="md-skip"') < notice < text.index('<header class="md-header')
+    assert kb(project, "build", "--preview", "--strict").exit_code == 2
+
+
 def test_the_preview_notice_puts_the_page_in_view_first_and_speaks_its_language() -> None:
     problems = [
         Problem("content/lessons/a.md", 3, "title", "is empty"),
@@ -106,3 +137,93 @@ def test_the_preview_notice_puts_the_page_in_view_first_and_speaks_its_language(
     assert page.endswith(b"<p>Text</p></body></html>")
     assert banner(problems[2:], "/", "en") == ""
     assert with_banner(b"<p>x</p>", "") == b"<p>x</p>"
+
+
+# -- the pull-request comment ----------------------------------------------------------
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=Editor", "-c", "user.email=e@example.org", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_the_comment_lists_all_fourteen_errors_the_documents_and_the_drafts(
+    make_project: ProjectFactory, kb: Kb
+) -> None:
+    """GitHub shows ten line notes per step; the comment shows every problem."""
+    root = make_project({"content/lessons/good.md": document("Good lesson")})
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "start")
+    links = "".join(f"See [case {n}](../case-studies/missing-{n}.md).\n\n" for n in range(10))
+    (root / "content/lessons/good.md").write_text(
+        document("Good lesson", body="Revised.\n"), encoding="utf-8"
+    )
+    (root / "content/lessons/pumps.md").write_text(
+        document("Pumps", status="draft"), encoding="utf-8"
+    )
+    (root / "content/lessons/broken.md").write_text(
+        document(
+            "Broken",
+            themes="[sanitaton, hygeine]",
+            levels="[locl]",
+            date="2026-02-30",
+            body=links,
+        ),
+        encoding="utf-8",
+    )
+    preview = "https://example-org.github.io/kb/pr-preview/pr-7/"
+
+    result = kb(
+        root, "check", "--format", "markdown", "--changed", "main", "--preview-url", preview
+    )
+
+    assert result.exit_code == 1
+    text = result.stdout
+    assert text.startswith("<!-- kb check -->\n### ❌ 14 errors in 1 file (3 documents of 3")
+    listed = re.findall(r"^- line (\d+) `([^`]+)` \(error\): ", text, re.MULTILINE)
+    assert len(listed) == 14
+    assert listed[:4] == [("5", "themes[0]"), ("5", "themes[1]"), ("6", "levels[0]"), ("7", "date")]
+    assert [line for line, _field in listed[4:]] == [str(9 + 2 * n) for n in range(10)]
+    assert "| `content/lessons/broken.md` | added | ❌ 14 errors | no page (errors) |" in text
+    assert (
+        f"| `content/lessons/good.md` | changed | ready | [Good lesson]({preview}lessons/good/) |"
+        in text
+    )
+    assert (
+        f"| `content/lessons/pumps.md` | added | draft: not published | [Pumps]"
+        f"({preview}lessons/pumps/) |" in text
+    )
+    assert "**Drafts will not be published.**" in text
+    assert "- `content/lessons/pumps.md`, line 8" in text
+
+
+def test_the_comment_of_a_clean_pull_request(make_project: ProjectFactory, kb: Kb) -> None:
+    root = make_project({"content/lessons/good.md": document("Good lesson")})
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "start")
+    (root / "content/lessons/new.md").write_text(document("New *lesson*"), encoding="utf-8")
+
+    result = kb(root, "check", "--format", "markdown", "--changed", "main")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:2] == [
+        "<!-- kb check -->",
+        "### ✅ No problems: 1 document of 2 checked.",
+    ]
+    # Without a preview address the title is named, not linked.
+    assert "| `content/lessons/new.md` | added | ready | New *lesson* |" in result.stdout
+    assert "Every problem" not in result.stdout and "Drafts" not in result.stdout
+
+
+def test_the_pull_request_template_has_the_reviewers_checklist() -> None:
+    template = (REPO / ".github" / "pull_request_template.md").read_text(encoding="utf-8")
+    items = re.findall(r"^- \[ \] (.+)$", template, re.MULTILINE)
+    assert len(items) >= 8
+    assert any("status: published" in item for item in items)
+    assert any("preview" in item for item in items)

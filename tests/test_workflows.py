@@ -70,8 +70,13 @@ def kb_commands(data: dict[str, Any]) -> list[list[str]]:
     for step in steps(data):
         for line in str(step.get("run", "")).splitlines():
             words = shlex.split(line.strip())
+            # What follows a redirection or a shell operator is not kb's.
+            cut = next(
+                (i for i, w in enumerate(words) if w in ("||", "&&", "|") or w.startswith(">")),
+                len(words),
+            )
             if words and words[0] == "kb":
-                commands.append(words[1:])
+                commands.append(words[1:cut])
     return commands
 
 
@@ -88,7 +93,7 @@ def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
     shutil.copytree(WORKFLOWS, copy)
     publish = copy / "publish.yml"
     publish.write_text(
-        publish.read_text(encoding="utf-8").replace("needs: build", "needs: biuld"),
+        publish.read_text(encoding="utf-8").replace("steps.pages.", "steps.pagez.", 1),
         encoding="utf-8",
     )
     preview = copy / "pull-request.yml"
@@ -100,7 +105,7 @@ def test_actionlint_catches_a_broken_workflow(tmp_path: Path) -> None:
     linted = actionlint(tmp_path)
 
     assert linted.returncode == 1
-    assert 'job "deploy" needs job "biuld" which does not exist' in linted.stdout
+    assert 'property "pagez" is not defined' in linted.stdout
     assert 'property "base_reff" is not defined' in linted.stdout
 
 
@@ -121,15 +126,57 @@ def test_a_pull_request_is_checked_on_its_changed_lines_then_built_for_preview()
     data = workflow("pull-request.yml")
 
     assert "pull_request" in data["on"]
-    assert uses(data, "actions/checkout")["with"]["fetch-depth"] == 0
+    assert set(data["on"]["pull_request"]["types"]) >= {"opened", "synchronize", "closed"}
+    checkout = data["jobs"]["check-and-build"]["steps"][0]
+    assert checkout["uses"].startswith("actions/checkout@")
+    assert checkout["with"]["fetch-depth"] == 0
     commands = kb_commands(data)
     changed = [c for c in commands if c[0] == "check" and "--changed" in c]
-    assert changed == [["check", "--format", "github", "--changed", "origin/$BASE_REF"]]
-    assert ["build", "--drafts"] in commands  # reviewers see new documents, drafts or not
+    assert changed == [
+        ["check", "--format", "github", "--changed", "origin/$BASE_REF"],
+        [
+            "check",
+            "--format",
+            "markdown",
+            "--changed",
+            "origin/$BASE_REF",
+            "--preview-url",
+            "$PREVIEW_URL",
+        ],
+    ]
+    # Reviewers see new documents, drafts or not, and a preview even when the check fails.
+    assert ["build", "--drafts", "--preview"] in commands
     upload = uses(data, "actions/upload-artifact")["with"]
     assert upload["path"].rstrip("/") == "site"
     assert data["permissions"] == {"contents": "read"}
     assert data["concurrency"]["cancel-in-progress"] is True
+
+
+def test_the_pull_request_preview_is_hosted_commented_and_removed() -> None:
+    data = workflow("pull-request.yml")
+    job = data["jobs"]["check-and-build"]
+    names = [step.get("name", "") for step in job["steps"]]
+    check = next(s for s in job["steps"] if s.get("id") == "check")
+    build = next(s for s in job["steps"] if "build" in str(s.get("run", "")))
+    deploy = next(s for s in job["steps"] if s.get("id") == "preview")
+    comment = next(s for s in job["steps"] if "sticky-pull-request-comment" in s.get("uses", ""))
+    fail = job["steps"][-1]
+
+    # The check's result waits for the last step, so the preview and the comment happen.
+    assert "status=$?" in check["run"] and "if" not in build
+    assert names.index(build["name"]) < names.index(deploy["name"]) < names.index(comment["name"])
+    assert fail["if"] == "steps.check.outputs.status == '1'" and "exit 1" in fail["run"]
+    assert deploy["with"]["action"] == "deploy" and deploy["with"]["source-dir"] == "site/"
+    assert comment["with"] == {"header": "kb-check", "path": "kb-comment.md"}
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+    removal = data["jobs"]["remove-preview"]
+    assert "closed" in removal["if"]
+    assert removal["steps"][-1]["with"]["action"] == "remove"
+    # Every action from outside GitHub is pinned to a commit, its version in a comment.
+    text = (WORKFLOWS / "pull-request.yml").read_text(encoding="utf-8")
+    text += (WORKFLOWS / "publish.yml").read_text(encoding="utf-8")
+    for used in re.findall(r"uses: ((?!actions/)[\w.-]+/[\w.-]+@\S+)", text):
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", used), used
 
 
 def test_main_is_checked_built_and_deployed_to_pages() -> None:
@@ -138,12 +185,15 @@ def test_main_is_checked_built_and_deployed_to_pages() -> None:
     assert data["on"]["push"]["branches"] == ["main"]
     assert ["check", "--format", "github"] in kb_commands(data)
     assert ["build"] in kb_commands(data)
-    assert uses(data, "actions/upload-pages-artifact")["with"]["path"].rstrip("/") == "site"
-    deploy = data["jobs"]["deploy"]
-    assert deploy["needs"] == "build"
-    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
-    assert deploy["environment"]["name"] == "github-pages"
-    assert uses(data, "actions/deploy-pages")["id"] == "deployment"
+    # Pushed to the gh-pages branch, keeping the pull requests' previews beside the site.
+    deploy = uses(data, "JamesIves/github-pages-deploy-action")["with"]
+    assert deploy == {
+        "folder": "site",
+        "branch": "gh-pages",
+        "clean-exclude": "pr-preview/",
+        "force": False,
+    }
+    assert data["jobs"]["build"]["permissions"] == {"contents": "write"}
     # Deployments queue up rather than cancel each other half-way.
     assert data["concurrency"] == {"group": "pages", "cancel-in-progress": False}
 

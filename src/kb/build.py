@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 import shutil
@@ -32,7 +33,7 @@ from kb.limits import nested_too_deeply
 from kb.loader import LoadResult
 from kb.model import Document, KnowledgeBase
 from kb.output import describe_os_error, staging_folder, swap, working_folder
-from kb.site import cite
+from kb.site import cite, problem_banner
 from kb.site.bundle import offer_bundle, write_bundle
 from kb.site.chrome import site_chrome
 from kb.site.compress import compress_site
@@ -215,11 +216,15 @@ def build(
     strict: bool = False,
     search: bool = True,
     bundle: bool = False,
+    preview: bool = False,
 ) -> BuildReport:
     """Build the whole site into ``out``, atomically.
 
     ``document_pdfs=False`` renders the packs only, not one PDF per document;
-    ``bundle`` also zips the site for reading from disk (``kb.site.bundle``).
+    ``bundle`` also zips the site for reading from disk (``kb.site.bundle``);
+    ``preview`` builds a site despite errors (for a pull request's hosted
+    preview): the documents without errors, and the errors at the top of
+    every page.
     The build works in a folder of its own (removed at the end) and turns a
     full disk or a folder it may not write into a KbError; the old site stays.
     """
@@ -229,7 +234,16 @@ def build(
             shutil.rmtree(build_dir)
         build_dir.mkdir(parents=True)
         return _build_in(
-            result, out.resolve(), build_dir, drafts, pdf, document_pdfs, strict, search, bundle
+            result,
+            out.resolve(),
+            build_dir,
+            drafts,
+            pdf,
+            document_pdfs,
+            strict,
+            search,
+            bundle,
+            preview,
         )
     except OSError as exc:
         # A full disk or a folder kb may not write: the old site is still in place.
@@ -253,6 +267,7 @@ def _build_in(
     strict: bool,
     search: bool,
     bundle: bool = False,
+    preview: bool = False,
 ) -> BuildReport:
     """The stages of ``build``, working in ``build_dir``."""
     settings = result.settings
@@ -321,6 +336,15 @@ def _build_in(
                 material_javascript=settings.material_javascript,
                 chrome=site_chrome(settings, written.alternates),
                 offline=True,
+                notice=(
+                    functools.partial(
+                        problem_banner.banner,
+                        result.errors,
+                        language=settings.default_language,
+                    )
+                    if preview and result.errors
+                    else None
+                ),
             ),
             written.seen,
             {**written.fragments, **document_panels},

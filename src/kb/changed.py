@@ -217,3 +217,12 @@ def _run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         )
     except FileNotFoundError:
         raise KbError("git is not installed; --changed needs it to find changed files") from None
+
+
+def added_since(settings: Settings, commit: str, paths: Iterable[str]) -> set[str]:
+    """Which of ``paths`` (project paths) did not exist at ``commit``: added, not changed."""
+    return {
+        path
+        for path in paths
+        if _run(settings.root, "cat-file", "-e", f"{commit}:./{path}").returncode != 0
+    }

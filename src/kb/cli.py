@@ -17,6 +17,7 @@ from kb.errors import KbError, ProblemsFound
 from kb.inventory import take_inventory
 from kb.loader import LoadResult
 from kb.model import DOCUMENT_TYPES
+from kb.pr_comment import Touched
 from kb.problems import (
     Problem,
     format_problems,
@@ -29,7 +30,7 @@ from kb.problems import (
 if TYPE_CHECKING:
     from kb.external import LinkCheckOptions
 
-FORMATS = ("text", "github", "json")
+FORMATS = ("text", "github", "json", "markdown")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -85,7 +86,15 @@ def report(
     type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="text for people, github for workflow annotations, json for scripts.",
+    help="text for people, github for workflow annotations, json for scripts, markdown for "
+    "a pull-request comment (every problem, the documents changed, the drafts).",
+)
+@click.option(
+    "--preview-url",
+    default="",
+    metavar="URL",
+    help="With --format markdown: the address of the pull request's preview site, for links "
+    "to the changed documents' pages.",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option(
@@ -137,6 +146,7 @@ def check(
     ctx: Context,
     files: tuple[Path, ...],
     fmt: str,
+    preview_url: str,
     strict: bool,
     changed_base: str | None,
     external: bool,
@@ -168,8 +178,9 @@ def check(
         )
     checked = result.files
     scope: frozenset[str] | None = None
+    touched: list[Touched] = []
     if changed_base is not None:
-        scope = _changed_scope(result, changed_base or None)
+        scope, touched = _changed_scope(result, changed_base or None)
     elif files:
         wanted = _selected_files(result, files)
         taxonomy = result.settings.rel(result.settings.taxonomy_path)
@@ -188,6 +199,18 @@ def check(
         )
         problems = sort_problems([*problems, *_external_problems(result, scope, options)])
     drafts = [(path, line) for path, line in result.drafts if scope is None or path in scope]
+    if fmt == "markdown":
+        from kb.pr_comment import comment
+
+        documents = {doc.path: doc for doc in result.knowledge_base.documents.values()}
+        scope_words = of_all if scope is not None else ""
+        click.echo(
+            comment(problems, checked, touched, documents, drafts, preview_url, scope_words),
+            nl=False,
+        )
+        if any(p.is_error or strict for p in problems):
+            raise ProblemsFound("the knowledge base has problems (listed above)")
+        return
     report(problems, fmt, checked, strict, of_all if scope is not None else "", drafts)
 
 
@@ -235,15 +258,23 @@ def _selected_files(result: LoadResult, files: tuple[Path, ...]) -> set[str]:
     return wanted
 
 
-def _changed_scope(result: LoadResult, base: str | None) -> frozenset[str] | None:
-    """The files ``--changed`` reports on, or None for all; says what it chose."""
-    from kb.changed import find_changes, select
+def _changed_scope(
+    result: LoadResult, base: str | None
+) -> tuple[frozenset[str] | None, list[Touched]]:
+    """The files ``--changed`` reports on (None for all), and the document files changed;
+    says what it chose."""
+    from kb.changed import added_since, find_changes, select
 
     changes = find_changes(result.settings, base)
     since = f"since {changes.describe()}"
+    documents = sorted(
+        p for p in changes.paths if p.endswith(".md") and (result.settings.root / p).exists()
+    )
+    added = added_since(result.settings, changes.commit, documents)
+    touched = [Touched(path, path in added) for path in documents]
     if changes.everything:
         click.echo(f"{changes.everything} changed {since}: checking every document.", err=True)
-        return None
+        return None, touched
     selection = select(result.settings, result.knowledge_base.documents.values(), changes)
     if not selection.paths:
         click.echo(f"No document changed {since}; nothing to report.", err=True)
@@ -255,7 +286,7 @@ def _changed_scope(result: LoadResult, base: str | None) -> frozenset[str] | Non
             else ""
         )
         click.echo(f"Checking {changed} {since}{linking}.", err=True)
-    return selection.paths
+    return selection.paths, touched
 
 
 def _count(number: int, thing: str) -> str:

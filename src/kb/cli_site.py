@@ -45,6 +45,12 @@ def _load_or_fail(ctx: Context) -> LoadResult:
     is_flag=True,
     help="Also zip the site, with a search that works from disk, into downloads/.",
 )
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="Build even when documents have errors, for a pull request's preview: they are "
+    "left out, and the errors are shown at the top of every page (kb check still fails).",
+)
 @pass_context
 def build(
     ctx: Context,
@@ -54,6 +60,7 @@ def build(
     packs_only: bool,
     strict: bool,
     bundle: bool,
+    preview: bool,
 ) -> None:
     """Build the static site (and PDFs) into site/, replacing it only on success."""
     from kb.build import build as build_site
@@ -62,6 +69,8 @@ def build(
 
     if no_pdf and packs_only:
         raise KbError("--no-pdf and --packs-only contradict each other: give one of them")
+    if preview and strict:
+        raise KbError("--preview builds despite errors and --strict fails on warnings: give one")
     started = time.perf_counter()
     settings = load_settings(ctx.project)
     target = (out or settings.root / "site").resolve()
@@ -69,7 +78,10 @@ def build(
     with project_lock(settings.root, "build", "kb build", "build"):
         # Before anything can fail: put back a site an interrupted build took away.
         recover(target, settings.root)
-        result = _load_or_fail(ctx)
+        result = ctx.load() if preview else _load_or_fail(ctx)
+        if preview and result.errors:
+            click.echo(format_problems(result.problems, "text"), err=True)
+            click.echo(summarise(result.problems, result.files), err=True)
         if strict and result.problems:
             click.echo(format_problems(result.problems, "text"), err=True)
             raise ProblemsFound("strict build: the knowledge base has warnings")
@@ -81,6 +93,7 @@ def build(
             document_pdfs=not packs_only,
             strict=strict,
             bundle=bundle,
+            preview=preview,
         )
     for warning in report.warnings:
         click.echo(terminal_safe(f"warning: {warning}"), err=True)
@@ -93,6 +106,11 @@ def build(
     if report.bundle:
         click.echo(
             f"Bundle for reading from disk: {target / report.bundle} ({report.bundle_size:,} bytes)"
+        )
+    if preview and result.errors:
+        click.echo(
+            f"A preview: {len(result.errors)} error{'s' if len(result.errors) != 1 else ''} "
+            "shown at the top of every page; documents with errors are left out.",
         )
 
 

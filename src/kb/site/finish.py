@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from kb.site import offline
 from kb.site.chrome import Chrome
 from kb.site.lighten import Used, prune_stylesheet
 from kb.site.pages import TOC, inject, page_url, placeholder
+from kb.site.problem_banner import with_notice
 from kb.typography import french_html, is_french
 
 MATERIAL_STYLESHEET = re.compile(
@@ -109,6 +110,8 @@ class Finish:
     chrome: Chrome | None = None
     #: Whether pages register the service worker that keeps them for reading offline.
     offline: bool = False
+    #: A preview built despite errors: the errors notice for a page's address, put first.
+    notice: Callable[[str], str] | None = None
 
     def page(self, html_text: str, page_path: str | None) -> str:
         """One rendered page, finished."""
@@ -171,6 +174,8 @@ class Finish:
             html_text = MATERIAL_SCRIPT.sub("", html_text, 1)
         if self.stylesheet is not None:
             html_text = self._one_stylesheet(html_text)
+        if self.notice is not None and page_path is not None:
+            html_text = with_notice(html_text, self.notice("/" + page_url(page_path)))
         return html_text
 
     def _one_stylesheet(self, html_text: str) -> str:

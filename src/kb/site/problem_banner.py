@@ -78,14 +78,24 @@ def banner(problems: Sequence[Problem], url_path: str, language: str, failure: s
         "The knowledge base has %(count)s error", "The knowledge base has %(count)s errors", count
     ) % {"count": count}
     explain = _.gettext(
-        "Documents with errors keep the last version that had none in this preview, or have no "
-        "page yet. This notice goes away by itself once they are fixed."
+        "Documents with errors are left out of this preview, or show their last version "
+        "without errors. This notice goes away once they are fixed."
     )
     return (
         f'<section class="kb-problems" role="alert" data-pagefind-ignore><style>{STYLE}</style>'
         f"<h2>{html.escape(heading)}</h2><p>{html.escape(explain)}</p>"
         f"<ul>{''.join(items)}</ul></section>"
     )
+
+
+def with_notice(page: str, notice: str) -> str:
+    """``page`` with ``notice`` first in its body: after the skip link, before the header."""
+    if not notice:
+        return page
+    header = page.find('<header class="md-header')
+    if header >= 0:
+        return page[:header] + notice + page[header:]
+    return with_banner(page.encode("utf-8"), notice).decode("utf-8")
 
 
 def with_banner(page: bytes, notice: str) -> bytes:
