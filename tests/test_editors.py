@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from kb.problems import Problem
@@ -227,3 +228,31 @@ def test_the_pull_request_template_has_the_reviewers_checklist() -> None:
     assert len(items) >= 8
     assert any("status: published" in item for item in items)
     assert any("preview" in item for item in items)
+
+
+def test_edit_this_page_opens_the_documents_source_in_the_online_editor(
+    make_project: ProjectFactory, kb: Kb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_project(
+        {
+            "content/lessons/pumps.md": document("Pumps"),
+            "content/case-studies/accra/index.md": document("Accra", "case-study"),
+        }
+    )
+    editor = "https://github.com/example-org/kb/edit/main/content"
+    monkeypatch.setenv("KB_EDIT_URL", editor)
+    out = project / "site"
+
+    result = kb(project, "build", "--no-pdf", "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    for page, source in (
+        ("lessons/pumps/index.html", "lessons/pumps.md"),
+        ("case-studies/accra/index.html", "case-studies/accra/index.md"),
+    ):
+        text = (out / page).read_text(encoding="utf-8")
+        assert f'<a href="{editor}/{source}" rel="edit">Edit this page</a>' in text, page
+    monkeypatch.setenv("KB_EDIT_URL", "github.com/x")
+    refused = kb(project, "check")
+    assert refused.exit_code == 2
+    assert "extra.kb.edit_url: 'github.com/x' is not a web address" in refused.output

@@ -84,6 +84,9 @@ class Settings:
     site_names: Mapping[str, str] = field(default_factory=dict)
     descriptions: Mapping[str, str] = field(default_factory=dict)
     editions: Mapping[str, str] = field(default_factory=dict)
+    #: Where a document is edited online, up to the content folder: the address of
+    #: ``content/`` in the repository's web editor (``KB_EDIT_URL`` or ``extra.kb.edit_url``).
+    edit_url: str = ""
 
     @property
     def site_languages(self) -> tuple[str, ...]:
@@ -184,7 +187,20 @@ def load_settings(root: Path) -> Settings:
             kb.get("site_description"), "site_description", default_language
         ),
         editions=editions,
+        edit_url=_edit_url(kb.get("edit_url")),
     )
+
+
+def _edit_url(value: Any) -> str:
+    """The documents' online editor, up to the content folder, ending with '/'."""
+    given = os.environ.get("KB_EDIT_URL", "").strip() or str(value or "").strip()
+    if given and not re.match(r"^https?://[^\s/]+/\S*$", given):
+        raise KbError(
+            f"mkdocs.yml: extra.kb.edit_url: '{given}' is not a web address; write the "
+            "address of the content folder in the repository's editor, such as "
+            "https://github.com/ORGANISATION/REPOSITORY/edit/main/content/"
+        )
+    return given.rstrip("/") + "/" if given else ""
 
 
 def _languages(value: Any, default_language: str) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ import html
 import json
 import math
 import posixpath
+import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -439,6 +440,7 @@ class SiteGenerator:
             doc=doc,
             translations=translations,
             downloads=downloads,
+            edit_url=self.edit_url(doc),
         )
         backlinks = self.sorted_newest(
             d for d in self.graph.backlinks(doc.id) if d.id in self.included
@@ -462,6 +464,13 @@ class SiteGenerator:
             jsonld=self.jsonld(doc),
         )
         return {"head": head, "foot": foot, HEAD_META: cite.citation_meta(reference)}
+
+    def edit_url(self, doc: Document) -> str:
+        """The address of the document's source in the online editor, if the site has one."""
+        if not self.settings.edit_url:
+            return ""
+        inside = doc.path[len(self.content_prefix) + 1 :]
+        return self.settings.edit_url + urllib.parse.quote(inside)
 
     def other_levels(self, doc: Document) -> list[dict[str, Any]]:
         groups = []
