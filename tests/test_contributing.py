@@ -292,3 +292,21 @@ def test_the_pre_commit_section_turns_on_the_repositorys_hook() -> None:
     assert hook["language"] == "system"
     for key in ("id", "entry", "files", "pass_filenames", "require_serial"):
         assert hook[key] == published[key], key
+
+
+def test_the_install_commands_are_those_ci_proves_on_each_system() -> None:
+    """The guide's install is the pip install the 'Install with pip' workflow runs on
+    Linux, macOS and Windows in a clean virtual environment (it needs the package
+    registry, so it runs there, not here)."""
+    commands = commands_after("install")
+    assert commands == [
+        ["python3", "-m", "venv", ".venv"],
+        ["source", ".venv/bin/activate"],
+        ["pip", "install", "."],
+    ]
+    workflow = (REPO / ".github" / "workflows" / "install.yml").read_text(encoding="utf-8")
+    assert '-m venv "$RUNNER_TEMP/kb-venv"' in workflow
+    assert '"$bin/python" -m pip install .' in workflow
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "source .venv/bin/activate   # puts kb on the PATH" in readme
+    assert ".venv\\Scripts\\Activate.ps1" in readme

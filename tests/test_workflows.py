@@ -72,7 +72,7 @@ def kb_commands(data: dict[str, Any]) -> list[list[str]]:
             words = shlex.split(line.strip())
             # What follows a redirection or a shell operator is not kb's.
             cut = next(
-                (i for i, w in enumerate(words) if w in ("||", "&&", "|") or w.startswith(">")),
+                (i for i, w in enumerate(words) if w in ("||", "&&", "|") or re.match(r"\d*>", w)),
                 len(words),
             )
             if words and words[0] == "kb":
@@ -204,6 +204,18 @@ def test_web_links_are_checked_on_a_schedule_with_a_cache() -> None:
     assert "schedule" in data["on"]
     assert uses(data, "actions/cache")["with"]["path"] == ".kb-cache/links.json"
     assert any("--external" in c for c in kb_commands(data))
+
+
+def test_the_pip_install_is_proved_on_each_system_without_a_package_manager() -> None:
+    data = workflow("install.yml")
+    job = data["jobs"]["pip"]
+    runs = "\n".join(str(step.get("run", "")) for step in job["steps"])
+
+    assert job["strategy"]["matrix"]["os"] == ["ubuntu-latest", "macos-latest", "windows-latest"]
+    assert "-m pip install ." in runs and "-m venv" in runs
+    assert "apt" not in runs and "brew" not in runs and "install.sh" not in runs
+    assert ["build", "--no-pdf"] in kb_commands(data) and ["check"] in kb_commands(data)
+    assert "^Error: PDFs need" in runs
 
 
 @pytest.mark.parametrize("name", ["pull-request.yml", "publish.yml", "links.yml"])

@@ -34,6 +34,7 @@ from kb.lifeline import worker_pool
 from kb.loader import LoadResult
 from kb.model import Document
 from kb.packs import Pack, load_packs, pack_language, select
+from kb.pdf.needs import load_engine
 from kb.problems import Problem, format_problems, sort_problems
 from kb.urls import document_pdf_url, pack_pdf_url
 
@@ -156,7 +157,7 @@ def _file_digest(url: str, roots: tuple[str, ...]) -> bytes:
 
 def _render_into_cache(job: PrintJob, key: str, folder: str) -> tuple[int, tuple[Problem, ...]]:
     """Worker entry point: render one job into the cache folder."""
-    from . import engine
+    engine = load_engine()
 
     cache = PdfCache(Path(folder))
     pdf, _sidecar = cache.paths(job, key)
@@ -193,7 +194,7 @@ def render_jobs(
         for i in missing:
             results[i] = _render_into_cache(jobs[i], keys[i], str(cache.folder))
     else:
-        from . import engine  # noqa: F401 - imported once here, shared by forked workers
+        load_engine()  # imported once here, shared by forked workers
 
         try:
             with worker_pool(count, _pool_context()) as pool:
