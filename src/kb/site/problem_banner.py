@@ -21,7 +21,7 @@ SHOWN = 20
 _BODY = re.compile(rb"<body\b[^>]*>", re.IGNORECASE)
 
 STYLE = (
-    ".kb-problems{position:sticky;top:0;z-index:10;margin:0;padding:.6rem 1rem;"
+    ".kb-problems{margin:0;padding:.6rem 1rem;"
     "background:#fde8e8;color:#3b0a0a;border-bottom:.25rem solid #b91c1c;"
     "font:.8rem/1.45 system-ui,sans-serif;max-height:45vh;overflow:auto}"
     ".kb-problems h2{font-size:.95rem;margin:0 0 .3rem;color:inherit}"
