@@ -10,8 +10,10 @@ cd "$(dirname "$0")/.."
 with_tests=0
 [ "${1:-}" = "--test" ] && with_tests=1
 
-# fonts-noto-core: Noto Sans and Serif with Arabic (and other scripts) for the PDFs.
-apt_packages=(libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core)
+# The PDFs' fonts (src/kb/pdf/templates/print.css; kb.pdf.fonts puts them in the PDF cache key):
+# fonts-noto-core: Noto Sans and Serif with Arabic (and other scripts), and the tick
+# boxes' symbols; fonts-noto-mono: Noto Sans Mono, for code.
+apt_packages=(libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-mono fontconfig)
 [ "$with_tests" = 1 ] && apt_packages+=(chromium poppler-utils git shellcheck)
 # Node.js for npm; a Node.js installed otherwise (it brings its own npm) is used as it is.
 [ "$with_tests" = 1 ] && ! command -v npm >/dev/null && apt_packages+=(nodejs npm)

@@ -379,7 +379,7 @@ def test_an_arabic_pdf_is_right_to_left_with_shaped_arabic_text(
     doc = loaded.knowledge_base.documents["city-ar"]
     job = document_job(doc, PrintRenderer(loaded.settings, loaded.knowledge_base))
     assert '<html lang="ar" dir="rtl"' in job.html
-    assert '<article class="document" id="city-ar" lang="ar" dir="rtl">' in job.html
+    assert '<article class="document type-case-study" id="city-ar" lang="ar" dir="rtl">' in job.html
 
 
 def test_kb_search_stems_arabic(make_project: ProjectFactory, kb: Kb) -> None:

@@ -191,10 +191,17 @@ def plain_text(reader: PdfReader, pages: range | None = None) -> str:
 def contents_numbers(reader: PdfReader) -> dict[str, int]:
     """Title -> page number, as the table of contents prints them."""
     found: dict[str, int] = {}
+    pending = ""  # a title too long for one line goes on over the next
     for line in reader.pages[1].extract_text().splitlines():
-        match = re.match(r"^(.*?)\s*\.{4,}\s*(\d+)$", line.strip())
-        if match:
+        # A title that fills its line leaves no room for the leader's dots.
+        entry = f"{pending} {line.strip()}".strip()
+        match = re.match(r"^(.*?)(?:\s*\.{4,}\s*|\s)(\d+)$", entry)
+        if match and not re.search(r"Page \d+ of$", match.group(1)):  # the running foot
             found[match.group(1).strip()] = int(match.group(2))
+            pending = ""
+        else:
+            # The kind of document above a run of entries is in capitals: not a title.
+            pending = "" if line.strip().isupper() else line.strip()
     return found
 
 

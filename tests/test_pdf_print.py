@@ -6,10 +6,12 @@ One small pack is rendered once for the module; each test reads it with pypdf.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from pypdf import PdfReader
 
 from kb.loader import LoadResult, load_project
@@ -18,7 +20,9 @@ from kb.pdf import render_pack
 from kb.pdf.printbody import PrintRenderer
 from kb.pdf.printhtml import Cover, pack_job
 from kb.pdf.worksheet import BOX, TICKED
-from tests.conftest import MKDOCS, TAXONOMY, document
+from tests.conftest import MKDOCS, REPO, TAXONOMY, document
+
+Kb = Callable[..., Result]
 
 LONG_URL = (
     "https://example.net/documentation/participatory-monitoring/"
@@ -62,6 +66,13 @@ packs:
     subtitle: For the tests
     introduction: A pack to print.
     select: {type: [guideline, tool]}
+  duplex:
+    title: Duplex pack
+    select: {type: [guideline, tool]}
+    right_hand_start: true
+  readings:
+    title: Readings
+    select: {type: lesson}
 """
 
 
@@ -83,6 +94,7 @@ def project_files() -> dict[str, str]:
         "content/guidelines/plan.md": document("Planning guideline", "guideline", body=PLAN),
         "content/tools/sheet.md": document("Meeting worksheet", "tool", body=SHEET),
         "content/lessons/outside.md": document("Lesson kept outside", body="Not in the pack.\n"),
+        "content/lessons/second.md": document("Second short lesson", body="Short.\n"),
     }
 
 
@@ -184,3 +196,177 @@ def test_references_outside_the_pack_print_their_address_as_a_note(printed: Prin
     assert "Addresses of the links [1] https://kb.example.org/lessons/outside/ Read online:" in text
     # A link whose words are its address needs no note.
     assert "[2]" not in text
+
+
+# -- typesetting and fonts ----------------------------------------------------------
+
+
+def test_the_stylesheets_fonts_are_installed_by_the_install_script() -> None:
+    from kb.pdf import fonts
+
+    script = (REPO / "scripts" / "install.sh").read_text(encoding="utf-8")
+    assert "fonts-noto-core" in script and "fonts-noto-mono" in script
+    # After the install script, each Noto family the stylesheet asks for is there.
+    assert fonts.missing_families() == []
+
+
+def test_the_fonts_are_part_of_the_pdf_cache_key(
+    printed: Printed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kb.pdf import fonts
+    from kb.pdf.build import PdfCache
+
+    kb = printed.result.knowledge_base
+    job = pack_job(
+        Cover("workshop", "Workshop pack"),
+        [kb.documents["plan"]],
+        PrintRenderer(printed.result.settings, kb),
+        "en",
+    )
+    fonts.fonts_digest.cache_clear()
+    before = PdfCache(printed.pdf.parent).key(job)
+    real = fonts.resolve
+    monkeypatch.setattr(
+        fonts,
+        "resolve",
+        lambda family: "/elsewhere/Other.ttf" if family == "Noto Serif" else real(family),
+    )
+    fonts.fonts_digest.cache_clear()
+    try:
+        assert PdfCache(printed.pdf.parent).key(job) != before
+    finally:
+        monkeypatch.undo()
+        fonts.fonts_digest.cache_clear()
+    assert PdfCache(printed.pdf.parent).key(job) == before
+
+
+def test_body_text_is_set_for_reading(printed: Printed) -> None:
+    sizes: dict[float, int] = {}
+
+    def visit(text: str, cm: list[float], tm: list[float], _font: object, size: float) -> None:
+        if text.strip():
+            # WeasyPrint draws in CSS pixels, scaled to points by the page's matrix.
+            shown = round(size * tm[0] * cm[0], 1)
+            sizes[shown] = sizes.get(shown, 0) + len(text.strip())
+
+    printed.reader.pages[2].extract_text(visitor_text=visit)
+    body = max(sizes, key=lambda s: sizes[s])
+    assert 10.5 <= body <= 11
+    assert min(sizes) >= 7.5  # the running heads; tables are at 8.5 pt
+
+
+# -- the A5 booklet -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pages", "expected"),
+    [
+        (1, [(None, 0), (None, None)]),
+        (5, [(None, 0), (1, None), (None, 2), (3, 4)]),
+        (8, [(7, 0), (1, 6), (5, 2), (3, 4)]),
+        (
+            13,
+            [(None, 0), (1, None), (None, 2), (3, 12), (11, 4), (5, 10), (9, 6), (7, 8)],
+        ),
+    ],
+)
+def test_booklet_pages_are_in_signature_order(
+    pages: int, expected: list[tuple[int | None, int | None]]
+) -> None:
+    from kb.pdf.booklet import sides
+
+    order = sides(pages)
+
+    assert order == expected
+    # Every page once; folded, the sheets read in order: each side's two pages add
+    # up to the padded count less one (they face each other across the fold).
+    placed = [p for side in order for p in side if p is not None]
+    assert sorted(placed) == list(range(pages))
+    total = len(order) * 2
+    assert all(left + right == total - 1 for left, right in order if None not in (left, right))
+
+
+def test_kb_pdf_booklet_imposes_a5_pages_on_a4_sheets(
+    printed: Printed, kb: Kb, tmp_path: Path
+) -> None:
+    root = printed.result.settings.root
+    target = tmp_path / "booklet.pdf"
+
+    result = kb(root, "pdf", "--pack", "workshop", "--booklet", "-o", str(target))
+
+    assert result.exit_code == 0, result.output
+    a5_pages = int(re.search(r": (\d+) pages", result.stdout).group(1))  # type: ignore[union-attr]
+    reader = PdfReader(target)
+    assert len(reader.pages) == -(-a5_pages // 4) * 2
+    for side in reader.pages:
+        assert (round(float(side.mediabox.width)), round(float(side.mediabox.height))) == (842, 595)
+    # The outer sheet: the cover on the front's right half, the contents behind it.
+    assert "Workshop pack" in reader.pages[0].extract_text()
+    assert "Contents" in reader.pages[1].extract_text()
+
+
+# -- packs made on the command line ---------------------------------------------------
+
+
+def test_a_selection_gets_a_readable_title_an_introduction_and_cites_its_file(
+    printed: Printed, kb: Kb, tmp_path: Path
+) -> None:
+    root = printed.result.settings.root
+    target = tmp_path / "district-handout.pdf"
+
+    result = kb(
+        root,
+        "pdf",
+        "--type",
+        "guideline,tool",
+        "--theme",
+        "sanitation",
+        "--level",
+        "local",
+        "--intro",
+        "For the district workshop in March.",
+        "-o",
+        str(target),
+    )
+
+    assert result.exit_code == 0, result.output
+    pages = "\n".join(page.extract_text() for page in PdfReader(target).pages)
+    text = " ".join(pages.replace("\u2010\n", "").split())  # hyphenation undone
+    title = "Facilitation guidelines and tools and templates: Sanitation at local level"
+    assert text.startswith(f"TEST KB {title}")
+    assert "About this pack For the district workshop in March." in text
+    assert f"Test KB (2026). “{title}”. district-handout.pdf" in text
+    assert "selection.pdf" not in text
+
+
+def test_kb_pdf_takes_the_build_lock_when_writing_into_site(printed: Printed, kb: Kb) -> None:
+    from kb.lock import project_lock
+
+    root = printed.result.settings.root
+    inside = root / "site" / "downloads" / "packs" / "workshop.pdf"
+    with project_lock(root, "build", "kb build", "build"):
+        refused = kb(root, "pdf", "--pack", "workshop", "-o", str(inside))
+        elsewhere = kb(root, "pdf", "--pack", "workshop", "-o", str(root / "here.pdf"))
+
+    assert refused.exit_code != 0
+    assert "build" in refused.output and "kb build" in refused.output
+    assert not inside.exists()
+    assert elsewhere.exit_code == 0, elsewhere.output
+
+
+def test_lessons_flow_on_and_documents_can_open_on_right_hand_pages(
+    printed: Printed, tmp_path: Path
+) -> None:
+    result = printed.result
+    packs, _problems = load_packs(result.settings, result.knowledge_base)
+    readings, duplex = find_pack(packs, "readings"), find_pack(packs, "duplex")
+    assert readings is not None and duplex is not None
+    render_pack(result, readings, tmp_path / "readings.pdf")
+    render_pack(result, duplex, tmp_path / "duplex.pdf")
+
+    lessons = PdfReader(tmp_path / "readings.pdf")
+    assert page_of(lessons, "Not in the pack.") == page_of(lessons, "Short.") == 3
+    opened = PdfReader(tmp_path / "duplex.pdf")
+    starts = [page_of(opened, "Use the worksheet"), page_of(opened, "Topic: ______________")]
+    assert all(number % 2 == 1 for number in starts), starts
+    assert starts != [3, 4]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import difflib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import click
@@ -32,14 +34,30 @@ def _loaded(ctx: Context, strict: bool) -> LoadResult:
     return result
 
 
+@contextlib.contextmanager
+def _site_lock(root: Path, target: Path) -> Iterator[None]:
+    """The build's lock while writing into the project's site/ folder, which kb build rewrites."""
+    site = (root / "site").resolve()
+    inside = target.resolve() == site or site in target.resolve().parents
+    if not inside:
+        yield
+        return
+    from kb.lock import project_lock
+
+    with project_lock(root, "build", "kb pdf", "build"):
+        yield
+
+
 def _size(size: int) -> str:
     return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
 
 
 def _adhoc_title(result: LoadResult, selection: dict[str, list[str]]) -> str:
-    """``Facilitation guidelines: Sanitation, Local (community)`` from the options given.
+    """``Facilitation guidelines: Sanitation at local (community) level`` from the options.
 
-    In the pack's language when one was asked for (``--language fr``).
+    The kinds of document, then the themes at the levels, then the programme
+    and countries after a dash; in the pack's language when one was asked
+    for (``--language fr``).
     """
     from kb import i18n
     from kb.model import TYPE_LABELS
@@ -50,19 +68,44 @@ def _adhoc_title(result: LoadResult, selection: dict[str, list[str]]) -> str:
     said = i18n.translations(language).gettext
     taxonomy = result.knowledge_base.taxonomy
     kinds = [said(TYPE_LABELS[t][1]) for t in selection.get("type", []) if t in TYPE_LABELS]
-    head = f" {said('and')} ".join(kinds) if kinds else said(i18n.N_("Documents"))
-    qualifiers: list[str] = []
-    for key, terms in (("themes", taxonomy.themes), ("levels", taxonomy.levels)):
-        qualifiers += [
-            terms[v].label_in(language) if v in terms else v for v in selection.get(key, [])
-        ]
-    qualifiers += [
+
+    def listed(names: list[str]) -> str:
+        return ", ".join(names[:-1]) + f" {said('and')} {names[-1]}" if len(names) > 1 else names[0]
+
+    def in_sentence(label: str) -> str:
+        """A label that starts a sentence on its own, inside one (a common noun)."""
+        return label[:1].lower() + label[1:]
+
+    kinds = kinds[:1] + [in_sentence(kind) for kind in kinds[1:]]
+    head = listed(kinds) if kinds else said(i18n.N_("Documents"))
+
+    themes = [
+        taxonomy.themes[v].label_in(language) if v in taxonomy.themes else v
+        for v in selection.get("themes", [])
+    ]
+    levels = [
+        taxonomy.levels[v].label_in(language) if v in taxonomy.levels else v
+        for v in selection.get("levels", [])
+    ]
+    level = listed([in_sentence(label) for label in levels]) if levels else ""
+    if themes and level:
+        subject = said(i18n.N_("%(theme)s at %(level)s level")) % {
+            "theme": listed(themes),
+            "level": level,
+        }
+    elif themes:
+        subject = listed(themes)
+    elif levels:
+        subject = said(i18n.N_("%(level)s level")) % {"level": listed(levels)}
+    else:
+        subject = ""
+    where = [
         taxonomy.programmes[v].name if v in taxonomy.programmes else v
         for v in selection.get("programme", [])
-    ]
-    qualifiers += [country_name(c, language) for c in selection.get("countries", [])]
+    ] + [country_name(c, language) for c in selection.get("countries", [])]
     colon = "\u00a0:" if i18n.primary(language) == "fr" else ":"
-    return f"{head}{colon} {', '.join(qualifiers)}" if qualifiers else head
+    title = f"{head}{colon} {subject}" if subject else head
+    return f"{title} \u2014 {', '.join(where)}" if where else title
 
 
 @click.command("pdf")
@@ -90,6 +133,16 @@ def _adhoc_title(result: LoadResult, selection: dict[str, list[str]]) -> str:
     "--title", help="The cover title of a selection (made from the options if not given)."
 )
 @click.option(
+    "--intro",
+    metavar="TEXT",
+    help="A paragraph for the first page of a selection, before its contents.",
+)
+@click.option(
+    "--booklet",
+    is_flag=True,
+    help="An A5 booklet: A4 sheets to print on both sides, fold and staple (packs, selections).",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -109,6 +162,8 @@ def pdf(
     programmes: tuple[str, ...],
     languages: tuple[str, ...],
     title: str | None,
+    intro: str | None,
+    booklet: bool,
     output: Path | None,
     list_packs: bool,
     strict: bool,
@@ -119,6 +174,7 @@ def pdf(
       kb pdf --pack local-level-guidelines
       kb pdf --document setting-up-a-learning-alliance -o setting-up.pdf
       kb pdf --type guideline --theme facilitation --level local -o local.pdf
+      kb pdf --pack facilitators-toolkit --booklet -o toolkit-booklet.pdf
 
     Exit status: 0 written, 1 problems found, 2 the command could not run.
     """
@@ -141,6 +197,10 @@ def pdf(
             "say what to print: --pack ID, --document ID, or selection options such as "
             "--type guideline --level local (one of these), or --list"
         )
+    if booklet and doc_id:
+        raise KbError("--booklet is for a pack or a selection, not one document")
+    if (title or intro) and not any(selection.values()):
+        raise KbError("--title and --intro name a selection; a pack has its own in packs.yml")
     result = _loaded(ctx, strict)
     settings, knowledge_base = result.settings, result.knowledge_base
     packs, _problems = load_packs(settings, knowledge_base)
@@ -156,8 +216,10 @@ def pdf(
             found = find_pack(packs, pack_id)
             if found is None:
                 raise KbError(unknown_pack_message(packs, pack_id))
-            target = output or Path(f"{found.id}.pdf")
-            download = render_pack(result, found, target, strict=strict)
+            suffix = "-booklet" if booklet else ""
+            target = output or Path(f"{found.id}{suffix}.pdf")
+            with _site_lock(settings.root, target):
+                download = render_pack(result, found, target, strict=strict, booklet=booklet)
         elif doc_id:
             doc = knowledge_base.documents.get(doc_id)
             if doc is None:
@@ -165,7 +227,8 @@ def pdf(
                 hint = f"; did you mean '{close[0]}'?" if close else ""
                 raise KbError(f"no document has the id '{doc_id}'{hint}")
             target = output or Path(f"{doc.id}.pdf")
-            download = render_document(result, doc, target, strict=strict)
+            with _site_lock(settings.root, target):
+                download = render_document(result, doc, target, strict=strict)
         else:
             if output is None:
                 raise KbError("a selection needs an output file: add -o FILE.pdf")
@@ -178,7 +241,10 @@ def pdf(
             if made is None:
                 raise KbError("; ".join(messages))
             target = output
-            download = render_pack(result, made, target, strict=strict)
+            # The file it is, named in its citation: an ad-hoc pack has no address online.
+            made = dataclasses.replace(made, introduction=intro or "", file_name=target.name)
+            with _site_lock(settings.root, target):
+                download = render_pack(result, made, target, strict=strict, booklet=booklet)
     except PdfProblems as exc:
         click.echo(format_problems(exc.problems, "text"), err=True)
         raise ProblemsFound("the PDF has problems (listed above); nothing was written") from None

@@ -24,7 +24,17 @@ from kb.problems import Problem
 from kb.schema import LANGUAGE_PATTERN
 from kb.yamlsrc import YamlText, load_yaml
 
-PACK_KEYS = ("title", "subtitle", "introduction", "select", "include", "exclude", "order")
+PACK_KEYS = (
+    "title",
+    "subtitle",
+    "introduction",
+    "select",
+    "include",
+    "exclude",
+    "order",
+    "right_hand_start",
+    "booklet",
+)
 SELECT_KEYS = ("type", "themes", "levels", "countries", "programme", "language")
 ORDER_NAMES = ("type", "title", "date")
 #: Introductions are printed on one page with the contents; keep them a paragraph.
@@ -86,6 +96,12 @@ class Pack:
     exclude: tuple[str, ...] = ()
     order: str = "type"
     order_first: tuple[str, ...] = ()
+    #: Each document opens on a right-hand page (for pulling chapters from a duplex print).
+    right_hand_start: bool = False
+    #: Also printed as an A5 booklet (``<id>-booklet.pdf``), imposed on A4 sheets.
+    booklet: bool = False
+    #: The file an ad-hoc pack is written to: its citation names it (it has no address).
+    file_name: str = ""
     line: int = 1
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
@@ -315,6 +331,8 @@ class _PackReader:
             exclude=exclude,
             order=order,
             order_first=order_first,
+            right_hand_start=self.flag(entry, keypath, "right_hand_start"),
+            booklet=self.flag(entry, keypath, "booklet"),
             line=self.parsed.line(keypath),
             lines={k: v for k, v in self.parsed.lines.items() if k.startswith(keypath)},
         )
@@ -333,6 +351,13 @@ class _PackReader:
                     "add it under 'include:' or remove it from 'order:'",
                 )
         return pack
+
+    def flag(self, entry: dict[str, Any], keypath: str, key: str) -> bool:
+        value = entry.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(f"{keypath}.{key}", f"expected true or false, found {describe(value)}")
+            return False
+        return value
 
     def text(self, entry: dict[str, Any], keypath: str, key: str, required: bool = False) -> str:
         value = entry.get(key)

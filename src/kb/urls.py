@@ -59,8 +59,9 @@ def document_pdf_url(doc: Document) -> str:
     return f"downloads/documents/{doc.id}.pdf"
 
 
-def pack_pdf_url(pack_id: str) -> str:
-    return f"downloads/packs/{pack_id}.pdf"
+def pack_pdf_url(pack_id: str, *, booklet: bool = False) -> str:
+    """Where a pack's PDF is on the site (its A5 booklet beside it, ``<id>-booklet.pdf``)."""
+    return f"downloads/packs/{pack_id}{'-booklet' if booklet else ''}.pdf"
 
 
 def absolute(site_url: str, relative: str) -> str:

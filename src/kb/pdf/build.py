@@ -3,11 +3,12 @@
 Each PDF is described by a print job (its whole HTML, CSS included, plus the
 images it embeds). The job's hash is the cache key, so anything that changes
 the printed result (a document's text or metadata, a template, the CSS, a
-setting, the taxonomy labels, an image, the WeasyPrint version or the way kb
-calls it) makes a new key, and an unchanged PDF is copied from
-``.kb-cache/pdf/`` instead of being rendered again. Jobs that miss the cache
-render in parallel, one process per core. Output is written only after every
-job has rendered and no problem fails the run, each file atomically.
+setting, the taxonomy labels, an image, the WeasyPrint version, the way kb
+calls it or the font files the stylesheet's names resolve to) makes a new
+key, and an unchanged PDF is copied from ``.kb-cache/pdf/`` instead of
+being rendered again. Jobs that miss the cache render in parallel, one
+process per core. Output is written only after every job has rendered and
+no problem fails the run, each file atomically.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from kb.problems import Problem, format_problems, sort_problems
 from kb.urls import document_pdf_url, pack_pdf_url
 
 from .files import copy_atomic, write_atomic
+from .fonts import fonts_digest
 from .printhtml import Cover, PrintJob, PrintRenderer, document_job, newest_date, pack_job
 
 #: Bump when the cache's layout or meaning changes.
@@ -54,7 +56,7 @@ class Download:
     ``size`` in bytes, ``date`` the newest change among its documents.
     """
 
-    kind: Literal["pack", "document"]
+    kind: Literal["pack", "document", "booklet"]
     id: str
     title: str
     description: str
@@ -137,8 +139,10 @@ def _engine_version() -> str:
         engine = f"weasyprint {version('weasyprint')}"
     except PackageNotFoundError:  # pragma: no cover - always installed with kb
         engine = "weasyprint"
-    calls = hashlib.sha256((Path(__file__).parent / "engine.py").read_bytes()).hexdigest()
-    return f"{engine} {calls}"
+    here = Path(__file__).parent
+    code = b"".join((here / name).read_bytes() for name in ("engine.py", "booklet.py"))
+    calls = hashlib.sha256(code).hexdigest()
+    return f"{engine} {calls} fonts {fonts_digest()}"
 
 
 def _file_digest(url: str, roots: tuple[str, ...]) -> bytes:
@@ -242,21 +246,33 @@ class _Planned:
 
 
 def _plan_pack(
-    pack: Pack, documents: Sequence[Document], printer: PrintRenderer, target: Path
+    pack: Pack,
+    documents: Sequence[Document],
+    printer: PrintRenderer,
+    target: Path,
+    *,
+    booklet: bool = False,
 ) -> _Planned:
     settings = printer.settings
     language = pack_language(pack, documents, settings.default_language)
-    cover = Cover(pack.id, pack.title, pack.subtitle, pack.introduction)
-    job = pack_job(cover, documents, printer, language)
+    cover = Cover(
+        pack.id,
+        pack.title,
+        pack.subtitle,
+        pack.introduction,
+        right_hand_start=pack.right_hand_start,
+        file_name=pack.file_name,
+    )
+    job = pack_job(cover, documents, printer, language, booklet=booklet)
 
     def download(pages: int, size: int) -> Download:
         return Download(
-            kind="pack",
+            kind="booklet" if booklet else "pack",
             id=pack.id,
             title=pack.title,
             description=pack.subtitle or pack.introduction,
             subtitle=pack.subtitle,
-            url=pack_pdf_url(pack.id),
+            url=pack_pdf_url(pack.id, booklet=booklet),
             pages=pages,
             size=size,
             date=newest_date(documents),
@@ -340,7 +356,8 @@ def build_downloads(
     are printed too (a preview build).
 
     Returns what the downloads page lists: packs in the order of
-    ``packs.yml``, then documents by id. Problems that fail the run (errors,
+    ``packs.yml`` (each followed by its booklet, for packs that ask for one:
+    ``packs/<id>-booklet.pdf``), then documents by id. Problems that fail the run (errors,
     or any problem when ``strict``) raise ``PdfProblems`` before anything is
     written; the others go to ``report`` (printed to stderr by default).
     ``workers`` defaults to the number of cores.
@@ -354,6 +371,9 @@ def build_downloads(
         if chosen:
             target = _in_downloads(out_dir, pack_pdf_url(pack.id))
             planned.append(_plan_pack(pack, chosen, printer, target))
+            if pack.booklet:
+                target = _in_downloads(out_dir, pack_pdf_url(pack.id, booklet=True))
+                planned.append(_plan_pack(pack, chosen, printer, target, booklet=True))
     if documents:
         printed = knowledge_base.documents.values() if drafts else knowledge_base.published()
         for doc in sorted(printed, key=lambda d: d.id):
@@ -374,12 +394,16 @@ def render_pack(
     target: Path,
     *,
     strict: bool = False,
+    booklet: bool = False,
     report: Callable[[Sequence[Problem]], None] | None = None,
 ) -> Download:
-    """Render one pack (from packs.yml or made on the command line) to ``target``."""
+    """Render one pack (from packs.yml or made on the command line) to ``target``.
+
+    With ``booklet``, as an A5 booklet imposed on A4 sheets (kb.pdf.booklet).
+    """
     chosen = select(pack, result.knowledge_base)
     printer = PrintRenderer(result.settings, result.knowledge_base)
-    plan = _plan_pack(pack, chosen, printer, target)
+    plan = _plan_pack(pack, chosen, printer, target, booklet=booklet)
     return _run([plan], cache_for(result), strict=strict, workers=1, report=report)[0]
 
 

@@ -23,6 +23,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from kb.inventory import read_content_file
 from kb.problems import Problem
 
+from . import booklet
 from .files import write_atomic
 from .printhtml import PrintJob
 
@@ -128,6 +129,8 @@ def render_to_file(job: PrintJob, target: Path, identifier: bytes) -> Rendered:
     try:
         document = weasyprint.HTML(string=job.html, url_fetcher=_fetcher(job)).render()
         data = document.write_pdf(pdf_identifier=identifier, **render_options())
+        if job.kind == "booklet":
+            data = booklet.impose(data)
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)

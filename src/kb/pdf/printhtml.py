@@ -87,6 +87,11 @@ class Cover:
     title: str
     subtitle: str = ""
     introduction: str = ""
+    #: Each document opens on a right-hand page (blank pages added before).
+    right_hand_start: bool = False
+    #: For a pack made on the command line: the file it is written to, which its
+    #: citation names instead of an address on the site.
+    file_name: str = ""
 
 
 def newest_date(documents: Sequence[Document]) -> dt.date:
@@ -134,6 +139,7 @@ def _document_view(
         "id": doc.id,
         "lang": doc.language,
         "dir": i18n.direction(doc.language),
+        "type": doc.type,
         "type_label": said[doc.type],
         "title": title,
         "summary": summary,
@@ -220,8 +226,14 @@ def pack_job(
     documents: Sequence[Document],
     printer: PrintRenderer,
     language: str,
+    *,
+    booklet: bool = False,
 ) -> PrintJob:
-    """The print HTML of a pack: cover, contents, documents, licence and citation."""
+    """The print HTML of a pack: cover, contents, documents, licence and citation.
+
+    With ``booklet``, laid out on A5 pages, which the engine then imposes on
+    A4 sheets (kb.pdf.booklet).
+    """
     settings = printer.settings
     taxonomy = printer.knowledge_base.taxonomy
     said = words.labels(language)
@@ -232,7 +244,10 @@ def pack_job(
         for p in printed
     ]
     date = newest_date(documents)
-    url = absolute(settings.site_url, pack_pdf_url(cover.id)) if settings.site_url else ""
+    if cover.file_name:
+        url = cover.file_name
+    else:
+        url = absolute(settings.site_url, pack_pdf_url(cover.id)) if settings.site_url else ""
     counts: dict[str, int] = {}
     for doc in documents:
         counts[doc.type] = counts.get(doc.type, 0) + 1
@@ -257,6 +272,7 @@ def pack_job(
     ]
     context = {
         "single": False,
+        "booklet": booklet,
         "contents": groups,
         "glossary": glossary,
         "lang": language,
@@ -285,7 +301,7 @@ def pack_job(
     markup = environment().get_template("print.html.j2").render(context)
     markup = no_local_paths(markup, {i[0] for i in images})
     return PrintJob(
-        kind="pack",
+        kind="booklet" if booklet else "pack",
         id=cover.id,
         html=markup,
         source=settings.rel(settings.packs_path),
@@ -308,6 +324,7 @@ def document_job(doc: Document, printer: PrintRenderer) -> PrintJob:
     online = absolute(settings.site_url, document_url(doc)) if settings.site_url else ""
     context = {
         "single": True,
+        "booklet": False,
         "lang": doc.language,
         "dir": i18n.direction(doc.language),
         "words": said,
