@@ -86,8 +86,9 @@ def test_build_writes_every_kind_of_page(make_project: ProjectFactory, kb: Kb) -
     ]:
         assert (site / page).is_file(), page
     theme = (site / "themes/sanitation/index.html").read_text(encoding="utf-8")
-    assert theme.index('id="level-national"') < theme.index('id="level-intermediate"')
-    assert theme.index('id="level-intermediate"') < theme.index('id="level-local"')
+    # The theme at each level it has documents at, in the levels' order.
+    cell = 'href="../../themes/sanitation/{}/"'
+    assert theme.index(cell.format("national")) < theme.index(cell.format("local"))
 
 
 def test_document_page_has_panel_relations_and_rewritten_links(

@@ -99,13 +99,15 @@ def test_level_filter_narrows_results(page: Watched, base_url: str) -> None:
     page.assert_clean()
 
 
-def test_theme_page_groups_documents_by_level(page: Watched, base_url: str) -> None:
+def test_theme_page_leads_to_the_theme_at_each_level(page: Watched, base_url: str) -> None:
     p = page.page
     p.goto(f"{base_url}themes/technology-introduction/")
-    headings = p.locator("article h2").all_inner_texts()
-    levels = [h for h in headings if "level" in h.lower()]
-    assert [h.split()[0] for h in levels] == ["National", "Intermediate", "Local"]
-    first = p.locator("article h2#level-national + ul.kb-list a.kb-item__title").first
+    levels = p.locator("article nav.kb-jump a")
+    assert [t.split()[0] for t in levels.all_inner_texts()] == ["National", "Intermediate", "Local"]
+    levels.first.click()
+    p.wait_for_load_state()
+    assert p.url == f"{base_url}themes/technology-introduction/national/"
+    first = p.locator("article ul.kb-list a.kb-item__title").first
     title = first.inner_text()
     first.click()
     p.wait_for_load_state()

@@ -8,6 +8,8 @@ is opened in Debian's Chromium with an empty cache.
 from __future__ import annotations
 
 import gzip
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -177,12 +179,23 @@ def test_the_skip_link_leads_to_the_content(browser: Browser, base_url: str) -> 
         context.close()
 
 
+#: The other page types, and the French site's.
+MORE_PAGE_TYPES = {
+    "themes": "themes/",
+    "theme at a level": "themes/sanitation/local/",
+    "glossary": "glossary/",
+    **{f"{name} (fr)": f"fr/{path}" for name, path in PAGE_TYPES.items() if name != "document"},
+    "document (fr)": "guidelines/setting-up-a-learning-alliance-fr/",
+    "glossary (fr)": "fr/glossary/",
+}
+
+
 def test_nothing_scrolls_sideways_at_320_px(browser: Browser, base_url: str) -> None:
     context = browser.new_context(viewport={"width": 320, "height": 700})
     wide = {}
     try:
         page = context.new_page()
-        for name, path in PAGE_TYPES.items():
+        for name, path in {**PAGE_TYPES, **MORE_PAGE_TYPES}.items():
             page.goto(base_url + path, wait_until="networkidle")
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > 320:
@@ -318,3 +331,180 @@ def test_the_french_home_leads_newcomers_to_the_french_start_here_page(site: Pat
     assert '<a href="guidelines/start-here/">Start here' in english
     start = (site / "guidelines" / "start-here-fr" / "index.html").read_text(encoding="utf-8")
     assert '<html lang="fr" dir="ltr"' in start
+
+
+#: Where the focus is, and whether a reader can see it: the element (or, for a checkbox kept
+#: out of sight, the control that stands for it), on the screen, outlined, not covered.
+FOCUS = """() => {
+    const focused = document.activeElement;
+    let shown = focused;
+    if (focused.type === "checkbox" && focused.getBoundingClientRect().width <= 1) {
+        shown = [...focused.labels].find(l => l.getBoundingClientRect().width > 1) || focused;
+    }
+    const box = shown.getBoundingClientRect();
+    const x = Math.min(Math.max(box.left + box.width / 2, 0), innerWidth - 1);
+    const y = Math.min(Math.max(box.top + box.height / 2, 0), innerHeight - 1);
+    const top = document.elementFromPoint(x, y);
+    return {
+        name: [focused.tagName, focused.id || focused.className,
+               focused.textContent.trim().slice(0, 30)].join(" "),
+        on_screen: box.width > 1 && box.height > 1 && box.bottom > 0 && box.top < innerHeight
+            && box.right > 0 && box.left < innerWidth,
+        outlined: getComputedStyle(shown).outlineStyle !== "none"
+            && parseFloat(getComputedStyle(shown).outlineWidth) >= 2,
+        covered: !(top && (shown.contains(top) || top.contains(shown))),
+    };
+}"""
+
+
+def tab_stops(page: Page, count: int) -> list[dict[str, object]]:
+    """What each of ``count`` presses of Tab reaches (up to the page's end), and how it shows."""
+    stops = []
+    for _ in range(count):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement === document.body"):
+            break
+        stops.append(page.evaluate(FOCUS))
+    return stops
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_every_tab_stop_is_on_screen_and_shows_its_focus(
+    browser: Browser, base_url: str, viewport: str
+) -> None:
+    # WCAG 2.2: 2.4.7 focus visible, 2.4.11 focus not obscured. Before, on a phone, Tab went
+    # through the closed menu's links, off the screen; on a wide screen it stopped on an
+    # empty sidebar.
+    width, height = VIEWPORTS[viewport]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    hidden = {}
+    try:
+        page = context.new_page()
+        for name in ("home", "document", "theme", "level", "matrix"):
+            page.goto(base_url + PAGE_TYPES[name])
+            stops = tab_stops(page, 25)
+            bad = [s for s in stops if not (s["on_screen"] and s["outlined"]) or s["covered"]]
+            if bad:
+                hidden[name] = bad
+    finally:
+        context.close()
+    assert hidden == {}, json.dumps(hidden, indent=1)
+
+
+def test_the_phone_menu_opens_and_closes_from_the_keyboard(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(base_url + PAGE_TYPES["theme"])
+        drawer = page.locator(".md-sidebar--primary")
+        assert not drawer.is_visible()
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        menu = page.evaluate(FOCUS)
+        assert menu["name"].startswith("INPUT __drawer") and menu["on_screen"] and menu["outlined"]
+        assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "Menu"
+        page.keyboard.press("Space")
+        assert drawer.is_visible()
+        page.keyboard.press("Space")
+        page.wait_for_function(
+            "() => getComputedStyle(document.querySelector('.md-sidebar--primary'))"
+            ".visibility === 'hidden'"
+        )
+        page.keyboard.press("Space")
+        assert drawer.is_visible()
+        page.wait_for_function(  # slid in
+            "() => document.querySelector('.md-sidebar--primary').getBoundingClientRect().left >= 0"
+        )
+        # Into the menu: its links, then its Browse section, opened with Space as well.
+        stops = tab_stops(page, 3)
+        assert [s["name"].split()[:2] for s in stops] == [
+            ["A", "md-nav__button"],  # the site's name, home
+            ["A", "md-nav__link"],
+            ["INPUT", "__nav_2"],
+        ], stops
+        assert all(s["on_screen"] and s["outlined"] and not s["covered"] for s in stops), stops
+        assert page.evaluate("document.activeElement.id") == "__nav_2"
+        themes = drawer.get_by_role("link", name="Themes", exact=True)
+        assert not themes.is_visible()
+        page.keyboard.press("Space")
+        assert themes.is_visible()
+        stops = tab_stops(page, 5)  # case studies, guidelines, lessons, tools, themes
+        assert stops[-1]["name"].endswith("Themes") and stops[-1]["on_screen"], stops
+        page.keyboard.press("Enter")
+        page.wait_for_url(base_url + "themes/")
+    finally:
+        context.close()
+
+
+def listed_documents(site: Path) -> dict[str, list[str]]:
+    """Every browse page of the built site (both languages), with the documents it lists."""
+    found = {}
+    for html_file in sorted(site.rglob("index.html")):
+        text = html_file.read_text(encoding="utf-8")
+        if 'class="kb-title"' in text or "<article" not in text:
+            continue  # a document's page, or the 404 page
+        article = text[text.index("<article") : text.index("</article>")]
+        page = html_file.parent.relative_to(site).as_posix() + "/"
+        found[page.removeprefix("./")] = re.findall(
+            r'class="kb-item__title" href="([^"]+)"', article
+        )
+    return found
+
+
+def test_every_browse_page_lists_each_document_once(site: Path) -> None:
+    # Before, a theme or programme page listed a document once per level it has
+    # (sanitation: 13 entries for 5 documents); /levels/local/ 77 for 33.
+    listed = listed_documents(site)
+    for page in [
+        "",
+        "guidelines/",
+        "themes/sanitation/",
+        "themes/sanitation/local/",
+        "levels/local/",
+        "programmes/switch/",
+        "countries/bf/",
+    ]:
+        assert listed[page], page
+        assert listed["fr/" + page], "fr/" + page
+    assert {page for page in listed if "/" not in page.rstrip("/")} >= {
+        "",
+        "fr/",
+        "matrix/",
+        "downloads/",
+        "glossary/",
+        "search/",
+    }
+    twice = {page: docs for page, docs in listed.items() if len(docs) != len(set(docs))}
+    assert twice == {}
+
+
+def test_browse_pages_in_sections_have_jump_links(site: Path) -> None:
+    sectioned = []
+    for page in listed_documents(site):
+        text = (site / page / "index.html").read_text(encoding="utf-8")
+        if text.count('<ul class="kb-list">') > 2:
+            sectioned.append(page)
+            jumps = re.search(r'<nav class="kb-jump"[^>]*>(.*?)</nav>', text, re.DOTALL)
+            assert jumps is not None, page
+            for anchor in re.findall(r'href="#([^"]+)"', jumps.group(1)):
+                assert f'<h2 id="{anchor}">' in text, (page, anchor)
+    assert "levels/local/" in sectioned and "fr/levels/local/" in sectioned
+
+
+def test_the_french_site_has_no_english_furniture(site: Path) -> None:
+    home = (site / "fr" / "index.html").read_text(encoding="utf-8")
+    assert "Made with" not in home and "Réalisé avec" in home
+    assert "Textes sous licence CC BY 4.0" in home  # mkdocs.yml's copyright, extra.kb.copyright
+    assert 'aria-label="Menu"' in home
+    level = (site / "fr" / "levels" / "local" / "index.html").read_text(encoding="utf-8")
+    assert 'aria-label="Parties de cette page"' in level
+    # An English document listed on a French page says so, for screen readers' voices.
+    assert re.search(r'<li class="kb-item" lang="en">\s*<a class="kb-item__title"', level)
+    # The glossary in French first, the English after.
+    glossary = (site / "fr" / "glossary" / "index.html").read_text(encoding="utf-8")
+    term = glossary[glossary.index('<dt id="term-atc">') :]
+    term = term[: term.index("</dd>")]
+    assert "Centre de technologies appropriées" in term.split("</dt>")[0]
+    assert '<p class="kb-glossary__translation" lang="en">' in term
+    assert "Appropriate Technology Centre" in term.split("</dt>")[1]
+    assert '<span class="kb-item__meta" lang="fr">Anglais\u202f:</span>' in term

@@ -32,9 +32,11 @@ GLOSSARY = """\
   definition: An organisation that keeps a project's tool in use.
 """
 
+#: The cited source's title, with a term of the glossary in it.
+CITED = "Scoring technologies together with the TAF"
 SOURCES = (
     '[{id: smith2012, authors: ["Ama Smith", "Kofi Jones"], title: "Scoring technologies '
-    'together", publisher: IRC, year: 2012, url: "https://example.org/scoring"}]'
+    'together with the TAF", publisher: IRC, year: 2012, url: "https://example.org/scoring"}]'
 )
 
 PACKS = """\
@@ -143,6 +145,16 @@ def test_glossary_terms_are_abbreviations_in_the_documents_language(built: Built
     assert "<abbr" not in built.page("lessons")
 
 
+def test_abbreviations_are_not_marked_in_the_notes(built: Built) -> None:
+    # A note quotes its source's title as published; the text around it explains the terms.
+    page = built.page("guidelines/taf-assessment")
+    body, notes = page.split('<div class="footnote">', 1)
+    notes = notes[: notes.index("</div>")]
+    assert CITED in html.unescape(notes)
+    assert "<abbr" not in notes
+    assert '<abbr title="Technology Applicability Framework">TAF</abbr>' in body
+
+
 def test_the_glossary_has_its_page_in_the_navigation(built: Built) -> None:
     page = built.page("glossary")
     assert '<dt id="term-taf"><dfn>TAF</dfn>' in page
@@ -175,18 +187,18 @@ def test_citations_are_linked_footnotes_on_the_site(built: Built) -> None:
     assert 'href="#fn:smith2012"' in page
     note = page[page.index('<li id="fn:smith2012">') :]
     note = note[: note.index("</li>")]
-    assert "Ama Smith and Kofi Jones (2012). <em>Scoring technologies together</em>. IRC." in note
+    assert f"Ama Smith and Kofi Jones (2012). <em>{CITED}</em>. IRC." in note
     assert '<a href="https://example.org/scoring">https://example.org/scoring</a>' in note
     # The notes close the text, before kb's panels (sources, citation, related pages).
     assert page.index('class="footnote"') < page.index('id="kb-sources"')
     sources = page[page.index('id="kb-sources"') :]
-    assert '<a href="https://example.org/scoring">Scoring technologies together</a>' in sources
+    assert f'<a href="https://example.org/scoring">{CITED}</a>' in sources
 
 
 def test_citations_are_linked_footnotes_in_the_pdf(built: Built) -> None:
     reader = PdfReader(built.site / "downloads" / "documents" / "taf-assessment.pdf")
     text = plain_text(reader)
-    assert "Ama Smith and Kofi Jones (2012). Scoring technologies together. IRC." in text
+    assert f"Ama Smith and Kofi Jones (2012). {CITED}. IRC." in text
     actions = [a.get("/A", {}) for _, a in links(reader)]
     assert "https://example.org/scoring" in {str(a.get("/URI")) for a in actions}
     # The reference jumps to its note inside the PDF.

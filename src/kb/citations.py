@@ -13,8 +13,11 @@ from __future__ import annotations
 import difflib
 import html
 import re
+import xml.etree.ElementTree as etree
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+from markdown.treeprocessors import Treeprocessor
 
 from kb.links import code_free_lines
 from kb.model import Document, Source
@@ -189,3 +192,33 @@ def _source_hint(label: str, by_id: dict[str, Source]) -> str:
     if close:
         return f"; did you mean '{close[0]}'?"
     return f" (its source ids: {', '.join(sorted(by_id))})"
+
+
+class PlainNotes(Treeprocessor):
+    """Takes the glossary's abbreviations out of the notes, which quote sources as published.
+
+    Python-Markdown's ``abbr`` marks every occurrence in the page, the notes
+    included; a source's title or publisher is a quotation, not the text's
+    first use of a term. Runs after ``abbr`` (priority 7).
+    """
+
+    def run(self, root: etree.Element) -> None:
+        for notes in root.iter("div"):
+            if "footnote" not in (notes.get("class") or "").split():
+                continue
+            for parent in list(notes.iter()):
+                for child in list(parent):
+                    if child.tag == "abbr":
+                        _unwrap(parent, child)
+
+
+def _unwrap(parent: etree.Element, child: etree.Element) -> None:
+    """``child`` replaced by its text (an abbreviation holds nothing else)."""
+    index = list(parent).index(child)
+    text = "".join(child.itertext()) + (child.tail or "")
+    if index == 0:
+        parent.text = (parent.text or "") + text
+    else:
+        previous = parent[index - 1]
+        previous.tail = (previous.tail or "") + text
+    parent.remove(child)

@@ -87,6 +87,8 @@ class Settings:
     #: Where a document is edited online, up to the content folder: the address of
     #: ``content/`` in the repository's web editor (``KB_EDIT_URL`` or ``extra.kb.edit_url``).
     edit_url: str = ""
+    #: The footer's line (mkdocs.yml's ``copyright``) in other languages, by language.
+    copyrights: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def site_languages(self) -> tuple[str, ...]:
@@ -99,6 +101,9 @@ class Settings:
         return in_language(self.descriptions, language) or str(
             self.mkdocs.get("site_description") or ""
         )
+
+    def copyright_in(self, language: str) -> str:
+        return in_language(self.copyrights, language) or str(self.mkdocs.get("copyright") or "")
 
     def edition_in(self, language: str) -> str:
         return in_language(self.editions, language) or self.edition
@@ -188,6 +193,7 @@ def load_settings(root: Path) -> Settings:
         ),
         editions=editions,
         edit_url=_edit_url(kb.get("edit_url")),
+        copyrights=_per_language(kb.get("copyright"), "copyright", default_language),
     )
 
 

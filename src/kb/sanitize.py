@@ -27,6 +27,7 @@ from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 
+from kb.citations import PlainNotes
 from kb.config import Settings
 from kb.errors import KbError
 
@@ -306,6 +307,8 @@ class SanitiseExtension(Extension):
         rules = self.rules or _policy(read_allowance(self.getConfig("allow") or None))
         # Lower than every built-in step (raw HTML is put back at 30), so nothing follows it.
         md.postprocessors.register(_Sanitiser(md, rules, self.cleaner), "kb_sanitise", -100)
+        # Every rendering kb makes passes through this extension, so the notes' rule rides on it.
+        md.treeprocessors.register(PlainNotes(md), "kb_plain_notes", 6)
 
 
 def makeExtension(**kwargs: Any) -> SanitiseExtension:  # Python-Markdown's entry point

@@ -61,6 +61,8 @@ class Chrome:
     nav: Sequence[tuple[str, str]]
     #: Each page's versions in the site's languages (page path → language → URL).
     alternates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: The footer's line (mkdocs.yml's ``copyright``) in each language.
+    copyrights: Mapping[str, str] = field(default_factory=dict)
     _cache: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     @property
@@ -165,6 +167,9 @@ class Chrome:
         name = self.site_names.get(language) or default_name
         if default_name:
             words[default_name] = name
+        default_copyright = self.copyrights.get(self.default_language, "")
+        if default_copyright:
+            words[default_copyright] = self.copyrights.get(language) or default_copyright
         return {k: v for k, v in words.items() if k != v}
 
 
@@ -193,4 +198,5 @@ def site_chrome(settings: Settings, alternates: Mapping[str, Mapping[str, str]])
         site_names={lang: settings.site_name_in(lang) for lang in languages},
         nav=nav_entries(navigation(settings)),
         alternates=alternates,
+        copyrights={lang: settings.copyright_in(lang) for lang in languages},
     )

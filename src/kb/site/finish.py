@@ -40,7 +40,7 @@ MATERIAL_SCRIPT = re.compile(
 )
 HTML_TAG = re.compile(r'<html lang="[^"]*"')
 BODY_TAG = re.compile(r"<body(?P<attributes>[^>]*)>")
-MATERIAL_SKIP = re.compile(r'<a href="[^"]*" class="md-skip">')
+MATERIAL_SKIP = re.compile(r'<a href="[^"]*" class="md-skip">.*?</a>', re.DOTALL)
 CONTENT = '<div class="md-content" data-md-component="content">'
 HEADER_END = re.compile(r'(<header class="md-header"[^>]*>.*?)(</nav>)', re.DOTALL)
 LANGUAGE_SWITCH = '<div class="kb-language-switch"'
@@ -61,6 +61,25 @@ HEADER_SEARCH = (
     '<input id="kb-header-q" name="q" type="search" placeholder="{placeholder}" autocomplete="off">'
     "</form>"
 )
+#: Material's drawer checkbox, and the checkbox and label of each section of its navigation.
+DRAWER = re.compile(
+    r'<input class="md-toggle" data-md-toggle="drawer" type="checkbox" id="__drawer"[^>]*>\s*'
+)
+MENU_BUTTON = '<label class="md-header__button md-icon" for="__drawer">'
+SECTION_TOGGLE = re.compile(
+    r'<input class="md-nav__toggle md-toggle ?" type="checkbox" id="(__nav_[0-9_]+)"'
+)
+SECTION_LABEL = re.compile(
+    r'(<label class="md-nav__link" for="__nav_[0-9_]+" id="[^"]+") tabindex="0"'
+)
+#: Material's line under the copyright, in English whatever the page's language.
+MADE_WITH = re.compile(
+    r"Made with\s*(<a href=\"https://squidfunk\.github\.io/mkdocs-material/\"[^>]*>)"
+    r"\s*Material for MkDocs\s*</a>"
+)
+#: Python-Markdown's title on a note's way back, in English whatever the page's language.
+NOTE_BACKLINK = re.compile(r'title="Jump back to footnote (\d+) in the text"')
+SIDEBAR_SCROLL = '<div class="md-sidebar__scrollwrap">'
 SEARCH_PAGE = "search/index.md"
 SECONDARY_NAV = '<nav class="md-nav md-nav--secondary" aria-label="Table of contents">'
 NAV_TAG = re.compile(r"<(/?)nav\b[^>]*>")
@@ -92,6 +111,34 @@ def phone_contents(html_text: str, title: str) -> str:
     listing = NAV_TAG.sub("", TOC_NOISE.sub("", listing))
     listing = re.sub(r"\s*\n\s*", "", listing)
     return f'<details class="kb-toc"><summary>{html.escape(title)}</summary>{listing}</details>'
+
+
+def keyboard_menu(html_text: str, label: str) -> str:
+    """The menu and its sections opened by their checkboxes, which Tab reaches (see kb.css).
+
+    Without Material's script, a label made focusable (``tabindex="0"``)
+    takes the focus and ignores Enter and Space; the checkbox it names,
+    named after it, answers the Space bar. The menu's checkbox moves into the
+    header, before its button. The sidebars' scrolling boxes,
+    which Chromium puts in the Tab order when they hold no link (and which
+    are then empty or out of sight), are left out of it.
+    """
+    html_text = html_text.replace(SIDEBAR_SCROLL, SIDEBAR_SCROLL[:-1] + ' tabindex="-1">')
+    if MENU_BUTTON in html_text and DRAWER.search(html_text):
+        # Beside its button, inside the header: a control outside every landmark is lost
+        # to screen readers' landmark navigation (kb.css opens the drawer with :has()).
+        html_text = DRAWER.sub("", html_text, 1)
+        drawer = (
+            '<input class="md-toggle kb-keyboard" data-md-toggle="drawer" type="checkbox"'
+            f' id="__drawer" aria-label="{html.escape(label)}" autocomplete="off">'
+        )
+        html_text = html_text.replace(MENU_BUTTON, drawer + MENU_BUTTON, 1)
+    html_text = SECTION_TOGGLE.sub(
+        r'<input class="md-nav__toggle md-toggle kb-keyboard" type="checkbox" id="\1"'
+        r' aria-labelledby="\1_label"',
+        html_text,
+    )
+    return SECTION_LABEL.sub(r"\1", html_text)
 
 
 @dataclass
@@ -128,10 +175,10 @@ class Finish:
             html_text,
             1,
         )
-        html_text = MATERIAL_SKIP.sub('<a href="#kb-content" class="md-skip">', html_text, 1)
-        if "md-skip" not in html_text:
-            skip = SKIP.format(label=html.escape(_("Skip to content")))
-            html_text = BODY_TAG.sub(lambda m: m.group(0) + skip, html_text, 1)
+        # The skip link first of all, before the menu's checkbox (Material puts its own after).
+        html_text = MATERIAL_SKIP.sub("", html_text, 1)
+        skip = SKIP.format(label=html.escape(_("Skip to content")))
+        html_text = BODY_TAG.sub(lambda m: m.group(0) + skip, html_text, 1)
         html_text = html_text.replace(CONTENT, CONTENT[:-1] + ' id="kb-content">', 1)
         # Before the surroundings are translated: Material's contents are found by their label.
         if placeholder(TOC) in html_text:
@@ -170,8 +217,21 @@ class Finish:
             )
             html_text = html_text.replace('id="kb-content">', 'id="kb-content">' + banner, 1)
             html_text = html_text.replace("</body>", script + "</body>", 1)
+        backlink = html.escape(_("Jump back to footnote %(number)s in the text"))
+        html_text = NOTE_BACKLINK.sub(
+            lambda m: f'title="{backlink % {"number": m.group(1)}}"', html_text
+        )
+        html_text = MADE_WITH.sub(
+            lambda m: (
+                html.escape(_("Made with %(tool)s"), quote=False)
+                % {"tool": f"{m.group(1)}Material for MkDocs</a>"}
+            ),
+            html_text,
+            1,
+        )
         if not self.material_javascript:
             html_text = MATERIAL_SCRIPT.sub("", html_text, 1)
+            html_text = keyboard_menu(html_text, _("Menu"))
         if self.stylesheet is not None:
             html_text = self._one_stylesheet(html_text)
         if self.notice is not None and page_path is not None:
