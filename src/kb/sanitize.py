@@ -84,7 +84,7 @@ URL_ATTRIBUTES = frozenset({"href", "src", "cite", "action", "formaction", "data
 #: settings its script reads by id, ``__drawer``, ``__search``...).
 RESERVED_ID = "__"
 
-#: kb's own markers in a generated page (see ``kb.site.pages.placeholder``): kept
+#: kb's own markers in a generated page (see ``kb.site.markup.placeholder``): kept
 #: while the comments around them go.
 KB_MARKER = re.compile(r"<!-- kb:[A-Za-z0-9_-]+ -->")
 
