@@ -16,8 +16,8 @@ from kb.i18n import N_
 from kb.model import DOCUMENT_TYPES, Document, Term
 from kb.site import cite, glossary_page
 from kb.site.generator import SiteBase
-from kb.site.offline import bundle_name
 from kb.site.markup import Linker, Page, country_name, front_matter, language_name, type_label
+from kb.site.offline import bundle_name
 
 GROUP_PREVIEW = 8
 NEWEST = 8
