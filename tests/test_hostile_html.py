@@ -53,7 +53,8 @@ HOSTILE = [
     '<iframe src="https://example.net/"></iframe>',
     '<form action="https://example.net/"><input type="text" name="q"><button>Go</button></form>',
     '<object data="x.swf"></object><embed src="x.swf">',
-    '<img src="https://example.org/x.png" alt="x" onerror="alert(6)">',
+    # (a picture from another host is refused by kb check before any build)
+    '<img src="hostile.png" alt="x" onerror="alert(6)">',
     "<img src=x onerror=alert(6)//>",
     '<a href="data:text/html,<script>alert(7)</script>">data</a>',
     '<a href="vbscript:msgbox(8)">vb</a>',
@@ -338,7 +339,12 @@ def hostile_project(make_project: ProjectFactory) -> Path:
     for name in ("mkdocs.yml", "content/taxonomy.yml"):
         bodies.append(f'<div><link/rel="attachment"/href="{(project / name).as_uri()}"></div>')
     body = "## Hostile\n\n" + "\n\n".join(bodies) + "\n\nThe words after it all.\n"
-    return make_project({"content/lessons/hostile.md": document("Hostile", body=body)})
+    return make_project(
+        {
+            "content/lessons/hostile.md": document("Hostile", body=body),
+            "content/lessons/hostile.png": b"\x89PNG\r\n\x1a\n" + b"\0" * 32,
+        }
+    )
 
 
 ARTICLE = re.compile(r'<article class="md-content__inner[^"]*">(.*?)</article>', re.S)
