@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import logging
 import os
+import pickle
 import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -295,13 +296,10 @@ def _build_in(
         shutil.rmtree(staging)
     index_dir = build_dir / "pagefind"
     # Work that needs the documents but not the rendered site runs in two more
-    # processes while MkDocs renders here: the document panels and relations
-    # (with the catalogue, which needs the same relations), and the search index.
+    # processes while MkDocs renders here: the search index, and the document
+    # panels and relations (with the catalogue, which needs the same relations).
     helpers = worker_pool(2, get_context("spawn"))
     try:
-        panels = helpers.submit(
-            site_extras_job, settings, result.knowledge_base, documents, downloads, drafts
-        )
         indexing = (
             helpers.submit(
                 build_search_index,
@@ -314,7 +312,11 @@ def _build_in(
             if search
             else None
         )
+        # One graph for the build: built here, and sent to the panels' process
+        # as bytes taken now, before rendering here fills the graph's caches.
         graph = site_graph(result.knowledge_base, settings, drafts)
+        extras = pickle.dumps((settings, result.knowledge_base, graph, documents, downloads))
+        panels = helpers.submit(site_extras_job, extras)
         docs_dir, written = generate(
             result, build_dir, documents, downloads, graph, fragments=False
         )
@@ -375,7 +377,7 @@ def _build_in(
             made = None
         write_offline(staging, documents, downloads, settings.site_languages)
         lap("outputs")
-        compress_site(staging)
+        compress_site(staging, out if out.is_dir() else None, helpers)
         lap("compression")
         swap(staging, out)
     except BaseException:
@@ -399,14 +401,11 @@ def site_graph(knowledge_base: KnowledgeBase, settings: Settings, drafts: bool) 
     )
 
 
-def site_extras_job(
-    settings: Settings,
-    knowledge_base: KnowledgeBase,
-    documents: Sequence[Document],
-    downloads: Sequence[Download],
-    drafts: bool,
-) -> tuple[dict[str, Mapping[str, str]], dict[str, Any]]:
-    """Document panels by page path, and the catalogue: both need every relation."""
-    graph = site_graph(knowledge_base, settings, drafts)
+def site_extras_job(extras: bytes) -> tuple[dict[str, Mapping[str, str]], dict[str, Any]]:
+    """Document panels by page path, and the catalogue: both need every relation.
+
+    ``extras``: the pickled settings, knowledge base, graph, documents and downloads.
+    """
+    settings, knowledge_base, graph, documents, downloads = pickle.loads(extras)
     panels = document_fragments_job(settings, knowledge_base, graph, documents, downloads)
     return panels, catalogue(settings, knowledge_base, graph, documents, downloads)

@@ -1,0 +1,67 @@
+"""Precompressed copies: reused from the previous site for unchanged files, made in helpers."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import brotli
+
+from kb.site.compress import compress_site
+
+
+def _site(root: Path, pages: dict[str, str]) -> Path:
+    for name, text in pages.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def _page(words: str) -> str:
+    return f"<html><body>{(words + ' ') * 200}</body></html>"
+
+
+def test_unchanged_files_take_the_previous_sites_copies_and_changed_ones_are_remade(
+    tmp_path: Path,
+) -> None:
+    old = _site(tmp_path / "old", {"a/index.html": _page("water"), "b/index.html": _page("soap")})
+    assert compress_site(old) == 2
+    new = _site(
+        tmp_path / "new",
+        {"a/index.html": _page("water"), "b/index.html": _page("latrine"), "c.css": "x" * 9},
+    )
+    # Only the changed page is compressed; the small stylesheet is left as it is.
+    assert compress_site(new, previous=old) == 2
+    for suffix in (".gz", ".br"):
+        assert os.path.samefile(old / f"a/index.html{suffix}", new / f"a/index.html{suffix}")
+        assert not os.path.samefile(old / f"b/index.html{suffix}", new / f"b/index.html{suffix}")
+    assert gzip.decompress((new / "b/index.html.gz").read_bytes()) == _page("latrine").encode()
+    assert brotli.decompress((new / "b/index.html.br").read_bytes()) == _page("latrine").encode()
+    assert not (new / "c.css.gz").exists()
+
+
+def test_a_previous_copy_is_not_taken_when_the_previous_file_differs_or_lacks_one(
+    tmp_path: Path,
+) -> None:
+    old = _site(tmp_path / "old", {"a.html": _page("water"), "b.html": _page("soap")})
+    compress_site(old)
+    (old / "b.html.br").unlink()
+    new = _site(tmp_path / "new", {"a.html": _page("water "), "b.html": _page("soap")})
+    assert compress_site(new, previous=old) == 2
+    assert gzip.decompress((new / "a.html.gz").read_bytes()) == _page("water ").encode()
+    assert brotli.decompress((new / "b.html.br").read_bytes()) == _page("soap").encode()
+
+
+def test_many_files_are_compressed_by_the_helpers_as_they_would_be_here(tmp_path: Path) -> None:
+    pages = {f"p{i}/index.html": _page(f"word{i}") for i in range(60)}
+    here = _site(tmp_path / "here", pages)
+    helped = _site(tmp_path / "helped", pages)
+    compress_site(here)
+    with ThreadPoolExecutor(2) as helpers:
+        assert compress_site(helped, helpers=helpers) == 60
+    for name in pages:
+        for suffix in (".gz", ".br"):
+            assert (helped / (name + suffix)).read_bytes() == (here / (name + suffix)).read_bytes()
