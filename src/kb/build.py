@@ -34,6 +34,7 @@ from kb.limits import nested_too_deeply
 from kb.loader import LoadResult
 from kb.model import Document, KnowledgeBase
 from kb.output import describe_os_error, staging_folder, swap, working_folder
+from kb.rendering import RenderFolder, can_render_changed_only, render_state
 from kb.site import cite, problem_banner
 from kb.site.bundle import offer_bundle, write_bundle
 from kb.site.chrome import site_chrome
@@ -57,6 +58,8 @@ class BuildReport:
     #: The zip for reading from disk, from the site's root, and its size in bytes.
     bundle: str = ""
     bundle_size: int = 0
+    #: Pages MkDocs rendered: all of them, or those whose Markdown changed (see kb.rendering).
+    rendered: int = 0
 
 
 def site_documents(result: LoadResult, drafts: bool) -> list[Document]:
@@ -317,19 +320,29 @@ def _build_in(
         graph = site_graph(result.knowledge_base, settings, drafts)
         extras = pickle.dumps((settings, result.knowledge_base, graph, documents, downloads))
         panels = helpers.submit(site_extras_job, extras)
+        render = RenderFolder.of(settings)
+        previous = render.take_state()
         docs_dir, written = generate(
-            result, build_dir, documents, downloads, graph, fragments=False
+            result, render.root, documents, downloads, graph, fragments=False
         )
         lap("pages")
-        config_path = write_effective_config(settings, build_dir, docs_dir, staging)
+        config_path = write_effective_config(settings, render.root, docs_dir, render.html)
+        state = render_state(settings, config_path, docs_dir)
+        changed_only = can_render_changed_only(previous, state) and render.html.is_dir()
         with _source_date(documents):
-            warnings = run_mkdocs(config_path)
+            warnings = run_mkdocs(config_path, dirty=changed_only)
+        if changed_only:
+            warnings = [w for w in warnings if "'dirty' build" not in w]
+        rendered = len(written.written) if changed_only else len(written.seen)
         lap("mkdocs")
         if strict and warnings:
             raise KbError(
                 "the site has warnings (strict build):\n" + "\n".join(f"  {w}" for w in warnings)
             )
         document_panels, catalogue_data = panels.result()
+        # MkDocs' rendering stays as it is for the next build: the pages are
+        # finished from it into the new site, and the rest is copied.
+        shutil.copytree(render.html, staging, ignore=shutil.ignore_patterns("*.html"))
         finish_site(
             staging,
             Finish(
@@ -352,6 +365,7 @@ def _build_in(
             {**written.fragments, **document_panels},
             lighten=True,
             owner=owner_stylesheets(staging, settings.mkdocs),
+            source=render.html,
         )
         lap("panels (waiting), injection and finishing")
         if indexing is not None:
@@ -380,12 +394,15 @@ def _build_in(
         compress_site(staging, out if out.is_dir() else None, helpers)
         lap("compression")
         swap(staging, out)
+        render.keep_state({**state, "warnings": bool(warnings)})
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
         helpers.shutdown(wait=True, cancel_futures=True)
-    report = BuildReport(len(documents), len(written.seen), len(downloads), timings, warnings)
+    report = BuildReport(
+        len(documents), len(written.seen), len(downloads), timings, warnings, rendered=rendered
+    )
     if made is not None:
         report.bundle = made.path.relative_to(staging).as_posix()
         report.bundle_size = made.size

@@ -333,14 +333,18 @@ def finish_site(
     lighten: bool,
     only: set[str] | None = None,
     owner: Sequence[OwnerStylesheet] = (),
+    source: Path | None = None,
 ) -> None:
     """Inject fragments into and finish the rendered pages (``only``: these page paths).
 
     With ``lighten``, every page is read first to learn which classes the
     site uses, and Material's stylesheets are replaced by the pruned one;
     ``owner``: the owner's stylesheets, folded in when they can be.
+    ``source``: where the rendered pages are, when not in ``site_dir``
+    (they are then left as they are, and the finished ones written into ``site_dir``).
     """
-    targets = _rendered_pages(site_dir, page_paths, only)
+    rendered = source or site_dir
+    targets = _rendered_pages(rendered, page_paths, only)
     if lighten:
         used = Used(classes=set(ADDED_CLASSES))
         for path, _ in targets:
@@ -357,4 +361,6 @@ def finish_site(
         text = path.read_text(encoding="utf-8")
         if page_path is not None and page_path in fragments:
             text = inject(text, fragments[page_path])
-        path.write_text(finish.page(text, page_path), encoding="utf-8")
+        target = site_dir / path.relative_to(rendered)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(finish.page(text, page_path), encoding="utf-8")

@@ -1,0 +1,109 @@
+"""What a build keeps for the next one: its generated pages and MkDocs' rendering of them.
+
+``kb build`` writes the pages into ``.kb-cache/site-render/docs`` (only the
+files whose text changed are written) and MkDocs renders them into
+``.kb-cache/site-render/html``, which the build then finishes into the new
+site. When nothing MkDocs' output depends on but the pages themselves has
+changed since the last successful build (the effective configuration, the
+owner's ``mkdocs.yml`` and theme folder, kb's and the engine's code, which
+files exist, and no warnings last time), MkDocs renders only the pages
+written now (its ``dirty`` build): the navigation is the same short one on
+every page, so a page's HTML depends on its own Markdown only. Anything
+else, or a build that failed half-way, means a full render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import kb
+from kb.config import Settings
+from kb.site.mkdocs_config import owner_theme_dir
+
+#: Bump to make every kept rendering stale (the state's shape changed, say).
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class RenderFolder:
+    """The kept folder of one project: pages, their rendering, and what they were made from."""
+
+    root: Path
+
+    @classmethod
+    def of(cls, settings: Settings) -> RenderFolder:
+        return cls(settings.root / ".kb-cache" / "site-render")
+
+    @property
+    def docs(self) -> Path:
+        return self.root / "docs"
+
+    @property
+    def html(self) -> Path:
+        return self.root / "html"
+
+    @property
+    def state(self) -> Path:
+        return self.root / "state.json"
+
+    def take_state(self) -> dict[str, object]:
+        """The last successful build's state, removed: a build that fails renders all next time."""
+        try:
+            state = json.loads(self.state.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            state = {}
+        self.state.unlink(missing_ok=True)
+        return state if isinstance(state, dict) else {}
+
+    def keep_state(self, state: dict[str, object]) -> None:
+        self.state.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
+
+
+def _digest_tree(digest: hashlib._Hash, folder: Path) -> None:
+    """Every file's path and bytes under ``folder``, in a stable order."""
+    for here, _folders, names in sorted(os.walk(folder)):
+        for name in sorted(names):
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            path = Path(here, name)
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            try:
+                digest.update(path.read_bytes())
+            except OSError:
+                digest.update(b"unreadable")
+
+
+def render_state(settings: Settings, config_path: Path, docs_dir: Path) -> dict[str, object]:
+    """What MkDocs' output depends on besides the pages' own text."""
+    digest = hashlib.sha256(f"{STATE_VERSION}".encode())
+    for name in ("mkdocs", "mkdocs-material", "pymdown-extensions", "markdown"):
+        try:
+            digest.update(f"{name}={metadata.version(name)}\n".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=none\n".encode())
+    digest.update(config_path.read_bytes())
+    owner_config = settings.root / "mkdocs.yml"
+    digest.update(owner_config.read_bytes() if owner_config.is_file() else b"")
+    theme_dir = owner_theme_dir(settings)
+    if theme_dir is not None:
+        _digest_tree(digest, Path(theme_dir))
+    _digest_tree(digest, Path(kb.__file__).parent)
+    files = sorted(
+        path.relative_to(docs_dir).as_posix() for path in docs_dir.rglob("*") if path.is_file()
+    )
+    digest.update("\n".join(files).encode())
+    return {"inputs": digest.hexdigest()}
+
+
+def can_render_changed_only(previous: dict[str, object], current: dict[str, object]) -> bool:
+    """Whether rendering only the pages written now gives what a full render would."""
+    return (
+        bool(previous)
+        and previous.get("inputs") == current["inputs"]
+        and not previous.get("warnings")
+    )
