@@ -5,6 +5,7 @@ One small pack is rendered once for the module; each test reads it with pypdf.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from PIL import Image
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from kb.loader import LoadResult, load_project
 from kb.packs import find_pack, load_packs
@@ -38,6 +41,8 @@ The full report is at [{LONG_URL}]({LONG_URL}), a long address to type.
 ## Steps
 
 Fill in [the checks](../tools/sheet.md#checks) at the end.
+
+![A district map with the three wards](map.png)
 """
 
 SHEET = """\
@@ -86,8 +91,11 @@ class Printed:
         return "\n".join(page.extract_text() for page in self.reader.pages)
 
 
-def project_files() -> dict[str, str]:
+def project_files() -> dict[str, str | bytes]:
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 20), (0, 105, 92)).save(picture, format="PNG")
     return {
+        "content/guidelines/map.png": picture.getvalue(),
         "mkdocs.yml": MKDOCS,
         "content/taxonomy.yml": TAXONOMY,
         "content/packs.yml": PACKS,
@@ -98,11 +106,14 @@ def project_files() -> dict[str, str]:
     }
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
+def write(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, data in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
     return root
 
 
@@ -370,3 +381,42 @@ def test_lessons_flow_on_and_documents_can_open_on_right_hand_pages(
     starts = [page_of(opened, "Use the worksheet"), page_of(opened, "Topic: ______________")]
     assert all(number % 2 == 1 for number in starts), starts
     assert starts != [3, 4]
+
+
+# -- accessibility: tagged PDF/UA-1 (veraPDF is not in the registries this project
+# reaches, so the structure tree is read with pypdf) ----------------------------------
+
+
+def structure(reader: PdfReader) -> list[DictionaryObject]:
+    """Every element of the structure tree, in reading order."""
+    found: list[DictionaryObject] = []
+
+    def walk(node: object) -> None:
+        node = getattr(node, "get_object", lambda: node)()
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, DictionaryObject) and "/S" in node:
+            found.append(node)
+            walk(node.get("/K"))
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"].get("/K"))
+    return found
+
+
+def test_the_pdf_is_tagged_with_headings_tables_and_figures_with_alt_text(
+    printed: Printed,
+) -> None:
+    root = printed.reader.trailer["/Root"]
+    elements = structure(printed.reader)
+    kinds = [str(e["/S"]) for e in elements]
+
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert 'pdfuaid:part="1"' in root["/Metadata"].get_object().get_data().decode("utf-8")
+    assert {"/H1", "/H2", "/Table", "/TH", "/TD", "/L", "/LI"} <= set(kinds)
+    figures = [e for e in elements if e["/S"] == "/Figure"]
+    assert [str(f["/Alt"]) for f in figures] == ["A district map with the three wards"]
+    # The cover's and each document's title, the back matter's: first-level headings.
+    assert kinds.count("/H1") >= 4

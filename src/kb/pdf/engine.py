@@ -85,8 +85,13 @@ def _fetcher(job: PrintJob) -> _LocalFiles:
 
 
 def render_options() -> dict[str, object]:
-    """How kb asks WeasyPrint for a PDF (besides the file identifier)."""
-    return {}
+    """How kb asks WeasyPrint for a PDF (besides the file identifier).
+
+    Tagged PDF/UA-1: a structure tree (headings, lists, tables, figures with
+    their alt text) in reading order, the language and the title shown, so
+    that a screen reader can read the PDF and text can be reflowed.
+    """
+    return {"pdf_variant": "pdf/ua-1"}
 
 
 def _problem(job: PrintJob, record: logging.LogRecord) -> Problem:
