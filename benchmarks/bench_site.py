@@ -112,9 +112,9 @@ def search_bytes(site: Path, query: str) -> tuple[int, int]:
                     "--disable-sync",
                 ],
             )
+            # A fresh page opened with the query, every Pagefind file counted: the search
+            # page starts loading Pagefind as it opens, before any query.
             page = browser.new_page()
-            page.goto(base + "search/")
-            page.wait_for_load_state("networkidle")
 
             def on_response(response: object) -> None:
                 url = getattr(response, "url", "")

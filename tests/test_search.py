@@ -18,6 +18,7 @@ from kb.model import KnowledgeBase
 from kb.search import QueryError, SearchIndex, SearchResults, plain_text, scoring
 from kb.search import fields as search_fields
 from kb.search import index as search_index_module
+from kb.search.analysis import SITE_WORD
 from tests.conftest import REPO, ProjectFactory, document
 
 Kb = Callable[..., Result]
@@ -154,6 +155,25 @@ def test_a_french_query_finds_the_french_documents(index: SearchIndex) -> None:
     # Accents are folded, so a keyboard without them finds the same document.
     assert found(index, "evaluations") == {"evaluation-fr"}
     assert found(index, "ministère") == {"evaluation-fr"}
+
+
+def test_french_elisions_are_words_apart_with_either_apostrophe(index: SearchIndex) -> None:
+    # "d'assainissement" in the summary, "L'évaluation" in the title: the elided article
+    # is a word of its own, with a straight or a typographic apostrophe alike, as the
+    # site's search script splits them (kb.search.analysis.SITE_WORD).
+    for query in ("technologies d'assainissement", "technologies d\u2019assainissement"):
+        assert found(index, query) == {"evaluation-fr"}, query
+    for query in ("l'évaluation", "l\u2019évaluation", "évaluation"):
+        assert ids(index.search(query)) == ["evaluation-fr"], query
+    assert SITE_WORD.findall("L\u2019évaluation d'un forage, aujourd'hui") == [
+        "L",
+        "évaluation",
+        "d",
+        "un",
+        "forage",
+        "aujourd",
+        "hui",
+    ]
 
 
 def test_spanish_and_portuguese_are_stemmed(index: SearchIndex) -> None:

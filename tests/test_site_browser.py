@@ -305,3 +305,33 @@ def test_the_site_searches_the_readers_language_with_a_switch_to_all(
     french = {"Des critères écrits rendent l'homologation des technologies transparente"}
     assert english and not french & set(english)
     page.assert_clean()
+
+
+def test_elisions_and_every_language_on_the_site(page: Watched, base_url: str) -> None:
+    """French elisions with either apostrophe find what the bare word finds, and each
+    language is searched with its own stemmer, from its own page and from "all"."""
+    p = page.page
+    first = {}
+    for query in ("institutions accueil", "institutions d'accueil", "institutions d\u2019accueil"):
+        for address in (f"fr/search/?q={query}", f"search/?q={query}&lang=all"):
+            p.goto(base_url + address)
+            p.wait_for_selector("#kb-search[data-done]", timeout=15_000)
+            hrefs = p.locator(".kb-result__title").evaluate_all(
+                "els => els.map(e => e.getAttribute('href'))"
+            )
+            assert hrefs, address
+            first[address] = hrefs[0].rstrip("/").rsplit("/", 1)[-1]
+    assert set(first.values()) == {"host-institutions-keep-tools-alive-fr"}, first
+    # French pages searched from the English page are found as the French page finds
+    # them (French stemming; Pagefind's merged indexes stemmed them as English).
+    run = """async (scope) => {
+        const f = await window.kbSearch.run('institutions', {scope});
+        return Promise.all(f.ranked.map(async (r) => (await r.page.data()).url));
+    }"""
+    from_english = p.evaluate(run, "fr")
+    p.goto(base_url + "fr/search/")
+    p.wait_for_function("() => window.kbSearch !== undefined")
+    from_french = p.evaluate(run, "reader")
+    assert len(from_french) >= 5
+    assert sorted(from_english) == sorted(from_french)
+    page.assert_clean()

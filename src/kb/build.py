@@ -45,7 +45,7 @@ from kb.site.finish import Finish, finish_site, owner_stylesheets
 from kb.site.mkdocs_config import copy_assets, write_effective_config
 from kb.site.offline import bundle_name, write_offline
 from kb.site.pages import SiteGenerator, Written, document_fragments_job, write_pages
-from kb.site.search_index import build_search_index
+from kb.site.search_index import build_search_index, link_search_pages
 
 
 @dataclass
@@ -371,6 +371,7 @@ def _build_in(
         if indexing is not None:
             indexing.result()
             shutil.copytree(index_dir, staging / "pagefind")
+            link_search_pages(staging)
             lap("search index (waiting)")
         write_catalogue(staging, catalogue_data)
         cite.write_citation_files(staging, cite.site_references(settings, documents, downloads))

@@ -21,6 +21,10 @@ from kb.links import atx_heading, code_free_lines, plain_heading
 from kb.search.querymodel import OTHER_LANGUAGE
 
 WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
+#: Words as the site's search script splits them: an apostrophe, straight or
+#: typographic, ends a word (d'accueil → d, accueil), as Whoosh's tokenizer splits
+#: them for ``kb search``; hyphenated words stay whole.
+SITE_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|-)*")
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 _CONTROL_CHARS = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), 0x7F], " ")
 # Over contributors' text: each stops at the next bracket, never backtracking to the

@@ -207,6 +207,7 @@ class QueryModel:
             },
             "rewrites": self.rewrites,
             "few": FEW,
+            "proximity": PROXIMITY_WEIGHT,
             "named": [
                 {"vocabulary": t.vocabulary, "id": t.id, "label": t.label, "aliases": t.aliases}
                 for t in self.named

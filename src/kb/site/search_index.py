@@ -27,7 +27,7 @@ from kb.errors import KbError
 from kb.lifeline import child_setup
 from kb.links import FENCE, atx_heading, heading_id, plain_heading
 from kb.model import Document, GlossaryTerm, Taxonomy
-from kb.search.analysis import WORD, plain_text
+from kb.search.analysis import SITE_WORD, WORD, plain_text
 from kb.search.querymodel import SITE_WEIGHTS, QueryModel, fold
 from kb.site.pages import country_name, language_name, type_label, without_title_heading
 
@@ -42,6 +42,8 @@ BLOCK_MARKUP = re.compile(r"^\s*(?:[-+*]|\d+[.)])\s+|^\s*>\s?|\{[:#.][^{}]*\}")
 INLINE_MARKUP = re.compile(r"[*`~]+")
 ADMONITION = re.compile(r'^\s*(?:!!!|\?\?\?\+?)\s*\w+(?:\s+"([^"]*)")?\s*$')
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+#: Occurrences of one word a record's body keeps (see ``record_body``).
+REPEATS = 3
 
 
 def record_body(body: str) -> str:
@@ -55,10 +57,18 @@ def record_body(body: str) -> str:
     parts: list[str] = []
     paragraph: list[str] = []
     slugs: set[str] = set()
+    seen: Counter[str] = Counter()
+
+    def kept(match: re.Match[str]) -> str:
+        word = match.group()
+        seen[word.casefold()] += 1
+        return word if seen[word.casefold()] <= REPEATS else ""
 
     def flush() -> None:
         if paragraph:
-            parts.append(f"<p>{html.escape(' '.join(paragraph))}</p>")
+            text = " ".join(WORD.sub(kept, " ".join(paragraph)).split())
+            if text:
+                parts.append(f"<p>{html.escape(text)}</p>")
             paragraph.clear()
 
     fence = ""
@@ -152,7 +162,6 @@ def record_html(
         f"<main data-pagefind-body>"
         f'<h1 data-pagefind-weight="{SITE_WEIGHTS["title"]}">{html.escape(doc.title)}</h1>'
         f"<div hidden data-pagefind-ignore>{spans}{metas}</div>"
-        f'<span hidden data-pagefind-sort="date">{doc.date.isoformat()}</span>'
         f'<div data-pagefind-weight="{SITE_WEIGHTS["lead"]}"><p>{html.escape(doc.summary)}</p>'
         f"<p>{lead}</p></div>{body_html}</main></body></html>"
     )
@@ -220,7 +229,7 @@ def write_query_model(documents: Sequence[Document], model: QueryModel, out_dir:
     for doc in documents:
         text = " ".join((doc.title, doc.summary, model.lead(doc), plain_text(doc.body)))
         counts[search_language(doc.language)].update(
-            w.lower() for w in WORD.findall(text) if len(w) > 2
+            w.lower() for w in SITE_WORD.findall(text) if len(w) > 2
         )
     for code, words in counts.items():
         by_prefix: dict[str, list[str]] = defaultdict(list)
@@ -236,6 +245,42 @@ def write_query_model(documents: Sequence[Document], model: QueryModel, out_dir:
     (out_dir / "kb-search.json").write_text(
         json.dumps(settings, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
     )
+
+
+#: The end of a page's head, where the search page's preload hints go.
+HEAD_END = "</head>"
+HTML_LANG = re.compile(r'<html[^>]*\blang="([^"]+)"')
+
+
+def link_search_pages(site: Path) -> None:
+    """Let each language's search page ask for what its first search needs while the
+    page itself loads: Pagefind's script, kb's query model and the language's index
+    metadata and WebAssembly (their names are known only once Pagefind has run).
+    On a slow link, each of those otherwise waits for the one before it."""
+    bundle = site / "pagefind"
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    languages = entry.get("languages", {})
+    pages = [site / "search" / "index.html"]
+    pages += [site / code / "search" / "index.html" for code in languages]
+    for page in pages:
+        if not page.is_file():
+            continue
+        text = page.read_text(encoding="utf-8")
+        lang = HTML_LANG.search(text)
+        code = search_language(lang.group(1)) if lang else ""
+        up = "../" * (len(page.relative_to(site).parts) - 1) + "pagefind/"
+        links = [f'<link rel="modulepreload" href="{up}pagefind.js">']
+        fetched = ["kb-search.json"]
+        if code in languages:
+            index = languages[code]
+            fetched += [f"pagefind.{index['hash']}.pf_meta", f"wasm.{index['wasm']}.pagefind"]
+        links += [
+            f'<link rel="preload" href="{up}{html.escape(name)}" as="fetch" crossorigin>'
+            for name in fetched
+        ]
+        if HEAD_END in text and links[0] not in text:
+            text = text.replace(HEAD_END, "".join(links) + HEAD_END, 1)
+            page.write_text(text, encoding="utf-8")
 
 
 def prefix_file(prefix: str) -> str:

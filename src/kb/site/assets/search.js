@@ -15,31 +15,56 @@ function t(text, values = {}) {
 }
 // The browse pages of the page's language: "fr/" on the French search page.
 const browse = document.getElementById("kb-search")?.dataset.browse || "";
-const WORD = /[\p{L}][\p{L}\p{M}'’-]*/gu;
+// Words as both engines split them: an apostrophe, straight or typographic, ends a word,
+// so French elisions (l', d', qu') and English possessives leave the word itself.
+const WORD = /[\p{L}][\p{L}\p{M}-]*/gu;
 const settingsReady = fetch(new URL("kb-search.json", bundle)).then((r) => r.json());
-const engines = {};
 const vocabularies = {};
+const instances = {};
 
-function engine(scope) {
-  const key = scope === "reader" ? "reader" : "all";
-  if (!engines[key]) {
-    engines[key] = (async () => {
-      const settings = await settingsReady;
-      // A second copy of Pagefind's module (its own state) for every language at once.
-      const module = await import(new URL(key === "all" ? "pagefind.js?all" : "pagefind.js", bundle).href);
+function instance(code) {
+  // One Pagefind a language, each with its own stemmer: Pagefind's merged indexes would
+  // search every language with the page's own (French pages stemmed as English on the
+  // English search page). One copy of Pagefind's module holds one language's
+  // WebAssembly, so each other language gets its own copy (its address says which);
+  // and Pagefind takes an instance's language from the page's, so the page says the
+  // instance's language while it is made.
+  if (!instances[code]) {
+    instances[code] = (async () => {
+      const address = code === reader ? "pagefind.js" : "pagefind.js?" + encodeURIComponent(code);
+      const module = await import(new URL(address, bundle).href);
+      const html = document.documentElement;
+      const own = html.getAttribute("lang");
+      html.setAttribute("lang", code);
+      let made;
+      try {
+        // In the page, not a worker: one request less before the first search, and
+        // the files the page preloads are the ones used.
+        made = module.createInstance({ baseUrl: root.pathname, noWorker: true });
+      } finally {
+        if (own === null) { html.removeAttribute("lang"); } else { html.setAttribute("lang", own); }
+      }
       // Pagefind's own ranking: setting Whoosh's K1 and B here measured worse on the
       // judged sets (tests/judged/).
-      await module.options({ baseUrl: root.pathname });
-      if (key === "all") {
-        for (const language of settings.languages) {
-          // The full address: Pagefind skips merging an index whose path is its own.
-          if (language.code !== reader) { await module.mergeIndex(bundle.href, { language: language.code, baseUrl: root.pathname }); }
-        }
-      }
-      return module;
+      await made.options({ baseUrl: root.pathname });
+      // Its metadata and WebAssembly now, not once the reader has typed.
+      await made.init();
+      return made;
     })();
   }
-  return engines[key];
+  return instances[code];
+}
+
+/** The languages a scope searches: "reader" (the page's), "all", or one language's code. */
+async function scopeLanguages(scope) {
+  if (scope === "reader") { return [reader]; }
+  const codes = (await settingsReady).languages.map((l) => l.code);
+  return scope === "all" ? codes : [scope];
+}
+
+function bySearch(lists) {
+  // Results of several languages' indexes as one list, best first.
+  return lists.flat().sort((a, b) => b.score - a.score);
 }
 
 function fold(text) {
@@ -96,17 +121,26 @@ async function words(language, word) {
   return vocabularies[key];
 }
 
+function wordLists(query, languages) {
+  // Every word's list in every language, asked for at once (one round trip, not one a word).
+  return Promise.all(query.map((word) => Promise.all(languages.map((l) => words(l, word.toLowerCase())))));
+}
+
 async function correct(query, languages) {
   // Each word the site does not have → its closest word (same beginning, the most
   // frequent of the nearest), as kb search's "did you mean".
   const out = [];
   let changed = false;
-  for (const word of query) {
+  const listed = await wordLists(query, languages);
+  for (const [position, word] of query.entries()) {
     const lower = word.toLowerCase();
-    const lists = await Promise.all(languages.map((l) => words(l, lower)));
+    const lists = listed[position];
     // Pagefind leaves accents aside; so does knowing a word.
     const bare = fold(lower);
-    if (lower.length < 4 || lists.some((list) => list.some((w) => fold(w) === bare))) { out.push(word); continue; }
+    if (lower.length < 4 || lists.some((list) => list.some((w) => fold(w) === bare))) {
+      out.push(word);
+      continue;
+    }
     const most = lower.length > 5 ? 2 : 1;
     let best = null;
     let bestDistance = most + 1;
@@ -122,18 +156,16 @@ async function correct(query, languages) {
   return { words: out, changed };
 }
 
-async function queryLanguage(query, languages) {
-  // The one language whose own words include the most of the query's words, if any.
-  const counts = [];
-  for (const language of languages) {
-    let count = 0;
-    for (const word of query) {
-      const lower = word.toLowerCase();
-      const bare = fold(lower);
-      if ((await words(language, lower)).some((w) => fold(w) === bare)) { count += 1; }
-    }
-    counts.push([count, language]);
-  }
+async function queryLanguage(query, languages, said, stopWords) {
+  // The one language whose own words include the most of the query's words, if any;
+  // the common words the query was said with ("in", "for the") count for theirs.
+  const listed = await wordLists(query, languages);
+  const counts = languages.map((language, index) => {
+    const own = new Set(stopWords[language] || []);
+    const common = said.filter((word) => own.has(word.toLowerCase())).length;
+    const known = query.filter((word, position) => listed[position][index].some((w) => fold(w) === fold(word.toLowerCase()))).length;
+    return [known + common, language];
+  });
   counts.sort((a, b) => b[0] - a[0]);
   return counts.length > 1 && counts[0][0] > counts[1][0] ? counts[0][1] : null;
 }
@@ -141,10 +173,8 @@ async function queryLanguage(query, languages) {
 /** Search as kb search does. scope: "reader" (the page's language), "all", or a language code. */
 async function run(query, { filters = {}, scope = "reader" } = {}) {
   const settings = await settingsReady;
-  const pagefind = await engine(scope);
+  const languages = await scopeLanguages(scope);
   const chosen = { ...filters };
-  const codes = settings.languages.map((l) => l.code);
-  let languages = scope === "all" ? codes : [scope === "reader" ? reader : scope];
   if (scope !== "reader" && scope !== "all") {
     const named = settings.languages.find((l) => l.code === scope);
     if (named) { chosen.language = [named.name]; }
@@ -160,15 +190,34 @@ async function run(query, { filters = {}, scope = "reader" } = {}) {
   if (!used.length) { used = all; }
   const result = { query, ranked: [], notices: [], didYouMean: null, words: used };
   if (!used.length) { return result; }
-  const search = (terms) => pagefind.search(terms, { filters: pagefindFilters });
-  let found = (await search(used.join(" "))).results;
+  const lists = wordLists(used, languages); // fetched while Pagefind loads and searches
+  const engines = await Promise.all(languages.map(instance));
+  const search = async (terms, extra = {}) => {
+    const options = { filters: { ...pagefindFilters, ...extra } };
+    const each = await Promise.all(engines.map((e) => e.search(terms, options)));
+    return bySearch(each.map((f, n) => f.results.map((r) => ({ ...r, language: languages[n] }))));
+  };
+  let found = await search(used.join(" "));
+  if (used.length > 1 && found.length > 1) {
+    // Words side by side count extra, as with kb search: Pagefind finds a quoted pair
+    // as a phrase (without a score), and a page holding it gains its score again for
+    // each pair, in proportion.
+    const pairs = used.slice(1).map((word, n) => `"${used[n]} ${word}"`);
+    const held = new Map();
+    for (const pages of await Promise.all(pairs.map((pair) => search(pair)))) {
+      for (const page of pages) { held.set(page.id, (held.get(page.id) || 0) + 1); }
+    }
+    const bonus = (r) => r.score * (1 + (settings.proximity * (held.get(r.id) || 0)) / pairs.length);
+    found = found.map((r) => ({ ...r, score: bonus(r) })).sort((a, b) => b.score - a.score);
+  }
+  await lists;
   // Pagefind also matches the beginnings of words, so a misspelt word may still find
   // pages; as with kb search, a word the site does not have is corrected and the
   // corrected query's pages come first.
   const fixed = await correct(used, languages);
   if (fixed.changed) {
     result.didYouMean = fixed.words.join(" ");
-    const again = (await search(result.didYouMean)).results;
+    const again = await search(result.didYouMean);
     if (again.length) {
       const ids = new Set(again.map((r) => r.id));
       result.notices.push(found.length
@@ -178,24 +227,25 @@ async function run(query, { filters = {}, scope = "reader" } = {}) {
       used = fixed.words;
     }
   }
-  if (scope === "all" && found.length) {
-    // Every language at once: pages in the language whose words the query uses
-    // most come first, as a query in French finds French pages first with kb search.
-    const preferred = await queryLanguage(used, languages);
-    const named = settings.languages.find((l) => l.code === preferred);
-    if (named && !chosen.language) {
-      const own = (await pagefind.search(used.join(" "), { filters: { ...pagefindFilters, language: { any: [named.name] } } })).results;
-      const ids = new Set(own.map((r) => r.id));
-      found = own.concat(found.filter((r) => !ids.has(r.id)));
-    }
+  // Scores of two languages' indexes do not compare: the pages of the language whose
+  // words the query uses most come first (a query in French finds French pages first,
+  // as with kb search); when the words say nothing, the order of the scores.
+  let preferred = null;
+  if (languages.length > 1 && !chosen.language) {
+    preferred = await queryLanguage(used, languages, all, settings.stopWords);
   }
+  const first = (r) => r.language === preferred;
+  if (preferred) { found = found.filter(first).concat(found.filter((r) => !first(r))); }
   result.words = used;
   result.ranked = found.map((r) => ({ page: r, words: used.length, score: r.score }));
   const distinct = [...new Set(used.map((w) => w.toLowerCase()))];
-  if (distinct.length > 1 && found.length < settings.few) {
+  // Few pages with every word (in the query's language, when it has one; another
+  // language's pages may hold the beginnings of the words by chance): those with most.
+  const every = preferred ? found.filter(first).length : found.length;
+  if (distinct.length > 1 && every < settings.few) {
     const counts = new Map();
     for (const word of distinct) {
-      for (const page of (await search(word)).results) {
+      for (const page of await search(word)) {
         const seen = counts.get(page.id) || { page, words: 0, score: 0 };
         seen.words += 1;
         seen.score += page.score;
@@ -208,10 +258,13 @@ async function run(query, { filters = {}, scope = "reader" } = {}) {
       .filter((c) => c.words >= needed && !have.has(c.page.id))
       .sort((a, b) => b.words - a.words || b.score - a.score);
     if (more.length) {
-      result.notices.push(found.length
+      result.notices.push(every
         ? t("Few pages have every word; pages with most of them follow.")
         : t("No page has every word; showing pages with most of them."));
-      result.ranked = result.ranked.concat(more);
+      const own = (c) => first(c.page);
+      result.ranked = preferred
+        ? result.ranked.filter(own).concat(more.filter(own), result.ranked.filter((c) => !own(c)), more.filter((c) => !own(c)))
+        : result.ranked.concat(more);
     }
   }
   return result;
@@ -231,11 +284,14 @@ async function resembling(query) {
   return scored.sort((a, b) => b.shared - a.shared || a.order - b.order).slice(0, 5).map((s) => s.term);
 }
 
-window.kbSearch = { run, resembling, settings: settingsReady };
+window.kbSearch = { run, resembling, settings: settingsReady, instance };
 
 // -- the page ------------------------------------------------------------------------
 
-const PAGE = 10;
+// Results a page: five, as Pagefind's own interface shows; each costs a fragment of a
+// few kilobytes, and a phone's first screen holds three.
+const PAGE = 5;
+const FIRST_SCREEN = 3;
 const LABELS = { type: t("Type"), theme: t("Theme"), level: t("Level"), programme: t("Programme"), country: t("Country"), language: t("Language") };
 
 function element(tag, attributes = {}, ...children) {
@@ -259,6 +315,7 @@ function start() {
     if (values.length) { state.filters[name] = values; }
   }
   input.value = state.query;
+  scopeLanguages(state.scope).then((codes) => codes.forEach(instance)); // loads while the reader types
 
   const toggle = element("button", { type: "button", class: "kb-filter-toggle", "aria-expanded": "false", "aria-controls": "kb-filters", text: t("Filter") });
   const languages = element("span", { class: "kb-languages", role: "group", "aria-label": t("Languages") });
@@ -329,8 +386,14 @@ function start() {
   }
 
   async function fillPanel() {
-    const pagefind = await engine(state.scope);
-    const available = await pagefind.filters();
+    const engines = await Promise.all((await scopeLanguages(state.scope)).map(instance));
+    const available = {};
+    for (const own of await Promise.all(engines.map((e) => e.filters()))) {
+      for (const [name, counts] of Object.entries(own)) {
+        available[name] = available[name] || {};
+        for (const [value, count] of Object.entries(counts)) { available[name][value] = (available[name][value] || 0) + count; }
+      }
+    }
     panel.replaceChildren();
     for (const [name, counts] of Object.entries(available)) {
       if (name === "language" && state.scope === "reader") { continue; }
@@ -402,8 +465,14 @@ function start() {
     }
     box.setAttribute("aria-busy", "true");
     const found = await run(state.query, { filters: state.filters, scope: state.scope });
-    const pages = await Promise.all(found.ranked.slice(0, state.shown).map((r) => r.page.data()));
+    // The first screen's cards first, drawn as soon as they come; then the rest.
+    const shown = found.ranked.slice(0, state.shown);
+    const first = await Promise.all(shown.slice(0, FIRST_SCREEN).map((r) => r.page.data()));
     if (ticket !== latest) { return; }
+    list.replaceChildren(...first.map(card));
+    const rest = await Promise.all(shown.slice(FIRST_SCREEN).map((r) => r.page.data()));
+    if (ticket !== latest) { return; }
+    const pages = first.concat(rest);
     const total = found.ranked.length;
     const counted = t(total === 1 ? "{count} result for “{query}”." : "{count} results for “{query}”.", { count: total, query: state.query });
     status.textContent = [...found.notices, total ? counted : ""].filter(Boolean).join(" ");
