@@ -36,7 +36,11 @@ def best_snippet(text: str, field: Any, wanted: frozenset[str]) -> Snippet:
             chosen.append(word)
     if not chosen:
         return Snippet()
-    matches = [m.span() for m in _occurrences(frozenset(chosen)).finditer(scan)]
+    matches = [
+        m.span()
+        for m in _occurrences(frozenset(chosen)).finditer(scan)
+        if not _WORD_BEFORE.search(scan, max(0, m.start() - 2), m.start())
+    ]
     if not matches:
         return Snippet()
     # The first stretch of SNIPPET_CHARS holding the most matches, where matches
@@ -91,7 +95,14 @@ def _words(field: LanguageText) -> re.Pattern[str]:
 def _occurrences(words: frozenset[str]) -> re.Pattern[str]:
     """Each of ``words`` where it is a whole word of the analysers' tokenizer."""
     names = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![\w*])(?<![\w*]\.)(?:{names})(?![\w*])(?!\.[\w*])")
+    # No look-behind at the start, which would keep the pattern engine from skipping
+    # ahead to the words' first letters; what comes before is checked on each match.
+    return re.compile(rf"(?:{names})(?![\w*])(?!\.[\w*])")
+
+
+#: What may not come just before a word for it to be whole (checked on the two
+#: characters before it): a word character, or one followed by a dot ("e.g").
+_WORD_BEFORE = re.compile(r"[\w*]\.?$")
 
 
 def shorten(text: str, limit: int) -> str:

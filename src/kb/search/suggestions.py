@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,10 +12,16 @@ from kb.search.analysis import WORD, analyzer_for
 from kb.search.querymodel import PARTS
 
 
+@functools.cache
+def _analyzer(language: str) -> Any:
+    """A language's analyser for query words, made once (making one loads its stemmer)."""
+    return analyzer_for(language)
+
+
 def known_stem(reader: Any, word: str, languages: Sequence[str]) -> bool:
     """Whether the word, as some language's analyser reduces it, is in that language's text."""
     for language in languages:
-        for token in analyzer_for(language)(word):
+        for token in _analyzer(language)(word):
             if any((f"{part}_{language}", token.text) in reader for part in PARTS):
                 return True
     return False
