@@ -9,6 +9,7 @@ summaries) are tested on small inputs and run everywhere.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import importlib.util
 import json
 import os
@@ -32,6 +33,7 @@ from kb.cli import main
 from kb.links import code_free_lines
 from kb.loader import LoadResult, load_project
 from kb.model import Document
+from kb.site.search_index import record_body
 from tests.browser import Watched, chromium, serve_directory
 
 REPO = Path(__file__).resolve().parent.parent
@@ -797,11 +799,16 @@ def test_the_attribution_is_on_the_page_and_out_of_the_search(
         "https://doi.org/10.46430/phes0013",
         "https://creativecommons.org/licenses/by/4.0/",
     ]
-    # What Pagefind indexed for the lesson: its text, up to and without the attribution.
+    # What Pagefind indexed for the lesson: its text (each word at most three times, see
+    # kb.site.search_index.record_body), up to and without the attribution.
     p.goto(f"{base_url}search/")
     record = p.evaluate(PAGEFIND_RECORD, ["bash", "/lessons/introduccion-a-bash/"])
     assert record is not None
-    assert record["content"].endswith("Abre el editor de documentos vim.")
+    lesson = built.documents["introduccion-a-bash"]
+    text = record_body(lesson.body.split(convert.ATTRIBUTION_OPEN)[0])
+    last_words = re.sub(r"<[^>]+>", " ", html.unescape(text)).split()[-6:]
+    assert record["content"].split()[-6:] == last_words
+    assert last_words[-2:] == ["Abre", "."]  # "Abre el editor de documentos vim.", kept to three
     assert "Atribución" not in record["content"]
     assert "Publicado bajo la licencia" not in record["content"]
     # The word that starts every Spanish lesson's attribution finds, among the Spanish
@@ -854,11 +861,12 @@ def test_the_site_search_passes_the_judged_set(
     print(f"\nProgramming Historian, site: {measured.summary()}")
     for failure in measured.failures():
         print(f"  site search missed {failure}")
-    # Short of the 0.95 kb search reaches here: Pagefind's own matching of word
-    # beginnings lets a query of every word find pages kb search would not, so the
-    # most-words fallback does not start (two queries of 26 miss the top 3).
-    assert measured.success(held_out=False) >= 0.9, measured.failures()
-    assert measured.success() >= 0.85, measured.failures()
+    # Held as the shipped set is. One tuned query misses still: Pagefind matches word
+    # beginnings ("old" finds "older"), so "georeference an old map" has three pages
+    # with every word where kb search has one, and the pages with most of the words,
+    # among them the answers, do not follow.
+    assert measured.success(held_out=False) >= 0.95, measured.failures()
+    assert measured.success() >= 0.9, measured.failures()
     page.assert_clean()
 
 
