@@ -335,3 +335,36 @@ def test_elisions_and_every_language_on_the_site(page: Watched, base_url: str) -
     assert len(from_french) >= 5
     assert sorted(from_english) == sorted(from_french)
     page.assert_clean()
+
+
+def test_the_search_page_loads_pagefind_early_only_for_a_search(
+    browser: Browser, base_url: str
+) -> None:
+    """Opened with a query, the page asks for Pagefind's files as it loads (preloads
+    named after the index); opened without one, nothing of Pagefind until the box
+    is focused."""
+    context = browser.new_context(viewport=PHONE)
+    watched = Watched(context.new_page(), base_url)
+    p = watched.page
+    asked: list[str] = []
+    p.on("request", lambda r: asked.append(r.url) if "/pagefind/" in r.url else None)
+    p.goto(f"{base_url}search/")
+    p.wait_for_load_state("networkidle")
+    assert asked == []
+    assert p.locator("link[rel=preload]").count() == 0
+    p.locator("#kb-q").focus()
+    p.wait_for_function(
+        "() => performance.getEntriesByType('resource')"
+        ".some(e => e.name.endsWith('wasm.en.pagefind'))"
+    )
+    asked.clear()
+    p.goto(f"{base_url}search/?q=sanitation")
+    p.wait_for_selector("#kb-search[data-done]", timeout=15_000)
+    preloads = p.locator("link[rel=preload]").evaluate_all("els => els.map(e => e.href)")
+    assert any(u.endswith(".pf_meta") for u in preloads), preloads
+    assert any(u.endswith("wasm.en.pagefind") for u in preloads), preloads
+    # Each preloaded file is fetched once: Pagefind runs in the page and takes them.
+    fetched = [u for u in asked if u.endswith((".pf_meta", ".pagefind"))]
+    assert len(fetched) == len(set(fetched)), fetched
+    watched.assert_clean()
+    context.close()

@@ -260,10 +260,12 @@ HTML_LANG = re.compile(r'<html[^>]*\blang="([^"]+)"')
 
 
 def link_search_pages(site: Path) -> None:
-    """Let each language's search page ask for what its first search needs while the
-    page itself loads: Pagefind's script, kb's query model and the language's index
-    metadata and WebAssembly (their names are known only once Pagefind has run).
-    On a slow link, each of those otherwise waits for the one before it."""
+    """Let each language's search page, opened with a query (as every search box sends
+    it), ask for what its first search needs while the page itself loads: Pagefind's
+    script, kb's query model and the language's index metadata and WebAssembly (their
+    names are known only once Pagefind has run). On a slow link each of those otherwise
+    waits for the one before it. Opened without a query, the page loads none of it
+    until the reader goes to the search box (it stays within the page byte budget)."""
     bundle = site / "pagefind"
     entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
     languages = entry.get("languages", {})
@@ -276,18 +278,28 @@ def link_search_pages(site: Path) -> None:
         lang = HTML_LANG.search(text)
         code = search_language(lang.group(1)) if lang else ""
         up = "../" * (len(page.relative_to(site).parts) - 1) + "pagefind/"
-        links = [f'<link rel="modulepreload" href="{up}pagefind.js">']
-        fetched = ["kb-search.json"]
+        files = [["modulepreload", up + "pagefind.js"], ["preload", up + "kb-search.json"]]
         if code in languages:
             index = languages[code]
-            fetched += [f"pagefind.{index['hash']}.pf_meta", f"wasm.{index['wasm']}.pagefind"]
-        links += [
-            f'<link rel="preload" href="{up}{html.escape(name)}" as="fetch" crossorigin>'
-            for name in fetched
-        ]
-        if HEAD_END in text and links[0] not in text:
-            text = text.replace(HEAD_END, "".join(links) + HEAD_END, 1)
-            page.write_text(text, encoding="utf-8")
+            files += [
+                ["preload", f"{up}pagefind.{index['hash']}.pf_meta"],
+                ["preload", f"{up}wasm.{index['wasm']}.pagefind"],
+            ]
+        script = PRELOAD_SCRIPT.replace("FILES", json.dumps(files))
+        if HEAD_END in text and PRELOAD_MARK not in text:
+            page.write_text(text.replace(HEAD_END, script + HEAD_END, 1), encoding="utf-8")
+
+
+#: Marks the search pages' preloading script (written once).
+PRELOAD_MARK = "kb-preload"
+#: Asks for the first search's files when the page's address has a query (``q=``).
+PRELOAD_SCRIPT = (
+    '<script id="kb-preload">if (/[?&]q=[^&]/.test(location.search)) {'
+    " for (const [rel, href] of FILES) {"
+    ' const link = document.createElement("link"); link.rel = rel; link.href = href;'
+    ' if (rel === "preload") { link.as = "fetch"; link.crossOrigin = "anonymous"; }'
+    " document.head.append(link); } }</script>"
+)
 
 
 def prefix_file(prefix: str) -> str:

@@ -315,7 +315,10 @@ function start() {
     if (values.length) { state.filters[name] = values; }
   }
   input.value = state.query;
-  scopeLanguages(state.scope).then((codes) => codes.forEach(instance)); // loads while the reader types
+  // Pagefind loads while the reader types: at once for a query in the address, else
+  // from the moment the reader goes to the box (an open page alone stays light).
+  const warm = () => scopeLanguages(state.scope).then((codes) => codes.forEach(instance));
+  if (state.query) { warm(); } else { input.addEventListener("focus", warm, { once: true }); }
 
   const toggle = element("button", { type: "button", class: "kb-filter-toggle", "aria-expanded": "false", "aria-controls": "kb-filters", text: t("Filter") });
   const languages = element("span", { class: "kb-languages", role: "group", "aria-label": t("Languages") });
