@@ -142,17 +142,25 @@ def practitioner(browser: Browser, base: str) -> float:
         page.wait_for_function(RESULT_VISIBLE, timeout=120_000, polling=50)
         before = page.evaluate(RESULTS)
         if page.locator(".kb-filter-toggle").count():
-            # kb's search: one Filter control opens a fieldset per facet.
+            # kb's search: one Filter control opens a fieldset per facet. It draws the
+            # first screen's results before the rest, so "done" says a search is over.
+            page.wait_for_selector("#kb-search[data-done]", timeout=120_000)
+            done = page.get_attribute("#kb-search", "data-done")
             page.locator(".kb-filter-toggle").click()
             level = page.locator("#kb-filters fieldset", has_text="Level")
             level.locator("label", has_text="Local").first.click()
+            page.wait_for_function(
+                f"() => document.getElementById('kb-search').dataset.done !== {json.dumps(done)}",
+                timeout=120_000,
+                polling=50,
+            )
         else:
             # Pagefind's own interface (before issue 13): a collapsed group per filter.
             page.locator("#kb-search summary", has_text="level").first.click()
             page.locator("#kb-search label", has_text="Local").first.click()
-        page.wait_for_function(
-            f"() => ({RESULTS})() !== {json.dumps(before)}", timeout=120_000, polling=50
-        )
+            page.wait_for_function(
+                f"() => ({RESULTS})() !== {json.dumps(before)}", timeout=120_000, polling=50
+            )
         page.wait_for_function(RESULT_VISIBLE, timeout=120_000, polling=50)
         first = page.locator("#kb-search a[href]:not([href*='/search/'])").first
         title = first.inner_text().strip()
