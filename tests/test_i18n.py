@@ -149,7 +149,7 @@ def test_check_lists_missing_translations_per_language(
 ) -> None:
     project = make_project(
         {
-            "mkdocs.yml": BILINGUAL.replace("languages: [en, fr]", "languages: [en, fr, ar]"),
+            "mkdocs.yml": BILINGUAL.replace("languages: [en, fr]", "languages: [en, fr, pt]"),
             "content/taxonomy.yml": FRENCH_TAXONOMY,
             "content/lessons/a.md": document(),
         }
@@ -158,22 +158,22 @@ def test_check_lists_missing_translations_per_language(
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert (
-        "mkdocs.yml:1: extra.kb.languages: warning: ar: kb has no interface translation for "
-        "it; its pages show them in en (kb's catalogue kb/locale/ar/LC_MESSAGES/kb.po)" in lines
+        "mkdocs.yml:1: extra.kb.languages: warning: pt: kb has no interface translation for "
+        "it; its pages show them in en (kb's catalogue kb/locale/pt/LC_MESSAGES/kb.po)" in lines
     )
     assert (
-        "mkdocs.yml:1: extra.kb.site_name: warning: no ar text; pages in ar show the en one: "
-        "write site_name: {ar: ...} under extra: kb:" in lines
+        "mkdocs.yml:1: extra.kb.site_name: warning: no pt text; pages in pt show the en one: "
+        "write site_name: {pt: ...} under extra: kb:" in lines
     )
     assert (
-        "content/taxonomy.yml:3: themes.sanitation.label: warning: no ar text; pages in ar "
-        "show the en one: write label: {en: ..., ar: ...}" in lines
+        "content/taxonomy.yml:3: themes.sanitation.label: warning: no pt text; pages in pt "
+        "show the en one: write label: {en: ..., pt: ...}" in lines
     )
     assert not any("fr text" in line or "fr:" in line for line in lines), result.output
     assert kb(project, "check", "--strict").exit_code == 1
 
 
-def test_the_shipped_knowledge_base_has_every_french_label(
+def test_the_shipped_knowledge_base_has_every_french_and_arabic_label(
     kb: Kb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As the publish workflow runs it: with the Pages address (see test_site_address).

@@ -224,8 +224,11 @@ def test_schema_is_json_schema_with_the_vocabularies(make_project: ProjectFactor
         {
             "if": {"properties": {"type": {"enum": ["case-study", "guideline"]}}},
             "then": {"required": ["authors"]},
-        }
+        },
+        # A translation awaiting review is a translation.
+        {"if": {"required": ["translation_review"]}, "then": {"required": ["translation_of"]}},
     ]
+    assert properties["translation_review"]["enum"] == ["pending"]
 
 
 def test_schema_follows_the_projects_taxonomy(make_project: ProjectFactory, kb: Kb) -> None:

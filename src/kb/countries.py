@@ -44,7 +44,13 @@ SHORT_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
         "PS": ("Palestine", "Cisjordanie", "Gaza"),
         "US": ("USA", "Amérique"),
     },
+    "ar": {
+        "PS": ("فلسطين", "الضفة الغربية", "غزة"),
+    },
 }
+
+#: Arabic writes "and", "in", "to", "so" and "like" joined to the next word (ومصر, بالأردن).
+ARABIC_PROCLITICS = "(?:[وف]?[بلك]?)"
 
 
 def _folded(text: str) -> str:
@@ -100,7 +106,9 @@ def _name_pattern(code: str, language: str) -> re.Pattern[str] | None:
     names = sorted((_folded(n) for n in country_names(code, language)), key=len, reverse=True)
     if not names:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+    prefix = ARABIC_PROCLITICS if _primary(language) == "ar" else ""
+    alternatives = "|".join(re.escape(n) for n in names)
+    return re.compile(rf"(?<!\w){prefix}(?:{alternatives})(?!\w)")
 
 
 def names_country(text: str, code: str, language: str) -> bool:

@@ -436,6 +436,7 @@ class KnowledgeGraph:
         """What two documents have in common, in words of ``doc``'s language."""
         said = i18n.translations(doc.language)
         language = doc.language
+        comma = i18n.list_separator(language)
         parts: list[str] = []
         taxonomy = self.taxonomy
         themes = [t for t in doc.themes if t in other.themes]
@@ -443,7 +444,7 @@ class KnowledgeGraph:
             labels = [_label(taxonomy.themes, t, language) for t in themes]
             parts.append(
                 said.ngettext("shares theme %(themes)s", "shares themes %(themes)s", len(labels))
-                % {"themes": _and(labels, said.gettext("and"))}
+                % {"themes": _and(labels, said.gettext("and"), comma)}
             )
         if doc.programme and doc.programme == other.programme:
             programme = taxonomy.programmes.get(doc.programme)
@@ -453,7 +454,7 @@ class KnowledgeGraph:
         if countries:
             parts.append(
                 said.gettext("also about %(countries)s")
-                % {"countries": _and(countries, said.gettext("and"))}
+                % {"countries": _and(countries, said.gettext("and"), comma)}
             )
         if cosine >= SIMILAR_TEXT:
             parts.append(said.gettext("similar text"))
@@ -462,9 +463,11 @@ class KnowledgeGraph:
             labels = [_label(taxonomy.levels, t, language).lower() for t in levels]
             parts.append(
                 said.ngettext("same level, %(levels)s", "same levels, %(levels)s", len(labels))
-                % {"levels": _and(labels, said.gettext("and"))}
+                % {"levels": _and(labels, said.gettext("and"), comma)}
             )
-        return "; ".join(parts) or said.gettext("some words in common")
+        return i18n.list_separator(language, clauses=True).join(parts) or said.gettext(
+            "some words in common"
+        )
 
 
 class _Neighbour(NamedTuple):
@@ -612,13 +615,13 @@ def _label(terms: Mapping[str, Term], term_id: str, language: str = "") -> str:
     return term.label_in(language) if language else term.label
 
 
-def _and(items: Sequence[str], word: str = "and") -> str:
+def _and(items: Sequence[str], word: str = "and", comma: str = ", ") -> str:
     """``a``, ``a and b``, ``a, b and c``; only commas when an item has an "and" of its own."""
     if len(items) < 2:
         return "".join(items)
     if any(f" {word} " in item for item in items):
-        return ", ".join(items)
-    return f"{', '.join(items[:-1])} {word} {items[-1]}"
+        return comma.join(items)
+    return f"{comma.join(items[:-1])} {word} {items[-1]}"
 
 
 def _by_id(doc: Document) -> str:

@@ -12,13 +12,14 @@ Regenerate the template after changing an interface string, then merge it
 into each catalogue (see CONTRIBUTING.md)::
 
     pybabel extract -F src/kb/locale/babel.cfg -k N_ --no-location \
-        --omit-header -o src/kb/locale/kb.pot .
+        --omit-header --sort-output -o src/kb/locale/kb.pot .
     pybabel update -i src/kb/locale/kb.pot -d src/kb/locale -D kb --omit-header -w 100
 """
 
 from __future__ import annotations
 
 import gettext
+import unicodedata
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -138,9 +139,52 @@ def own_name(code: str) -> str:
 RIGHT_TO_LEFT = frozenset({"ar", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"})
 
 
+#: Languages that separate the items of a list with the Arabic comma.
+ARABIC_COMMA = frozenset({"ar", "fa", "ps", "sd", "ug", "ur"})
+
+
+def list_separator(language: str, clauses: bool = False) -> str:
+    """``، `` between the items of a list in Arabic script, ``, `` elsewhere; with
+    ``clauses``, the semicolon (``؛ ``, ``; ``)."""
+    arabic = primary(language) in ARABIC_COMMA
+    if clauses:
+        return "\u061b " if arabic else "; "
+    return "\u060c " if arabic else ", "
+
+
 def direction(language: str) -> str:
     """``rtl`` for a language written right to left, else ``ltr``."""
     return "rtl" if primary(language) in RIGHT_TO_LEFT else "ltr"
+
+
+def text_direction(text: str) -> str | None:
+    """The direction of ``text`` by its first strongly directional letter, as HTML's
+    ``dir="auto"`` decides it (an English source cited in an Arabic document); None
+    for text with no letter."""
+    for character in text:
+        kind = unicodedata.bidirectional(character)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return None
+
+
+#: What a translation marked ``translation_review: pending`` says, on its page and in its PDF.
+REVIEW_NOTICE = N_(
+    "This translation has not yet been reviewed by a native speaker; "
+    "where precision matters, check the original."
+)
+
+
+def review_notice(language: str, default_language: str) -> list[tuple[str, str, str]]:
+    """The notice of an unreviewed translation as (language, direction, text): in the
+    document's language, then in the site's default one for readers who check the original."""
+    notice: dict[str, str] = {}
+    for lang in (language, default_language):
+        shown = interface_language(lang)  # a language without a catalogue shows English
+        notice.setdefault(shown, translations(shown).gettext(REVIEW_NOTICE))
+    return [(lang, direction(lang), text) for lang, text in notice.items()]
 
 
 def interface_language(language: str) -> str:

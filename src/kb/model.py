@@ -160,6 +160,8 @@ class Document:
     status: str = "published"
     reviewers: tuple[str, ...] = ()
     review: str = ""
+    #: A translation marked ``translation_review: pending``: it awaits a native speaker.
+    review_pending: bool = False
     facets: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 

@@ -59,9 +59,16 @@ FIELDS: tuple[Field, ...] = (
     Field("status", "published or draft."),
     Field("reviewers", "Names of the people who reviewed the document."),
     Field("review", "Link to the review discussion (for example a pull request)."),
+    Field(
+        "translation_review",
+        "pending while a translation awaits review by a native speaker; remove the line "
+        "(and add reviewers and review) once one has reviewed it.",
+    ),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
 REQUIRED_FOR_AUTHORS = ("case-study", "guideline")
+#: The one value of ``translation_review``: the field is there until a native speaker reviews.
+REVIEW_PENDING = "pending"
 SOURCE_KEYS = ("id", "authors", "title", "year", "publisher", "url")
 #: A source id, as the text cites it: ``[^butterworth2011]``.
 SOURCE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -374,6 +381,36 @@ class _Checker:
             )
         return value
 
+    def translation_review(self, translation_of: str | None, reviewers: tuple[str, ...]) -> bool:
+        """Whether the document is a translation still awaiting a native speaker's review."""
+        if "translation_review" not in self.meta:
+            return False
+        value = self.text("translation_review")
+        if value != REVIEW_PENDING:
+            self.problem(
+                "translation_review",
+                f"'{value or describe(self.meta['translation_review'])}' is not a review state; "
+                f"write 'translation_review: {REVIEW_PENDING}' while the translation awaits "
+                "review by a native speaker, and remove the line once one has reviewed it",
+            )
+            return False
+        if translation_of is None and "translation_of" not in self.meta:
+            self.problem(
+                "translation_review",
+                "only a translation awaits a translation review; add 'translation_of: ID' "
+                "(the original's id) or remove the line",
+            )
+            return False
+        if reviewers:
+            self.problem(
+                "translation_review",
+                f"the translation names reviewers ({', '.join(reviewers)}) but is still "
+                f"marked '{REVIEW_PENDING}'; once a native speaker has reviewed it, "
+                "remove 'translation_review'",
+                "warning",
+            )
+        return True
+
     # -- the whole document --------------------------------------------------
 
     def report_placeholders(self) -> None:
@@ -460,6 +497,7 @@ class _Checker:
         status = self.choice("status", STATUSES, "a status") or "published"
         reviewers = self.strings("reviewers")
         review = self.url("review", meta.get("review"))
+        review_pending = self.translation_review(translation_of, reviewers)
         facets = {
             facet.id: self.vocabulary(facet.id, facet.terms, f"a value of {facet.label}")
             for facet in taxonomy.facets.values()
@@ -517,6 +555,7 @@ class _Checker:
             status=status,
             reviewers=reviewers,
             review=review,
+            review_pending=review_pending,
             facets=facets,
             lines=dict(self.source.front_matter.lines),
         )

@@ -13,6 +13,7 @@ from kb.schema import (
     FIELDS,
     LANGUAGE_PATTERN,
     REQUIRED_FOR_AUTHORS,
+    REVIEW_PENDING,
     SOURCE_ID_PATTERN,
     SUMMARY_MAX,
 )
@@ -70,6 +71,7 @@ def json_schema(taxonomy: Taxonomy) -> dict[str, Any]:
         "status": {"enum": list(STATUSES)},
         "reviewers": {"type": "array", "items": {"type": "string"}},
         "review": {"type": "string", "format": "uri", "pattern": "^https?://"},
+        "translation_review": {"enum": [REVIEW_PENDING]},
     }
     for name, spec in properties.items():
         spec.setdefault("description", described[name])
@@ -86,6 +88,7 @@ def json_schema(taxonomy: Taxonomy) -> dict[str, Any]:
             {
                 "if": {"properties": {"type": {"enum": list(REQUIRED_FOR_AUTHORS)}}},
                 "then": {"required": ["authors"]},
-            }
+            },
+            {"if": {"required": ["translation_review"]}, "then": {"required": ["translation_of"]}},
         ],
     }

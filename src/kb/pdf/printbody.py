@@ -23,7 +23,7 @@ from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from kb import sanitize
+from kb import i18n, sanitize
 from kb.config import Settings
 from kb.errors import KbError
 from kb.inventory import image_problem
@@ -94,6 +94,12 @@ class _PrintTreeprocessor(Treeprocessor):
             if element_id:
                 element.set("id", f"{doc.id}--{element_id}")
             tag = element.tag
+            if tag == "li" and (element_id or "").startswith("fn:"):
+                # A source note in another script than the document's reads in its own
+                # direction (WeasyPrint has no dir="auto").
+                own = i18n.text_direction("".join(element.itertext()))
+                if own and own != i18n.direction(doc.language):
+                    element.set("dir", own)
             if tag == "a" and element.get("href") is not None:
                 self.printer.rewrite_link(element, doc)
             elif tag == "img":

@@ -99,9 +99,16 @@ def newest_date(documents: Sequence[Document]) -> dt.date:
     return max(doc.last_changed for doc in documents)
 
 
-def _source_view(source: Source) -> dict[str, str]:
+def _source_view(source: Source, language: str) -> dict[str, str]:
     details = ", ".join(p for p in (source.publisher, str(source.year or "")) if p)
-    return {"title": source.title, "details": details, "url": source.url}
+    # Written in its own direction when its script differs from the document's.
+    own = i18n.text_direction(source.title) or i18n.direction(language)
+    return {
+        "title": source.title,
+        "details": details,
+        "url": source.url,
+        "dir": own if own != i18n.direction(language) else "",
+    }
 
 
 def _document_view(
@@ -109,17 +116,18 @@ def _document_view(
 ) -> dict[str, Any]:
     doc = printed.doc
     said = words.labels(doc.language)
+    comma = i18n.list_separator(doc.language)
     meta: list[tuple[str, str]] = []
 
     def labels_of(ids: Iterable[str], terms: Mapping[str, Term]) -> str:
-        return ", ".join(terms[i].label_in(doc.language) if i in terms else i for i in ids)
+        return comma.join(terms[i].label_in(doc.language) if i in terms else i for i in ids)
 
     meta.append((said["themes"], labels_of(doc.themes, taxonomy.themes)))
     ordered_levels = [t.id for t in taxonomy.levels_in_order() if t.id in doc.levels]
     meta.append((said["levels"], labels_of(ordered_levels, taxonomy.levels)))
     if doc.countries:
         names = [words.country_name(c, doc.language) for c in doc.countries]
-        meta.append((said["countries"], ", ".join(names)))
+        meta.append((said["countries"], comma.join(names)))
     if doc.programme:
         programme = taxonomy.programmes.get(doc.programme)
         meta.append((said["programme"], programme.name if programme else doc.programme))
@@ -128,7 +136,7 @@ def _document_view(
         date += f" ({said['updated']} {words.long_date(doc.updated, doc.language)})"
     meta.append((said["date"], date))
     if doc.authors:
-        meta.append((said["authors"], ", ".join(doc.authors)))
+        meta.append((said["authors"], comma.join(doc.authors)))
     online = absolute(settings.site_url, document_url(doc))
     notes = references.number_web_links(body)
     body = notes.body
@@ -143,9 +151,14 @@ def _document_view(
         "type_label": said[doc.type],
         "title": title,
         "summary": summary,
+        "review_notice": (
+            i18n.review_notice(doc.language, settings.default_language)
+            if doc.review_pending
+            else []
+        ),
         "meta": meta,
         "body": Markup(body),
-        "sources": [_source_view(s) for s in doc.sources],
+        "sources": [_source_view(s, doc.language) for s in doc.sources],
         "link_addresses": notes.addresses,
         "online": online,
         "online_is_link": bool(settings.site_url),

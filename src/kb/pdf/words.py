@@ -81,6 +81,8 @@ MONTHS = {
     "fr": (
         "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
     ).split(),
+    # The names used across Egypt and most Arabic media; the Levant also says كانون الثاني...
+    "ar": "يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر".split(),
 }
 
 

@@ -104,6 +104,9 @@ class DocumentPages(SiteBase):
             translations=translations,
             downloads=downloads,
             edit_url=self.edit_url(doc),
+            review_notice=(
+                i18n.review_notice(language, self.default_language) if doc.review_pending else []
+            ),
         )
         backlinks = self.sorted_newest(
             d for d in self.graph.backlinks(doc.id) if d.id in self.included

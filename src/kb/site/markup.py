@@ -137,6 +137,8 @@ def environment(language: str) -> jinja2.Environment:
         country_name=lambda code: country_name(code, names),
         language_name=lambda code: language_name(code, names),
         colon="\u00a0:" if i18n.primary(names) == "fr" else ":",
+        comma=i18n.list_separator(language),
+        direction=i18n.direction,
     )
     return env
 
