@@ -14,10 +14,17 @@ from kb.cli import main
 from tests.browser import Watched, chromium, serve_directory
 from tests.conftest import MKDOCS, TAXONOMY, document
 
-REPO = Path(__file__).resolve().parent.parent
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 FRENCH_GUIDELINE = "guidelines/setting-up-a-learning-alliance-fr/"
+ARABIC_CASE_STUDY = "case-studies/empowers-jordan-scenario-building-ar/"
+#: Where an element's text lies on the screen (its box spans the whole column).
+TEXT_BOX = """(e) => {
+  const range = document.createRange();
+  range.selectNodeContents(e);
+  const box = range.getBoundingClientRect();
+  return {left: box.left, right: box.right, top: box.top};
+}"""
 ENGLISH_GUIDELINE = "guidelines/setting-up-a-learning-alliance/"
 
 
@@ -30,9 +37,8 @@ def build(project: Path, out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    site = build(REPO, tmp_path_factory.mktemp("site") / "site")
-    with serve_directory(site) as url:
+def base_url(shipped_site: Path) -> Iterator[str]:
+    with serve_directory(shipped_site) as url:
         yield url
 
 
@@ -203,5 +209,78 @@ def test_the_arabic_search_page_stems_arabic(browser: Browser, arabic_url: str) 
     assert page.locator("html").get_attribute("dir") == "rtl"
     titles = page.locator(".kb-result__title").all_inner_texts()
     assert titles == ["منصة المدينة تتفق على المعايير"], titles
+    watched.assert_clean()
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_shipped_arabic_case_study_reads_right_to_left_and_says_it_awaits_review(
+    browser: Browser, base_url: str, viewport: dict[str, int], tmp_path: Path
+) -> None:
+    context = browser.new_context(viewport=viewport)
+    watched = Watched(context.new_page(), base_url)
+    page = watched.page
+    page.goto(base_url + ARABIC_CASE_STUDY)
+    html = page.locator("html")
+    assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("ar", "rtl")
+    article = page.locator("article").first
+    assert article.evaluate("(e) => getComputedStyle(e).direction") == "rtl"
+    # Right to left: headings and paragraphs start at the right edge of the text column.
+    content = article.bounding_box()
+    heading = page.locator("article h2", has_text="السياق").first.evaluate(TEXT_BOX)
+    assert content is not None
+    assert heading["right"] >= content["x"] + content["width"] - 40
+    assert heading["left"] > content["x"] + content["width"] / 2
+    # The notice is seen before the text, in Arabic, then in English for the original.
+    notice = page.locator(".kb-review-notice")
+    assert notice.is_visible()
+    said = notice.locator("span").all_inner_texts()
+    assert said[0].startswith("لم يراجع هذه الترجمةَ") and said[1].startswith("This translation")
+    assert notice.evaluate(TEXT_BOX)["top"] < heading["top"]
+    # An Arabic interface around it: navigation, panel, sections at the foot.
+    text = page.locator("body").text_content() or ""
+    for arabic in ("الرئيسية", "عن هذه الوثيقة", "طريقة الاستشهاد", "وثائق ذات صلة"):
+        assert arabic in text, arabic
+    for english in ("How to cite", "Related documents", "Skip to content"):
+        assert english not in text, english
+    # Its switch leads to the English original.
+    page.locator(".kb-language-switch a", has_text="English").click()
+    page.wait_for_url("**/case-studies/empowers-jordan-scenario-building/")
+    page.go_back()
+    folder = screenshots() or tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    for slug, url in (("ar-case-study", ARABIC_CASE_STUDY), ("ar-home", "ar/")):
+        page.goto(base_url + url)
+        target = folder / f"{slug}-{viewport['width']}.png"
+        page.screenshot(path=str(target), full_page=slug == "ar-case-study")
+        assert target.stat().st_size > 5_000
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], (url, width)
+    watched.assert_clean()
+    context.close()
+
+
+def test_the_arabic_search_page_finds_the_arabic_empowers_case_studies(
+    browser: Browser, base_url: str
+) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    watched = Watched(context.new_page(), base_url)
+    page = watched.page
+    page.goto(base_url + "ar/search/?q=السيناريوهات")
+    page.wait_for_selector("#kb-search[data-done]", timeout=15_000)
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    titles = page.locator(".kb-result__title").all_inner_texts()
+    assert any(t.startswith("البلقاء، الأردن") for t in titles), titles
+    links = page.locator(".kb-result__title").evaluate_all(
+        "(ts) => ts.map((t) => (t.closest('a') || t.querySelector('a')).href)"
+    )
+    assert links and all(link.rstrip("/").endswith("-ar") for link in links), links
+    # The Arabic index is the Arabic pages': the English search page does not find them.
+    page.goto(base_url + "search/?q=السيناريوهات")
+    page.wait_for_selector("#kb-search[data-done]", timeout=15_000)
+    english = page.locator(".kb-result__title").evaluate_all(
+        "(ts) => ts.map((t) => (t.closest('a') || t.querySelector('a')).href)"
+    )
+    assert not [link for link in english if link.rstrip("/").endswith("-ar")], english
     watched.assert_clean()
     context.close()
