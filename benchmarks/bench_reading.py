@@ -17,17 +17,33 @@ The site is served on 127.0.0.1 as ``--server`` says: ``static`` (kb serve
 GitHub Pages does) or ``plain`` (``python -m http.server``, uncompressed).
 
     .venv/bin/python -m benchmarks.bench_reading SITE [--server static] [--runs 3]
+
+With ``--sizes 1000 5000`` it generates knowledge bases of those sizes
+(``benchmarks.generate``, seed 1), builds each with ``kb build --no-pdf`` and
+measures them; ``--weights`` adds what every page type of the first site
+costs on the wire, cold; ``--write`` puts the figures in
+``benchmarks/results.md``, in a section of its own that ``benchmarks.run``
+keeps:
+
+    .venv/bin/python -m benchmarks.bench_reading --sizes 1000 5000 --runs 3 --write
+    .venv/bin/python -m benchmarks.bench_reading site/ --weights --runs 1
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import functools
 import http.server
 import json
+import os
+import shlex
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -37,6 +53,8 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from benchmarks.bench_site import _Gzipping
+from benchmarks.common import REPO, machine, table, write_section
+from benchmarks.generate import generate
 from kb.site.compress import PrecompressedHandler
 
 CHROMIUM = "/usr/bin/chromium"
@@ -203,14 +221,182 @@ def measure(site: Path, server: str, runs: int) -> dict[str, Any]:
     }
 
 
+#: One page of each type, as the browser test of page weight opens them (the shipped site).
+PAGE_TYPES = {
+    "home": "",
+    "listing": "guidelines/",
+    "document": "guidelines/setting-up-a-learning-alliance/",
+    "theme": "themes/sanitation/",
+    "level": "levels/local/",
+    "matrix": "matrix/",
+    "programme": "programmes/switch/",
+    "country": "countries/bf/",
+    "search": "search/",
+    "downloads": "downloads/",
+    "glossary": "glossary/",
+    "home (fr)": "fr/",
+}
+
+
+def weights(site: Path, server: str) -> dict[str, dict[str, int]]:
+    """Bytes on the wire of each page type, cold (all of it, and what blocks the first paint)."""
+    found = {}
+    with serving(site, server) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            for name, path in PAGE_TYPES.items():
+                if not (site / path / "index.html").is_file():
+                    continue
+                context = browser.new_context(viewport=PHONE)
+                page = context.new_page()
+                session = context.new_cdp_session(page)
+                session.send("Network.enable")
+                received: dict[str, int] = {}
+                session.on(
+                    "Network.loadingFinished",
+                    lambda e, r=received: r.__setitem__(
+                        e["requestId"], int(e["encodedDataLength"])
+                    ),
+                )
+                page.goto(base + path, wait_until="networkidle")
+                html = page.evaluate(
+                    "() => performance.getEntriesByType('navigation')[0].transferSize"
+                )
+                blocking = page.evaluate(
+                    """() => performance.getEntriesByType('resource')
+                        .filter(e => e.renderBlockingStatus === 'blocking')
+                        .reduce((s, e) => s + e.transferSize, 0)"""
+                )
+                found[name] = {
+                    "total": sum(received.values()),
+                    "html": int(html),
+                    "blocking": int(blocking),
+                }
+                context.close()
+        finally:
+            browser.close()
+    return found
+
+
+def build_sites(sizes: list[int], work: Path) -> dict[int, Path]:
+    """Generated knowledge bases of ``sizes`` documents, each built into its site/ folder."""
+    sites = {}
+    for size in sizes:
+        project = generate(work / f"kb-{size}", size, seed=1)
+        site = project / "site"
+        print(f"building {size:,} documents…", file=sys.stderr)
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "kb"),
+                "--project",
+                str(project),
+                "build",
+                "--no-pdf",
+                "--out",
+                str(site),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        sites[size] = site
+    return sites
+
+
+def section(
+    measured: dict[int, dict[str, Any]],
+    weighed: dict[str, dict[str, int]],
+    command: str,
+    server: str,
+) -> str:
+    """The slow-link figures as results.md shows them."""
+
+    def seconds(value: float, target: float) -> str:
+        return f"{value:.2f} s" + ("" if value <= target else " (misses)")
+
+    rows = []
+    for size, result in measured.items():
+        shown = f"{size:,}" if size else "the site given"
+        rows += [
+            [
+                "first contentful paint, cold document page (<= 2.5 s)",
+                shown,
+                seconds(result["fcp"], 2.5),
+            ],
+            ["bytes received by then", shown, f"{result['bytes'] / 1024:.1f} KB"],
+            [
+                "search page opened with a query to the first result (<= 5 s)",
+                shown,
+                seconds(result["search"], 5),
+            ],
+            [
+                "home, search, filter by level, open the first result (<= 30 s)",
+                shown,
+                seconds(result["task"], 30),
+            ],
+        ]
+    runs = next(iter(measured.values()))["runs"] if measured else 0
+    lines = [
+        "## Reading on a slow link (issue 13)",
+        "",
+        f"Written by `benchmarks/bench_reading.py`; medians of {runs} runs.",
+        "",
+        f"- Date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"- Command: `{command}`",
+        f"- Machine: {machine()}, load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        " at the end (a shared machine: other work slows these figures)",
+        "- Emulation: 400 kbit/s both ways, 400 ms latency, CPU slowed 4x, 390 x 844, empty"
+        " cache; sites from `benchmarks.generate` (seed 1) built with `kb build --no-pdf`,"
+        f" served by the `{server}` server (static: the precompressed files, as"
+        " `kb serve --static`)",
+        "",
+        table(["measure (target)", "documents", "median"], rows),
+    ]
+    if weighed:
+        lines += [
+            "",
+            "Bytes on the wire of each page type of the site given (the shipped knowledge"
+            " base's), cold, at 390 px: everything (HTML, CSS, JavaScript, fonts, images), the"
+            " page's HTML, and the stylesheets the first paint waits for:",
+            "",
+            table(
+                ["page", "all", "HTML", "render-blocking CSS"],
+                [
+                    [name] + [f"{w[k] / 1024:.1f} KB" for k in ("total", "html", "blocking")]
+                    for name, w in weighed.items()
+                ],
+            ),
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("site", type=Path)
+    parser.add_argument("site", type=Path, nargs="?", help="A built site (or use --sizes).")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[])
     parser.add_argument("--server", choices=["static", "gzip", "plain"], default="static")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--weights", action="store_true", help="Weigh every page type too.")
+    parser.add_argument("--write", action="store_true", help="Write benchmarks/results.md.")
     args = parser.parse_args()
-    result = measure(args.site, args.server, args.runs)
-    print(json.dumps(result, indent=1))
+    if args.site is None and not args.sizes:
+        parser.error("give a built site or --sizes")
+    command = shlex.join(["python", "-m", "benchmarks.bench_reading", *sys.argv[1:]])
+    work = Path(tempfile.mkdtemp(prefix="kb-bench-reading-"))
+    try:
+        sites = build_sites(args.sizes, work) if args.sizes else {0: args.site}
+        measured = {size: measure(site, args.server, args.runs) for size, site in sites.items()}
+        weighed = weights(args.site or sites[args.sizes[0]], args.server) if args.weights else {}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps({"measured": measured, "weights": weighed}, indent=1))
+    if args.write:
+        write_section(
+            REPO / "benchmarks" / "results.md",
+            "reading",
+            section(measured, weighed, command, args.server),
+        )
 
 
 if __name__ == "__main__":

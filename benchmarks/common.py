@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -56,3 +57,31 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+#: A section of results.md that another benchmark than ``run.py`` writes, between markers.
+SECTION = re.compile(
+    r"<!-- section: (?P<name>[a-z-]+) -->\n.*?<!-- end: (?P=name) -->\n", re.DOTALL
+)
+
+
+def sections(results: Path) -> str:
+    """The other benchmarks' sections of ``results``, for ``run.py`` to keep when it rewrites it."""
+    try:
+        text = results.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+    return "".join("\n" + m.group(0) for m in SECTION.finditer(text))
+
+
+def write_section(results: Path, name: str, body: str) -> None:
+    """Put ``body`` in ``results`` as section ``name``: in place of the old one, or at the end."""
+    block = f"<!-- section: {name} -->\n{body.rstrip()}\n<!-- end: {name} -->\n"
+    text = results.read_text(encoding="utf-8") if results.exists() else ""
+    for match in SECTION.finditer(text):
+        if match.group("name") == name:
+            text = text[: match.start()] + block + text[match.end() :]
+            break
+    else:
+        text = text.rstrip("\n") + "\n\n" + block if text else block
+    results.write_text(text, encoding="utf-8")

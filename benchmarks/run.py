@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from benchmarks.common import machine, table
+from benchmarks.common import machine, sections, table
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (1000, 5000, 10000)
@@ -685,6 +685,8 @@ def main() -> None:
         code_version(),
         source_digest(),
     )
+    # The sections other benchmarks wrote (bench_reading's slow link) stay in the file.
+    kept = sections(args.results)
     work = args.out or Path(tempfile.mkdtemp(prefix="kb-bench-run-"))
     work.mkdir(parents=True, exist_ok=True)
     log(f"work folder {work}; load average {context.load_at_start}")
@@ -693,7 +695,7 @@ def main() -> None:
         for size in sizes:
             measure_size(size, results.runs[size], work, results, first=size == sizes[0])
             done.append(size)
-            args.results.write_text(report(results, context, done), encoding="utf-8")
+            args.results.write_text(report(results, context, done) + kept, encoding="utf-8")
             log(f"{size:,} done; results so far in {args.results}")
     finally:
         if args.out is None:
