@@ -131,7 +131,10 @@ class BrowsePages(SiteBase):
         def name(code: str) -> str:
             return country_name(code, i18n.interface_language(self.language))
 
-        codes = sorted({c for d in self.documents for c in d.countries}, key=name)
+        codes = sorted(
+            {c for d in self.documents for c in d.countries},
+            key=lambda code: glossary_page.alphabetical(name(code)),
+        )
         return [(c, name(c), len(self.in_site("country", c))) for c in codes]
 
     def type_pages(self) -> Iterable[Page]:
