@@ -348,7 +348,7 @@ def project_with_links(make_project: ProjectFactory, server: Server) -> Path:
         "Intro.\n"
         f"See [the report]({server.url('/ok')}#summary) and [gone]({server.url('/missing')}).\n"
         "\n"
-        f"![A chart]({server.url('/broken')})\n"
+        f"[A chart]({server.url('/broken')})\n"
         "```\n"
         f"[not a link]({server.url('/missing')}) inside code\n"
         "```\n"
@@ -375,7 +375,7 @@ def test_links_are_collected_with_their_lines(make_project: ProjectFactory, serv
         ("content/lessons/linked.md", 8, "sources[0].url", server.url("/missing")),
         ("content/lessons/linked.md", 11, "link", server.url("/missing")),
         ("content/lessons/linked.md", 11, "link", server.url("/ok")),
-        ("content/lessons/linked.md", 13, "image", server.url("/broken")),
+        ("content/lessons/linked.md", 13, "link", server.url("/broken")),
         ("content/lessons/other.md", 9, "link", server.url("/ok")),
     ]
 
@@ -392,7 +392,7 @@ def test_kb_check_external_reports_dead_links_as_warnings(
     assert [line.split("::")[1] for line in lines] == [
         "warning file=content/lessons/linked.md,line=8,title=sources[0].url",
         "warning file=content/lessons/linked.md,line=11,title=link",
-        "warning file=content/lessons/linked.md,line=13,title=image",
+        "warning file=content/lessons/linked.md,line=13,title=link",
     ]
     assert f"{server.url('/missing')} does not work: HTTP 404 Not Found" in lines[0]
     assert "HTTP 500 Internal Server Error; the server may be busy" in lines[2]

@@ -63,7 +63,7 @@ def create_document(
             )
         if len(doc_id) > GENERATED_ID:
             doc_id = doc_id[: GENERATED_ID + 1].rsplit("-", 1)[0]
-    if not DOCUMENT_ID_PATTERN.match(doc_id) or not FILE_NAME.match(doc_id):
+    if not DOCUMENT_ID_PATTERN.match(doc_id):
         raise KbError(
             f"'{doc_id}' cannot be a document id; use --id with lowercase letters, digits "
             "and hyphens"
@@ -88,6 +88,11 @@ def create_document(
                 f"{settings.rel(path)} already has the id '{document_id(path)}'; "
                 "choose another title or pass --id"
             )
+    if not FILE_NAME.match(doc_id):
+        raise KbError(
+            f"'{doc_id}' cannot be a document id; use --id with lowercase letters, digits "
+            "and hyphens"
+        )
     target = settings.content_dir / DOCUMENT_TYPES[doc_type] / f"{doc_id}.md"
     template = resources.files("kb").joinpath(f"templates/new/{doc_type}.md").read_text("utf-8")
     taxonomy, _problems = load_taxonomy(settings)  # kb check reports them
