@@ -641,7 +641,8 @@ def test_a_print_job_reads_its_own_images_and_nothing_else(
     image = (settings.content_dir / "lessons" / "dot.png").as_uri()
     mkdocs = (project / "mkdocs.yml").as_uri()
     html = (
-        f'<html><head><link rel="stylesheet" href="{mkdocs}"></head><body>'
+        # lang: a tagged PDF (PDF/UA-1) needs it, as kb's own print HTML has it.
+        f'<html lang="en"><head><link rel="stylesheet" href="{mkdocs}"></head><body>'
         f'<div><link/rel="attachment"/href="{mkdocs}"></div>'
         f'<p>Text</p><img src="{image}" alt="dot"></body></html>'
     )
