@@ -57,7 +57,7 @@ def search_time(page_file: Path, query: str, runs: int) -> float:
                 page = browser.new_page()
                 started = time.perf_counter()
                 page.goto(page_file.as_uri() + (f"?q={query}" if query else ""))
-                page.wait_for_selector("#kb-search[data-done]", timeout=120_000)
+                page.wait_for_selector("#kb-search[data-done]", state="attached", timeout=120_000)
                 times.append(time.perf_counter() - started)
                 page.close()
         finally:

@@ -96,8 +96,11 @@ def test_the_records_carry_the_filters_and_labels(built: tuple[Path, Path]) -> N
     assert script.startswith("window.kbBundleSearch = ")
     data = json.loads(script[len("window.kbBundleSearch = ") :].rstrip().rstrip(";"))
     assert data["languages"] == ["en", "fr"]
-    assert data["filters"]["type"] == {"guideline": "Facilitation guideline", "lesson": "Lesson"}
-    assert data["filters"]["language"] == {"en": "English", "fr": "French"}
+    english, french = data["filters"]["en"], data["filters"]["fr"]
+    assert english["type"] == {"guideline": "Facilitation guideline", "lesson": "Lesson"}
+    assert english["language"] == {"en": "English", "fr": "French"}
+    assert french["type"] == {"guideline": "Guide de facilitation", "lesson": "Leçon"}
+    assert french["theme"]["sanitation"] == "Sanitation"  # no French label in the taxonomy
     by_title = {d["title"]: d for d in data["documents"]}
     forum = by_title["Running a district forum"]
     assert forum["url"] == "guidelines/forum/index.html"
@@ -152,6 +155,12 @@ def test_the_unzipped_bundle_navigates_and_finds_a_document_with_a_filter(
     page.goto((bundle / "search/index.html").as_uri() + "?q=latrines&language=fr")
     page.wait_for_selector("#kb-search[data-done]", timeout=15_000)
     assert page.locator(".kb-result__title").all_inner_texts() == ["Le forum de district"]
+    # The French search page labels its filters in French.
+    page.goto((bundle / "fr/search/index.html").as_uri() + "?q=forum&type=guideline")
+    page.wait_for_selector("#kb-search[data-done]", timeout=15_000)
+    chosen = page.locator("#kb-filter-type option:checked").inner_text()
+    assert chosen == "Type · Guide de facilitation"
+    assert page.locator(".kb-result__title").all_inner_texts() == ["Running a district forum"]
     assert errors == []
     assert [u for u in requested if not u.startswith("file://")] == []
     page.close()

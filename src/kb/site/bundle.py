@@ -104,8 +104,7 @@ def lunr_files(languages: Sequence[str]) -> dict[str, bytes]:
 def search_data(
     settings: Settings, knowledge_base: KnowledgeBase, documents: Sequence[Document]
 ) -> dict[str, Any]:
-    """The records the bundle's search indexes and filters, labels in the site's language."""
-    language = settings.default_language
+    """The records the bundle's search indexes and filters, with the filters' labels."""
     taxonomy = knowledge_base.taxonomy
     records = []
     for doc in documents:
@@ -133,16 +132,20 @@ def search_data(
             }
         )
     used_languages = sorted({d.language for d in documents})
+    types = sorted({d.type for d in documents})
     return {
         "languages": sorted({i18n.primary(code) for code in used_languages}),
+        # The filters' labels in each language of the site: each search page shows its own.
         "filters": {
-            "type": {
-                t: type_label(t, language=language) for t in sorted({d.type for d in documents})
-            },
-            "theme": {k: v.label_in(language) for k, v in taxonomy.themes.items()},
-            "level": {t.id: t.label_in(language) for t in taxonomy.levels_in_order()},
-            "language": {code: language_name(code, language) for code in used_languages},
+            language: {
+                "type": {t: type_label(t, language=language) for t in types},
+                "theme": {k: v.label_in(language) for k, v in taxonomy.themes.items()},
+                "level": {t.id: t.label_in(language) for t in taxonomy.levels_in_order()},
+                "language": {code: language_name(code, language) for code in used_languages},
+            }
+            for language in settings.site_languages
         },
+        "default_language": settings.default_language,
         "documents": records,
     }
 

@@ -20,6 +20,8 @@
     });
   }
   var root = box.getAttribute("data-root") || "../";
+  var reader = (document.documentElement.lang || "").split("-")[0].toLowerCase();
+  var labels = data.filters[reader] || data.filters[data.default_language] || {};
   var FILTERS = [
     ["type", "Type"],
     ["theme", "Theme"],
@@ -30,18 +32,22 @@
   var languages = (data.languages || []).filter(function (code) {
     return code !== "en" && lunr[code];
   });
-  var index = lunr(function () {
-    if (languages.length && lunr.multiLanguage) this.use(lunr.multiLanguage.apply(lunr, ["en"].concat(languages)));
-    this.ref("i");
-    this.field("title", { boost: 10 });
-    this.field("summary", { boost: 4 });
-    this.field("tags", { boost: 3 });
-    this.field("text");
-    var builder = this;
-    data.documents.forEach(function (doc, i) {
-      builder.add({ i: String(i), title: doc.title, summary: doc.summary, tags: doc.tags, text: doc.text });
+  // lunr indexes every record when a query comes (seconds per thousand
+  // documents); a page opened without one, or with filters only, does not wait.
+  function buildIndex() {
+    return lunr(function () {
+      if (languages.length && lunr.multiLanguage) this.use(lunr.multiLanguage.apply(lunr, ["en"].concat(languages)));
+      this.ref("i");
+      this.field("title", { boost: 10 });
+      this.field("summary", { boost: 4 });
+      this.field("tags", { boost: 3 });
+      this.field("text");
+      var builder = this;
+      data.documents.forEach(function (doc, i) {
+        builder.add({ i: String(i), title: doc.title, summary: doc.summary, tags: doc.tags, text: doc.text });
+      });
     });
-  });
+  }
 
   function element(name, attributes, children) {
     var node = document.createElement(name);
@@ -64,12 +70,12 @@
   var controls = element("div", { class: "kb-bundle-filters" });
   FILTERS.forEach(function (filter) {
     var name = filter[0];
-    var values = data.filters[name] || {};
+    var values = labels[name] || {};
     var select = element("select", { name: name, id: "kb-filter-" + name, "aria-label": t(filter[1]) }, [
-      element("option", { value: "", text: t(filter[1]) + ": —" }),
+      element("option", { value: "", text: t(filter[1]) }),
     ]);
     Object.keys(values).forEach(function (value) {
-      select.appendChild(element("option", { value: value, text: t(filter[1]) + ": " + values[value] }));
+      select.appendChild(element("option", { value: value, text: t(filter[1]) + " · " + values[value] }));
     });
     chosen[name] = params.get(name) || "";
     select.value = chosen[name];
@@ -97,6 +103,7 @@
     var words = query.toLowerCase().match(/[\p{L}\p{N}]+/gu) || [];
     var hits = [];
     if (words.length) {
+      var index = buildIndex();
       // Pages with every word; when none has them all, pages with any.
       hits = index.search(words.map(function (w) { return "+" + w; }).join(" "));
       if (!hits.length) hits = index.search(words.join(" "));
