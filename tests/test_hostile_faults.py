@@ -142,14 +142,17 @@ def kill(process: subprocess.Popen[str]) -> None:
 
 
 def manifest(site: Path) -> dict[str, str]:
-    """Every file of a site and its hash, but Pagefind's indexes.
+    """Every file of a site and its hash, but Pagefind's indexes and offline.json.
 
     Pagefind writes those from hash maps in arbitrary order, and names them by
     their content (see tests/test_site.py); its fragments hold the page text.
+    offline.json lists every file's hash, those indexes' included.
     """
     files = {}
     for path in sorted(site.rglob("*")):
         rel = path.relative_to(site).as_posix()
+        if rel.startswith("offline.json"):
+            continue
         if path.is_file() and (not rel.startswith("pagefind/") or "/fragment/" in rel):
             files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return files
