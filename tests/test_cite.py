@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -232,3 +233,25 @@ def test_the_built_site_offers_every_format_from_page_and_catalogue(
     assert french["issued"] == {"date-parts": [[2025, 2, 3]]}
     french_page = (out / "lessons/criteria-fr/index.html").read_text(encoding="utf-8")
     assert "Importer dans un gestionnaire de références" in french_page
+
+
+def test_citation_files_take_an_earlier_builds_texts_for_unchanged_references(
+    tmp_path: Path,
+) -> None:
+    first = cite.write_citation_files(tmp_path / "a", [TRICKY])
+    assert (tmp_path / "a/cite/accra-stormwater.bib").read_text(encoding="utf-8") == cite.bibtex(
+        [TRICKY]
+    )
+    # An earlier build's texts are taken as they are for the same reference...
+    marked = {key: {**texts, ".bib": "% kept\n"} for key, texts in first.items()}
+    again = cite.write_citation_files(tmp_path / "b", [TRICKY], marked)
+    assert (tmp_path / "b/cite/accra-stormwater.bib").read_text(encoding="utf-8") == "% kept\n"
+    assert again == marked
+    # ...and made again for a changed one, or when what was kept is not whole.
+    retitled = dataclasses.replace(TRICKY, title="Accra revisited")
+    cite.write_citation_files(tmp_path / "c", [retitled], marked)
+    assert "Accra revisited" in (tmp_path / "c/cite/accra-stormwater.bib").read_text("utf-8")
+    broken = {key: {".bib": "% kept\n"} for key in first}
+    cite.write_citation_files(tmp_path / "d", [TRICKY], broken)
+    assert (tmp_path / "d/cite/accra-stormwater.ris").is_file()
+    assert (tmp_path / "d/cite/accra-stormwater.bib").read_text("utf-8") == cite.bibtex([TRICKY])

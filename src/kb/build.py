@@ -374,7 +374,12 @@ def _build_in(
             link_search_pages(staging)
             lap("search index (waiting)")
         write_catalogue(staging, catalogue_data)
-        cite.write_citation_files(staging, cite.site_references(settings, documents, downloads))
+        known = previous.get("citations") if previous.get("code") == state["code"] else None
+        citations = cite.write_citation_files(
+            staging,
+            cite.site_references(settings, documents, downloads),
+            known if isinstance(known, dict) else None,
+        )
         write_feed(staging, settings, result.knowledge_base, documents)
         if pdf and pdf_dir.exists():
             shutil.copytree(pdf_dir, staging / "downloads", dirs_exist_ok=True)
@@ -395,7 +400,7 @@ def _build_in(
         compress_site(staging, out if out.is_dir() else None, helpers)
         lap("compression")
         swap(staging, out)
-        render.keep_state({**state, "warnings": bool(warnings)})
+        render.keep_state({**state, "warnings": bool(warnings), "citations": citations})
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

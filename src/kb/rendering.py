@@ -78,26 +78,34 @@ def _digest_tree(digest: hashlib._Hash, folder: Path) -> None:
                 digest.update(b"unreadable")
 
 
-def render_state(settings: Settings, config_path: Path, docs_dir: Path) -> dict[str, object]:
-    """What MkDocs' output depends on besides the pages' own text."""
+def code_digest() -> str:
+    """kb's code and the versions of the engines and writers it drives."""
     digest = hashlib.sha256(f"{STATE_VERSION}".encode())
-    for name in ("mkdocs", "mkdocs-material", "pymdown-extensions", "markdown"):
+    engines = ("mkdocs", "mkdocs-material", "pymdown-extensions", "markdown")
+    for name in (*engines, "bibtexparser", "rispy"):
         try:
             digest.update(f"{name}={metadata.version(name)}\n".encode())
         except metadata.PackageNotFoundError:
             digest.update(f"{name}=none\n".encode())
+    _digest_tree(digest, Path(kb.__file__).parent)
+    return digest.hexdigest()
+
+
+def render_state(settings: Settings, config_path: Path, docs_dir: Path) -> dict[str, object]:
+    """What MkDocs' output depends on besides the pages' own text."""
+    code = code_digest()
+    digest = hashlib.sha256(code.encode())
     digest.update(config_path.read_bytes())
     owner_config = settings.root / "mkdocs.yml"
     digest.update(owner_config.read_bytes() if owner_config.is_file() else b"")
     theme_dir = owner_theme_dir(settings)
     if theme_dir is not None:
         _digest_tree(digest, Path(theme_dir))
-    _digest_tree(digest, Path(kb.__file__).parent)
     files = sorted(
         path.relative_to(docs_dir).as_posix() for path in docs_dir.rglob("*") if path.is_file()
     )
     digest.update("\n".join(files).encode())
-    return {"inputs": digest.hexdigest()}
+    return {"inputs": digest.hexdigest(), "code": code}
 
 
 def can_render_changed_only(previous: dict[str, object], current: dict[str, object]) -> bool:
