@@ -18,14 +18,25 @@ from tests.conftest import REPO
 
 _PAGEFIND_UNORDERED = re.compile(
     r"pagefind/(?:filter/\w+\.pf_filter|pagefind\.\w+\.pf_meta|pagefind-entry\.json)"
-    r"|offline\.json(?:\.gz|\.br)?"
+    r"|offline\.json(?:\.gz|\.br)?|(?:\w+/)?search/index\.html(?:\.gz|\.br)?|sw\.js(?:\.gz|\.br)?"
 )
+#: What the search pages' preloading and the worker's version take from Pagefind's run.
+_RUN_NAMES = re.compile(rb"pagefind\.[\w-]+\.pf_meta|\b[0-9a-f]{16}\b")
+
+
+def _without_run_names(data: bytes) -> bytes:
+    return _RUN_NAMES.sub(b"(run)", data)
 
 
 def _offline_without_pagefind_order(data: bytes) -> Any:
     """The offline manifest without the Pagefind files whose bytes change from run to run."""
     manifest = json.loads(data)
-    manifest["files"] = {p: e for p, e in manifest["files"].items() if not UNSTABLE.match(p)}
+    del manifest["version"]  # a hash over every file, the search pages' too (see below)
+    manifest["files"] = {
+        p: e
+        for p, e in manifest["files"].items()
+        if not (UNSTABLE.match(p) or p.endswith("search/") or p == "sw.js")
+    }
     for selection in (manifest["site"], *manifest["packs"].values()):
         selection["files"] = [p for p in selection["files"] if not UNSTABLE.match(p)]
         del selection["bytes"]
@@ -72,6 +83,10 @@ def _rebuilt_equals_clean(project: Path, body_edit: Path, title_edit: Path, out:
     assert _offline_without_pagefind_order(rebuilt["offline.json"]) == (
         _offline_without_pagefind_order(fresh["offline.json"])
     )
+    # The search pages preload Pagefind's metadata file by its name, and the offline
+    # worker's version is a hash over every page: both carry that run's names.
+    for name in [n for n in rebuilt if n.endswith(("search/index.html", "sw.js"))]:
+        assert _without_run_names(rebuilt[name]) == _without_run_names(fresh[name]), name
     for kind in ("filter/", "pagefind."):
         assert sum(n.startswith(f"pagefind/{kind}") for n in rebuilt) == sum(
             n.startswith(f"pagefind/{kind}") for n in fresh
