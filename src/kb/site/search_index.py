@@ -262,8 +262,8 @@ HTML_LANG = re.compile(r'<html[^>]*\blang="([^"]+)"')
 def link_search_pages(site: Path) -> None:
     """Let each language's search page, opened with a query (as every search box sends
     it), ask for what its first search needs while the page itself loads: Pagefind's
-    script, kb's query model and the language's index metadata and WebAssembly (their
-    names are known only once Pagefind has run). On a slow link each of those otherwise
+    script, kb's query model and the language's WebAssembly (its name is known only
+    once Pagefind has run). On a slow link each of those otherwise
     waits for the one before it. Opened without a query, the page loads none of it
     until the reader goes to the search box (it stays within the page byte budget)."""
     bundle = site / "pagefind"
@@ -280,11 +280,9 @@ def link_search_pages(site: Path) -> None:
         up = "../" * (len(page.relative_to(site).parts) - 1) + "pagefind/"
         files = [["modulepreload", up + "pagefind.js"], ["preload", up + "kb-search.json"]]
         if code in languages:
-            index = languages[code]
-            files += [
-                ["preload", f"{up}pagefind.{index['hash']}.pf_meta"],
-                ["preload", f"{up}wasm.{index['wasm']}.pagefind"],
-            ]
+            # Not the metadata: its name changes from build to build (Pagefind's index
+            # hashes are not stable), and two builds of the same sources are identical.
+            files.append(["preload", f"{up}wasm.{languages[code]['wasm']}.pagefind"])
         script = PRELOAD_SCRIPT.replace("FILES", json.dumps(files))
         if HEAD_END in text and PRELOAD_MARK not in text:
             page.write_text(text.replace(HEAD_END, script + HEAD_END, 1), encoding="utf-8")
