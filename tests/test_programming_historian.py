@@ -870,7 +870,7 @@ def test_the_site_search_passes_the_judged_set(
     page.assert_clean()
 
 
-def test_the_theme_page_groups_lessons_by_level(
+def test_the_theme_page_lists_each_lesson_once_and_leads_to_each_level(
     page: Watched, base_url: str, built: BuiltExample
 ) -> None:
     p = page.page
@@ -878,22 +878,17 @@ def test_the_theme_page_groups_lessons_by_level(
     in_theme = [d for d in built.published() if "get-ready" in d.themes]
     counts = {lv: sum(1 for d in in_theme if lv in d.levels) for lv in convert.LEVELS.values()}
     expected = [lv for lv, n in counts.items() if n]
-    headings = p.locator("article h2[id^='level-']")
-    assert [
-        h.removeprefix("level-") for h in headings.evaluate_all("els => els.map(h => h.id)")
-    ] == expected
-    for level in expected:
-        heading = p.locator(f"article h2#level-{level}")
-        assert heading.locator(".kb-count").inner_text() == str(counts[level])
-        metas = p.locator(f"article h2#level-{level} + ul.kb-list .kb-item__meta")
-        assert metas.count() > 0
-        label = level.capitalize()
-        assert all(f" · {label} · " in m for m in metas.all_inner_texts()), level
-    # the capped list leads to every lesson of the level
-    p.locator("article h2#level-beginner ~ p.kb-more a").first.click()
+    # Each lesson once on the theme page; the theme at each level is a page of its own.
+    listed = p.locator("article a.kb-item__title").all_inner_texts()
+    assert sorted(listed) == sorted(d.title for d in in_theme)
+    links = p.locator("article nav.kb-jump li")
+    assert [t.split()[0].lower() for t in links.all_inner_texts()] == expected
+    for text, level in zip(links.all_inner_texts(), expected, strict=True):
+        assert text.split()[-1] == str(counts[level])
+    p.locator("article nav.kb-jump a").first.click()
     p.wait_for_load_state()
     titles = p.locator("article a.kb-item__title").all_inner_texts()
-    assert sorted(titles) == sorted(d.title for d in in_theme if "beginner" in d.levels)
+    assert sorted(titles) == sorted(d.title for d in in_theme if expected[0] in d.levels)
     page.assert_clean()
 
 

@@ -499,7 +499,7 @@ def test_the_french_site_has_no_english_furniture(site: Path) -> None:
     level = (site / "fr" / "levels" / "local" / "index.html").read_text(encoding="utf-8")
     assert 'aria-label="Parties de cette page"' in level
     # An English document listed on a French page says so, for screen readers' voices.
-    assert re.search(r'<li class="kb-item" lang="en">\s*<a class="kb-item__title"', level)
+    assert '<li class="kb-item" lang="en"' in level
     # The glossary in French first, the English after.
     glossary = (site / "fr" / "glossary" / "index.html").read_text(encoding="utf-8")
     term = glossary[glossary.index('<dt id="term-atc">') :]
