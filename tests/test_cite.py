@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -74,6 +75,19 @@ def test_bibtex_keeps_organisations_whole_for_bibtex_itself() -> None:
     # LaTeX's special characters are escaped, the address is not.
     assert r"50\% of \{drains\} \& the R\_2 plan" in text
     assert "url = {https://kb.example.org/case-studies/accra_stormwater/?a=1%20b}" in text
+
+
+def test_bibtex_keeps_arabic_script_and_says_nothing_about_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    title = "تحالفات التعلّم في كساب"
+    ref = cite.Reference(
+        "ar", "case-study", title, ("كساب, علي",), dt.date(2020, 1, 2), "P", "u", "ar", "L"
+    )
+    with caplog.at_level(logging.WARNING):
+        fields = parse_bibtex(cite.bibtex([ref]))
+    assert fields["title"].value == title  # type: ignore[attr-defined]
+    assert caplog.records == []
 
 
 def test_ris_reads_back_with_every_field() -> None:

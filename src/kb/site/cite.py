@@ -30,11 +30,19 @@ from bibtexparser.entrypoint import write_string
 from bibtexparser.library import Library
 from bibtexparser.middlewares import LatexEncodingMiddleware
 from bibtexparser.model import Entry, Field
+from pylatexenc.latexencode import UnicodeToLatexEncoder
 
 from kb import urls
 from kb.config import Settings
 from kb.model import Document
 from kb.site.downloads import Download
+
+#: LaTeX for the characters LaTeX has commands for; the others (Arabic script,
+#: for one) are kept as they are, which biber and UTF-8 BibTeX read, without
+#: a warning per character (887 lines for the three Arabic documents).
+_LATEX = UnicodeToLatexEncoder(
+    conversion_rules=["defaults"], unknown_char_policy="keep", unknown_char_warning=False
+)
 
 #: Where the citation files live on the site, from its root.
 FOLDER = "cite"
@@ -173,9 +181,7 @@ def _bibtex_entry(ref: Reference) -> Entry:
         ]
         + ([Field("abstract", ref.abstract)] if ref.abstract else []),
     )
-    encoded = LatexEncodingMiddleware(keep_math=False, enclose_urls=False).transform(
-        Library([text])
-    )
+    encoded = LatexEncodingMiddleware(encoder=_LATEX).transform(Library([text]))
     entry = encoded.entries[0]
     names = entry.fields_dict["author"].value
     entry.set_field(
