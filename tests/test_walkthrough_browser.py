@@ -5,7 +5,6 @@ else in the test's temporary folder)."""
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,18 +12,10 @@ from click.testing import Result
 
 from tests.browser import chromium, serve_built_site
 from tests.conftest import ProjectFactory, document
+from tests.test_editors import git
 
 Kb = Callable[..., Result]
 PATH = "content/case-studies/handpump-repairs.md"
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=Editor", "-c", "user.email=e@example.org", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
 
 
 def test_a_browser_only_contribution_from_first_commit_to_ready(
