@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
@@ -54,11 +54,11 @@ class Link:
     html: bool = False
 
 
-def code_free_lines(body: str, first_line: int) -> Iterator[tuple[int, str]]:
-    """Body lines outside fenced code blocks, with code spans blanked out."""
+def outside_fences(lines: Sequence[str], start: int = 0) -> Iterator[int]:
+    """The numbers of the lines from ``start`` on that are neither in nor of a code fence."""
     fence = ""
-    for offset, line in enumerate(body.split("\n")):
-        match = FENCE.match(line)
+    for number in range(start, len(lines)):
+        match = FENCE.match(lines[number])
         if fence:
             if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
                 fence = ""
@@ -66,6 +66,14 @@ def code_free_lines(body: str, first_line: int) -> Iterator[tuple[int, str]]:
         if match:
             fence = match.group(1)
             continue
+        yield number
+
+
+def code_free_lines(body: str, first_line: int) -> Iterator[tuple[int, str]]:
+    """Body lines outside fenced code blocks, with code spans blanked out."""
+    lines = body.split("\n")
+    for offset in outside_fences(lines):
+        line = lines[offset]
         if "`" in line:
             line = blank_code_spans(line)
         yield first_line + offset, line

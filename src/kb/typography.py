@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from kb.links import FENCE, code_free_lines
+from kb.links import code_free_lines, outside_fences
 from kb.model import Document
 from kb.problems import Problem
 
@@ -115,17 +115,8 @@ def typeset_source(text: str) -> str:
     start = 0
     if lines and lines[0].strip() == "---":
         start = next((n + 1 for n, line in enumerate(lines[1:], 1) if line.strip() == "---"), 0)
-    fence = ""
-    for number in range(start, len(lines)):
+    for number in outside_fences(lines, start):
         line = lines[number]
-        match = FENCE.match(line)
-        if fence:
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
-                fence = ""
-            continue
-        if match:
-            fence = match.group(1)
-            continue
         parts, position = [], 0
         for kept in KEPT.finditer(line):
             parts.append(french_text(line[position : kept.start()]) + kept.group(0))
