@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from kb.cli import main
 from tests.browser import Watched, chromium, serve_directory
@@ -26,6 +26,14 @@ TEXT_BOX = """(e) => {
   return {left: box.left, right: box.right, top: box.top};
 }"""
 ENGLISH_GUIDELINE = "guidelines/setting-up-a-learning-alliance/"
+
+
+def result_links(page: Page) -> list[str]:
+    """The addresses the search page's result titles lead to, in order."""
+    links: list[str] = page.locator(".kb-result__title").evaluate_all(
+        "(ts) => ts.map((t) => (t.closest('a') || t.querySelector('a')).href)"
+    )
+    return links
 
 
 def build(project: Path, out: Path) -> Path:
@@ -99,16 +107,12 @@ def test_the_french_search_page_finds_french_pages_in_french(
     assert page.locator(".kb-filter-toggle").inner_text() == "Filtrer"
     titles = page.locator(".kb-result__title").all_inner_texts()
     assert any("homologation" in t for t in titles), titles
-    links = page.locator(".kb-result__title").evaluate_all(
-        "(ts) => ts.map((t) => (t.closest('a') || t.querySelector('a')).href)"
-    )
+    links = result_links(page)
     assert links and all(link.rstrip("/").endswith("-fr") for link in links), links
     # The same word from the English search page finds no French page.
     page.goto(base_url + "search/?q=homologation")
     page.wait_for_selector("#kb-search[data-done]", timeout=15_000)
-    english = page.locator(".kb-result__title").evaluate_all(
-        "(ts) => ts.map((t) => (t.closest('a') || t.querySelector('a')).href)"
-    )
+    english = result_links(page)
     assert not [link for link in english if link.rstrip("/").endswith("-fr")], english
     watched.assert_clean()
     context.close()
@@ -271,16 +275,12 @@ def test_the_arabic_search_page_finds_the_arabic_empowers_case_studies(
     assert page.locator("html").get_attribute("dir") == "rtl"
     titles = page.locator(".kb-result__title").all_inner_texts()
     assert any(t.startswith("البلقاء، الأردن") for t in titles), titles
-    links = page.locator(".kb-result__title").evaluate_all(
-        "(ts) => ts.map((t) => (t.closest('a') || t.querySelector('a')).href)"
-    )
+    links = result_links(page)
     assert links and all(link.rstrip("/").endswith("-ar") for link in links), links
     # The Arabic index is the Arabic pages': the English search page does not find them.
     page.goto(base_url + "search/?q=السيناريوهات")
     page.wait_for_selector("#kb-search[data-done]", timeout=15_000)
-    english = page.locator(".kb-result__title").evaluate_all(
-        "(ts) => ts.map((t) => (t.closest('a') || t.querySelector('a')).href)"
-    )
+    english = result_links(page)
     assert not [link for link in english if link.rstrip("/").endswith("-ar")], english
     watched.assert_clean()
     context.close()
