@@ -120,7 +120,7 @@ def generate(out: Path, documents: int, seed: int = 1) -> Path:
     countries = ["GH", "BF", "UG", "EG", "JO", "PS", "BR", "CO", "PE", "ES"]
     (out / "mkdocs.yml").write_text(
         "site_name: Generated knowledge base\n"
-        "site_url: https://kb.example.org/\n"
+        "site_url: https://wash-kb.github.io/\n"
         "theme:\n  name: material\n  font: false\n"
         "extra:\n  kb:\n    default_language: en\n",
         encoding="utf-8",
@@ -151,7 +151,7 @@ def generate(out: Path, documents: int, seed: int = 1) -> Path:
                     "title": "Generated source",
                     "publisher": "kb",
                     "year": 2020,
-                    "url": "https://kb.example.org/sources/generated",
+                    "url": "https://wash-kb.github.io/sources/generated",
                 }
             ],
         }

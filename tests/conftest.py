@@ -43,7 +43,7 @@ programmes:
 
 MKDOCS = """\
 site_name: Test KB
-site_url: https://kb.example.org/
+site_url: https://wash-kb.github.io/
 theme:
   name: material
   font: false

@@ -30,11 +30,11 @@ TRICKY = cite.Reference(
     authors=("Smith, Jane", "IRC WASH", "Ngom, Éloïse"),
     issued=dt.date(2024, 5, 17),
     publisher="Learning Alliances KB",
-    url="https://kb.example.org/case-studies/accra_stormwater/?a=1%20b",
+    url="https://wash-kb.github.io/case-studies/accra_stormwater/?a=1%20b",
     language="en",
     license="CC-BY-4.0",
     abstract="Stormwater in #Accra, with $ and \\ in it.",
-    pdf_url="https://kb.example.org/downloads/documents/accra-stormwater.pdf",
+    pdf_url="https://wash-kb.github.io/downloads/documents/accra-stormwater.pdf",
     path="cite/accra-stormwater",
 )
 
@@ -74,7 +74,7 @@ def test_bibtex_keeps_organisations_whole_for_bibtex_itself() -> None:
     assert "author = {Smith, Jane and {IRC WASH} and Ngom, Éloïse}" in text
     # LaTeX's special characters are escaped, the address is not.
     assert r"50\% of \{drains\} \& the R\_2 plan" in text
-    assert "url = {https://kb.example.org/case-studies/accra_stormwater/?a=1%20b}" in text
+    assert "url = {https://wash-kb.github.io/case-studies/accra_stormwater/?a=1%20b}" in text
 
 
 def test_bibtex_keeps_arabic_script_and_says_nothing_about_it(
@@ -220,7 +220,7 @@ def test_the_built_site_offers_every_format_from_page_and_catalogue(
         ("citation_publication_date", "2026/01/15"),
         ("citation_publisher", "Test KB"),
         ("citation_language", "en"),
-        ("citation_public_url", "https://kb.example.org/case-studies/district-latrines/"),
+        ("citation_public_url", "https://wash-kb.github.io/case-studies/district-latrines/"),
         ("citation_technical_report_institution", "Test KB"),
     ]
     links = re.findall(r'<a href="([^"]+)" download type="([^"]+)">([^<]+)</a>', page)
@@ -238,7 +238,7 @@ def test_the_built_site_offers_every_format_from_page_and_catalogue(
     catalogue = json.loads((out / "catalogue.json").read_text(encoding="utf-8"))
     entries = {d["id"]: d for d in catalogue["documents"]}
     citation = entries["district-latrines"]["citation"]
-    assert citation["bibtex"] == "https://kb.example.org/cite/district-latrines.bib"
+    assert citation["bibtex"] == "https://wash-kb.github.io/cite/district-latrines.bib"
     assert citation["csl"] == json.loads((page_dir / links[2][0]).resolve().read_text())[0]
     # A document without authors is the site's own work, in its own language.
     french = entries["criteria-fr"]["citation"]["csl"]

@@ -310,7 +310,7 @@ def test_owner_settings_publish_more_types_and_ignore_files(
         make_project,
         {
             "mkdocs.yml": (
-                "site_name: Test KB\nsite_url: https://kb.example.org/\n"
+                "site_name: Test KB\nsite_url: https://wash-kb.github.io/\n"
                 "theme:\n  name: material\n  font: false\n"
                 "extra:\n  kb:\n    media_types: [csv, .MP4]\n"
                 "    ignore: ['*.psd', 'sources/']\n"
@@ -572,7 +572,7 @@ def test_the_file_settings_contributing_shows_work_as_it_says(
     project = valid_project(
         make_project,
         {
-            "mkdocs.yml": "site_name: Test KB\nsite_url: https://kb.example.org/\n" + settings,
+            "mkdocs.yml": "site_name: Test KB\nsite_url: https://wash-kb.github.io/\n" + settings,
             "content/lessons/clip.mp4": b"\0\0\0\x18ftypmp42",
             "content/lessons/poster.psd": b"8BPS",
             "content/lessons/sources/notes.docx": b"PK",

@@ -303,9 +303,9 @@ def test_links_stay_inside_the_pdf_or_go_to_the_online_page(built: Built) -> Non
     assert "beta--why-it-matters" in internal  # a heading of another document of the pack
     assert "alpha--the-checklist" in internal  # a heading of the same document
     assert "alpha" in internal and "beta" in internal  # contents and links between documents
-    assert "https://kb.example.org/lessons/gamma/" in external  # not in the pack: online
+    assert "https://wash-kb.github.io/lessons/gamma/" in external  # not in the pack: online
     assert "https://example.org/page" in external
-    assert "https://kb.example.org/guidelines/alpha/" in external  # "read online"
+    assert "https://wash-kb.github.io/guidelines/alpha/" in external  # "read online"
     assert "https://creativecommons.org/licenses/by/4.0/" in external  # the licence
     assert all(url.startswith(("https://", "http://", "mailto:")) for url in external)
 
@@ -348,7 +348,7 @@ def test_pack_text_has_every_selected_document_and_nothing_else(built: Built) ->
         "District officer",  # a table cell
         "Raw HTML too: a raw link.",  # kept as words, its local href dropped
         "The footnote's text.",
-        "Read online: https://kb.example.org/lessons/beta/",
+        "Read online: https://wash-kb.github.io/lessons/beta/",
         "Page 2 of",
         "How to cite",
         "Test KB (2026). “Starter pack”.",
@@ -374,7 +374,7 @@ def test_french_pack_is_typeset_as_french(built: Built) -> None:
         "1 leçon",
         "LEÇON",  # the type above the title, in capitals
         "5 mars 2026",
-        "Lire en ligne : https://kb.example.org/lessons/french/",
+        "Lire en ligne : https://wash-kb.github.io/lessons/french/",
         "(2026). « Recueil en français ».",
         "Licence et citation",
     ):
@@ -395,7 +395,7 @@ def test_one_pdf_per_document_without_cover(built: Built) -> None:
     assert "How to cite this document: A. Author (2026). “Alpha guideline”. Test KB." in text
     # In a document's own PDF, the beta link goes to beta's online page.
     urls = [str(link["/A"]["/URI"]) for _p, link in links(reader) if "/A" in link]
-    assert "https://kb.example.org/lessons/beta/#why-it-matters" in urls
+    assert "https://wash-kb.github.io/lessons/beta/#why-it-matters" in urls
 
 
 def test_build_returns_what_the_downloads_page_lists(built: Built) -> None:
@@ -425,7 +425,7 @@ def test_without_a_site_url_no_link_points_to_a_local_path(
     make_project: ProjectFactory, tmp_path: Path
 ) -> None:
     files = sample_files()
-    files["mkdocs.yml"] = MKDOCS.replace("site_url: https://kb.example.org/\n", "")
+    files["mkdocs.yml"] = MKDOCS.replace("site_url: https://wash-kb.github.io/\n", "")
     result = load_project(make_project(files))
     assert result.settings.site_url == ""
 

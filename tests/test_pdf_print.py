@@ -204,7 +204,8 @@ def test_references_outside_the_pack_print_their_address_as_a_note(printed: Prin
     text = re.sub(r"\s*\[", " [", " ".join(printed.text().replace("\u00a0", " ").split()))
 
     assert "the lesson kept outside [1] afterwards" in text
-    assert "Addresses of the links [1] https://kb.example.org/lessons/outside/ Read online:" in text
+    address = "https://wash-kb.github.io/lessons/outside/"
+    assert f"Addresses of the links [1] {address} Read online:" in text
     # A link whose words are its address needs no note.
     assert "[2]" not in text
 

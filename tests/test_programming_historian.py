@@ -90,7 +90,7 @@ def test_the_converted_corpus_checks_clean(
 ) -> None:
     # The example's site_url is a placeholder (it is published nowhere); the
     # publish workflow hands the real address over the same way.
-    monkeypatch.setenv("KB_SITE_URL", "https://kb.example.org/ph/")
+    monkeypatch.setenv("KB_SITE_URL", "https://wash-kb.github.io/ph/")
     result = kb(converted.root, "check")
     assert result.exit_code == 0, result.output
     assert f"No problems: {len(converted.outcome.converted)} documents checked." in result.output

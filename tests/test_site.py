@@ -108,7 +108,7 @@ def test_document_page_has_panel_relations_and_rewritten_links(
     assert jsonld is not None
     data = json.loads(jsonld.group(1))
     assert data["headline"] == "District latrines"
-    assert data["url"] == "https://kb.example.org/case-studies/district-latrines/"
+    assert data["url"] == "https://wash-kb.github.io/case-studies/district-latrines/"
 
 
 def test_translations_link_both_ways(make_project: ProjectFactory, kb: Kb) -> None:
@@ -245,7 +245,7 @@ def test_catalogue_and_feed(make_project: ProjectFactory, kb: Kb) -> None:
     entries = {d["id"]: d for d in catalogue["documents"]}
     assert set(entries) == {"district-latrines", "ladder", "criteria", "criteria-fr"}
     case = entries["district-latrines"]
-    assert case["url"] == "https://kb.example.org/case-studies/district-latrines/"
+    assert case["url"] == "https://wash-kb.github.io/case-studies/district-latrines/"
     assert case["relations"]["links_to"] == ["ladder"]
     assert case["relations"]["backlinks"] == ["criteria"]
     assert entries["criteria"]["relations"]["translations"] == ["criteria-fr"]
@@ -357,7 +357,7 @@ def test_downloads_page_and_document_pages_link_the_pdfs(
     assert (out / "downloads/documents/criteria.pdf").is_file()
     catalogue = json.loads((out / "catalogue.json").read_text(encoding="utf-8"))
     entry = next(d for d in catalogue["documents"] if d["id"] == "criteria")
-    assert entry["pdf"] == "https://kb.example.org/downloads/documents/criteria.pdf"
+    assert entry["pdf"] == "https://wash-kb.github.io/downloads/documents/criteria.pdf"
     assert entry["relations"]["packs"] == ["sanitation-pack"]
 
 

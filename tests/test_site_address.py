@@ -26,10 +26,11 @@ def test_the_shipped_placeholder_is_a_warning_and_an_error_in_strict(kb: Kb) -> 
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
         "mkdocs.yml:5: site_url: warning: site_url is the placeholder "
-        "https://example.org/learning-alliances/ (example.org is reserved for examples): every "
-        "PDF would print it as the documents' address; set site_url in mkdocs.yml to the "
-        "address the site is published at, or set KB_SITE_URL when building (the publish "
-        "workflow sets it from the repository's Pages address)"
+        "https://example.org/learning-alliances/ (example.org is reserved for examples and "
+        "tests; no reader can visit it): every PDF would print it as the documents' address; "
+        "set site_url in mkdocs.yml to the address the site is published at, or set "
+        "KB_SITE_URL when building (the publish workflow sets it from the repository's "
+        "Pages address)"
     ]
     assert kb(REPO, "check", "--strict").exit_code == 1
 
@@ -37,7 +38,7 @@ def test_the_shipped_placeholder_is_a_warning_and_an_error_in_strict(kb: Kb) -> 
 def test_no_site_url_is_a_warning(make_project: ProjectFactory, kb: Kb) -> None:
     project = make_project(
         {
-            "mkdocs.yml": MKDOCS.replace("site_url: https://kb.example.org/\n", ""),
+            "mkdocs.yml": MKDOCS.replace("site_url: https://wash-kb.github.io/\n", ""),
             "content/lessons/a.md": document("A"),
         }
     )
@@ -53,7 +54,7 @@ def test_the_environment_gives_the_address_to_check_build_and_mkdocs(
 ) -> None:
     project = make_project(
         {
-            "mkdocs.yml": MKDOCS.replace("https://kb.example.org/", "https://example.org/kb/"),
+            "mkdocs.yml": MKDOCS.replace("https://wash-kb.github.io/", "https://example.org/kb/"),
             "content/lessons/a.md": document("A"),
         }
     )
@@ -77,7 +78,11 @@ def test_the_environment_gives_the_address_to_check_build_and_mkdocs(
         ("http://www.example.com", True),
         ("https://EXAMPLE.net/x/", True),
         ("https://owner.github.io/kb/", False),
-        ("https://kb.example.org/", False),  # a test host, not the template's placeholder
+        ("https://wash-kb.github.io/", False),
+        ("https://kb.example.org/", True),  # subdomains of a reserved domain are reserved too
+        ("http://kb.test:8000/", True),
+        ("http://localhost:8000/", True),
+        ("https://example.org.owner.net/", False),
     ],
 )
 def test_placeholder_hosts(given: str, placeholder: bool) -> None:

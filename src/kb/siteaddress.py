@@ -19,10 +19,11 @@ from kb.problems import Problem
 
 #: Set by the publish workflow from the repository's Pages address.
 ENVIRONMENT_VARIABLE = "KB_SITE_URL"
-#: Hosts reserved for examples (RFC 2606, section 3): an address no reader can visit.
-PLACEHOLDER_HOSTS = frozenset(
-    f"{www}example.{tld}" for www in ("", "www.") for tld in ("com", "net", "org")
-)
+#: Domains reserved for examples (RFC 2606, section 3), with all their subdomains.
+PLACEHOLDER_DOMAINS = ("example.com", "example.net", "example.org")
+#: Top-level names reserved for tests and examples (RFC 2606, section 2): no reader
+#: can visit an address under them either.
+RESERVED_TLDS = ("example", "invalid", "localhost", "test")
 _SITE_URL_LINE = re.compile(r"^site_url\s*:", re.MULTILINE)
 
 
@@ -37,9 +38,16 @@ def configured_site_url(raw: Mapping[str, Any], environ: Mapping[str, str] | Non
 
 
 def is_placeholder(site_url: str) -> bool:
-    """True for an address on a host reserved for examples (``https://example.org/...``)."""
-    host = (urlsplit(site_url).hostname or "").lower()
-    return host in PLACEHOLDER_HOSTS
+    """True for an address no reader can visit: a host reserved for examples or tests.
+
+    ``https://example.org/...``, ``https://kb.example.org/`` and ``http://kb.test/``
+    all are; so is ``localhost``, which only the machine that built the site can reach.
+    """
+    host = (urlsplit(site_url).hostname or "").lower().rstrip(".")
+    labels = host.split(".")
+    return any(host == d or host.endswith("." + d) for d in PLACEHOLDER_DOMAINS) or (
+        labels[-1] in RESERVED_TLDS
+    )
 
 
 def site_url_problems(site_url: str, mkdocs_text: str) -> Iterator[Problem]:
@@ -66,7 +74,7 @@ def site_url_problems(site_url: str, mkdocs_text: str) -> Iterator[Problem]:
             line,
             "site_url",
             f"site_url is the placeholder {site_url} ({urlsplit(site_url).hostname} is "
-            "reserved for examples): every PDF would print it as the documents' address; "
-            f"{fix}",
+            "reserved for examples and tests; no reader can visit it): every PDF would "
+            f"print it as the documents' address; {fix}",
             "warning",
         )
