@@ -174,7 +174,7 @@ def test_kb_check_reports_pack_problems_with_line_and_hint(
         "content/packs.yml:17: packs.orders.include[0]: no document has the id 'beta-leson'; "
         "did you mean 'beta-lesson'?",
         "content/packs.yml:19: packs.orders.colour: unknown field (expected: title, subtitle, "
-        "introduction, select, include, exclude, order, right_hand_start, booklet)",
+        "introduction, select, include, exclude, order, right_hand_start, booklet, archival)",
         "content/packs.yml:23: packs.picky.order[0]: 'ghana' is listed in 'order:' but the "
         "pack does not select it; add it under 'include:' or remove it from 'order:'",
         "content/packs.yml:24: packs.Bad Id: 'Bad Id' is not a usable id; use lowercase "

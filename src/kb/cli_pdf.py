@@ -15,6 +15,7 @@ from kb.errors import KbError, ProblemsFound
 from kb.loader import LoadResult
 from kb.model import DOCUMENT_TYPES
 from kb.problems import format_problems
+from kb.urls import BOOKLET_SUFFIX
 
 SELECTION_OPTIONS = ("types", "themes", "levels", "countries", "programmes", "languages")
 
@@ -143,6 +144,11 @@ def _adhoc_title(result: LoadResult, selection: dict[str, list[str]]) -> str:
     help="An A5 booklet: A4 sheets to print on both sides, fold and staple (packs, selections).",
 )
 @click.option(
+    "--archival",
+    is_flag=True,
+    help="PDF/A-3b for archives (still tagged) instead of the default PDF/UA-1.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -164,6 +170,7 @@ def pdf(
     title: str | None,
     intro: str | None,
     booklet: bool,
+    archival: bool,
     output: Path | None,
     list_packs: bool,
     strict: bool,
@@ -175,6 +182,7 @@ def pdf(
       kb pdf --document setting-up-a-learning-alliance -o setting-up.pdf
       kb pdf --type guideline --theme facilitation --level local -o local.pdf
       kb pdf --pack facilitators-toolkit --booklet -o toolkit-booklet.pdf
+      kb pdf --pack local-level-guidelines --archival -o archive/local.pdf
 
     Exit status: 0 written, 1 problems found, 2 the command could not run.
     """
@@ -199,6 +207,11 @@ def pdf(
         )
     if booklet and doc_id:
         raise KbError("--booklet is for a pack or a selection, not one document")
+    if booklet and archival:
+        raise KbError(
+            "--archival makes the PDF/A copy of a pack for archives, --booklet a copy to "
+            "print; ask for one of them"
+        )
     if (title or intro) and not any(selection.values()):
         raise KbError("--title and --intro name a selection; a pack has its own in packs.yml")
     result = _loaded(ctx, strict)
@@ -216,8 +229,10 @@ def pdf(
             found = find_pack(packs, pack_id)
             if found is None:
                 raise KbError(unknown_pack_message(packs, pack_id))
-            suffix = "-booklet" if booklet else ""
+            suffix = BOOKLET_SUFFIX if booklet else ""
             target = output or Path(f"{found.id}{suffix}.pdf")
+            if archival:
+                found = dataclasses.replace(found, archival=True)
             with _site_lock(settings.root, target):
                 download = render_pack(result, found, target, strict=strict, booklet=booklet)
         elif doc_id:
@@ -228,7 +243,7 @@ def pdf(
                 raise KbError(f"no document has the id '{doc_id}'{hint}")
             target = output or Path(f"{doc.id}.pdf")
             with _site_lock(settings.root, target):
-                download = render_document(result, doc, target, strict=strict)
+                download = render_document(result, doc, target, strict=strict, archival=archival)
         else:
             if output is None:
                 raise KbError("a selection needs an output file: add -o FILE.pdf")
@@ -242,7 +257,9 @@ def pdf(
                 raise KbError("; ".join(messages))
             target = output
             # The file it is, named in its citation: an ad-hoc pack has no address online.
-            made = dataclasses.replace(made, introduction=intro or "", file_name=target.name)
+            made = dataclasses.replace(
+                made, introduction=intro or "", file_name=target.name, archival=archival
+            )
             with _site_lock(settings.root, target):
                 download = render_pack(result, made, target, strict=strict, booklet=booklet)
     except PdfProblems as exc:

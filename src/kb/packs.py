@@ -22,6 +22,7 @@ from kb.inventory import read_content_file
 from kb.model import DOCUMENT_TYPES, Document, KnowledgeBase
 from kb.problems import Problem
 from kb.schema import LANGUAGE_PATTERN
+from kb.urls import BOOKLET_SUFFIX
 from kb.yamlsrc import YamlText, load_yaml
 
 PACK_KEYS = (
@@ -34,6 +35,7 @@ PACK_KEYS = (
     "order",
     "right_hand_start",
     "booklet",
+    "archival",
 )
 SELECT_KEYS = ("type", "themes", "levels", "countries", "programme", "language")
 ORDER_NAMES = ("type", "title", "date")
@@ -100,6 +102,8 @@ class Pack:
     right_hand_start: bool = False
     #: Also printed as an A5 booklet (``<id>-booklet.pdf``), imposed on A4 sheets.
     booklet: bool = False
+    #: Its PDF is PDF/A-3b, for archives, instead of PDF/UA-1 (still tagged).
+    archival: bool = False
     #: The file an ad-hoc pack is written to: its citation names it (it has no address).
     file_name: str = ""
     line: int = 1
@@ -290,6 +294,15 @@ class _PackReader:
                     f"'{key}' is not a usable id; use lowercase letters, digits and hyphens",
                 )
                 continue
+            if key.endswith(BOOKLET_SUFFIX):
+                # downloads/packs/<id>-booklet.pdf is the booklet of the pack <id>.
+                self.problem(
+                    keypath,
+                    f"a pack id cannot end in '{BOOKLET_SUFFIX}': {key}.pdf would be the "
+                    f"file name of the booklet of a pack '{key.removesuffix(BOOKLET_SUFFIX)}'; "
+                    "choose another id",
+                )
+                continue
             if not isinstance(entry, dict):
                 self.problem(keypath, "expected fields such as 'title:' and 'select:' below the id")
                 continue
@@ -333,6 +346,7 @@ class _PackReader:
             order_first=order_first,
             right_hand_start=self.flag(entry, keypath, "right_hand_start"),
             booklet=self.flag(entry, keypath, "booklet"),
+            archival=self.flag(entry, keypath, "archival"),
             line=self.parsed.line(keypath),
             lines={k: v for k, v in self.parsed.lines.items() if k.startswith(keypath)},
         )

@@ -55,6 +55,11 @@ def french_text(text: str) -> str:
     return APOSTROPHE.sub(APOSTROPHE_SIGN, text)
 
 
+def typeset(text: str, language: str) -> str:
+    """Plain text (a title, an introduction) set in the typography of ``language``."""
+    return french_text(text) if is_french(language) else text
+
+
 def french_html(html_text: str) -> str:
     """HTML with French typography in its text, never in tags or code."""
     out: list[str] = []

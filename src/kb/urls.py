@@ -59,9 +59,13 @@ def document_pdf_url(doc: Document) -> str:
     return f"downloads/documents/{doc.id}.pdf"
 
 
+#: A pack's A5 booklet is ``<pack id>-booklet.pdf``, beside the pack (pack ids never end so).
+BOOKLET_SUFFIX = "-booklet"
+
+
 def pack_pdf_url(pack_id: str, *, booklet: bool = False) -> str:
     """Where a pack's PDF is on the site (its A5 booklet beside it, ``<id>-booklet.pdf``)."""
-    return f"downloads/packs/{pack_id}{'-booklet' if booklet else ''}.pdf"
+    return f"downloads/packs/{pack_id}{BOOKLET_SUFFIX if booklet else ''}.pdf"
 
 
 def absolute(site_url: str, relative: str) -> str:

@@ -14,6 +14,7 @@ no problem fails the run, each file atomically.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -37,6 +38,7 @@ from kb.model import Document
 from kb.packs import Pack, load_packs, pack_language, select
 from kb.pdf.needs import load_engine
 from kb.problems import Problem, format_problems, sort_problems
+from kb.typography import typeset
 from kb.urls import document_pdf_url, pack_pdf_url
 
 from .files import copy_atomic, write_atomic
@@ -67,6 +69,8 @@ class Download:
     document_ids: tuple[str, ...]
     language: str
     subtitle: str = ""
+    #: PDF/A-3b (for archives) rather than the default PDF/UA-1.
+    archival: bool = False
 
 
 class PdfProblems(ProblemsFound):
@@ -99,7 +103,8 @@ class PdfCache:
 
     def key(self, job: PrintJob) -> str:
         digest = hashlib.sha256()
-        for part in (CACHE_FORMAT, self._engine, job.kind, job.id, job.html):
+        variant = "pdf/a-3b" if job.archival else "pdf/ua-1"
+        for part in (CACHE_FORMAT, self._engine, variant, job.kind, job.id, job.html):
             digest.update(part.encode("utf-8"))
             digest.update(b"\0")
         for url, _path, _line in sorted(set(job.images)):
@@ -264,27 +269,33 @@ def _plan_pack(
         file_name=pack.file_name,
     )
     job = pack_job(cover, documents, printer, language, booklet=booklet)
+    # A booklet is for printing; pypdf's imposition would not keep PDF/A anyway.
+    archival = pack.archival and not booklet
+    job = dataclasses.replace(job, archival=archival)
 
     def download(pages: int, size: int) -> Download:
         return Download(
             kind="booklet" if booklet else "pack",
             id=pack.id,
-            title=pack.title,
-            description=pack.subtitle or pack.introduction,
-            subtitle=pack.subtitle,
+            title=typeset(pack.title, language),
+            description=typeset(pack.subtitle or pack.introduction, language),
+            subtitle=typeset(pack.subtitle, language),
             url=pack_pdf_url(pack.id, booklet=booklet),
             pages=pages,
             size=size,
             date=newest_date(documents),
             document_ids=tuple(d.id for d in documents),
             language=language,
+            archival=archival,
         )
 
     return _Planned(job, target, download)
 
 
-def _plan_document(doc: Document, printer: PrintRenderer, target: Path) -> _Planned:
-    job = document_job(doc, printer)
+def _plan_document(
+    doc: Document, printer: PrintRenderer, target: Path, *, archival: bool = False
+) -> _Planned:
+    job = dataclasses.replace(document_job(doc, printer), archival=archival)
 
     def download(pages: int, size: int) -> Download:
         return Download(
@@ -298,6 +309,7 @@ def _plan_document(doc: Document, printer: PrintRenderer, target: Path) -> _Plan
             date=doc.last_changed,
             document_ids=(doc.id,),
             language=doc.language,
+            archival=archival,
         )
 
     return _Planned(job, target, download)
@@ -400,6 +412,7 @@ def render_pack(
     """Render one pack (from packs.yml or made on the command line) to ``target``.
 
     With ``booklet``, as an A5 booklet imposed on A4 sheets (kb.pdf.booklet).
+    The pack's ``archival`` asks for PDF/A-3b (not for a booklet).
     """
     chosen = select(pack, result.knowledge_base)
     printer = PrintRenderer(result.settings, result.knowledge_base)
@@ -413,11 +426,12 @@ def render_document(
     target: Path,
     *,
     strict: bool = False,
+    archival: bool = False,
     report: Callable[[Sequence[Problem]], None] | None = None,
 ) -> Download:
-    """Render one document's PDF to ``target``."""
+    """Render one document's PDF to ``target`` (PDF/A-3b with ``archival``)."""
     printer = PrintRenderer(result.settings, result.knowledge_base)
-    plan = _plan_document(doc, printer, target)
+    plan = _plan_document(doc, printer, target, archival=archival)
     return _run([plan], cache_for(result), strict=strict, workers=1, report=report)[0]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -84,13 +85,20 @@ def _fetcher(job: PrintJob) -> _LocalFiles:
     return _LocalFiles(str(content_dir or ""), images)
 
 
-def render_options() -> dict[str, object]:
+def render_options(archival: bool = False) -> dict[str, object]:
     """How kb asks WeasyPrint for a PDF (besides the file identifier).
 
-    Tagged PDF/UA-1: a structure tree (headings, lists, tables, figures with
-    their alt text) in reading order, the language and the title shown, so
-    that a screen reader can read the PDF and text can be reflowed.
+    Tagged PDF/UA-1 by default: a structure tree (headings, lists, tables,
+    figures with their alt text) in reading order, the language and the title
+    shown, so that a screen reader can read the PDF and text can be reflowed.
+
+    ``archival``: PDF/A-3b for archives (fonts embedded, an sRGB output
+    intent, XMP metadata naming the part and conformance), still tagged. Its
+    XMP claims PDF/A only: the PDF/UA identifier is not a property PDF/A
+    predefines, and declaring it would need an XMP extension schema.
     """
+    if archival:
+        return {"pdf_variant": "pdf/a-3b", "pdf_tags": True}
     return {"pdf_variant": "pdf/ua-1"}
 
 
@@ -132,8 +140,17 @@ def render_to_file(job: PrintJob, target: Path, identifier: bytes) -> Rendered:
     if logger.getEffectiveLevel() > logging.WARNING:
         logger.setLevel(logging.WARNING)
     try:
-        document = weasyprint.HTML(string=job.html, url_fetcher=_fetcher(job)).render()
-        data = document.write_pdf(pdf_identifier=identifier, **render_options())
+        options = render_options(job.archival)
+        html = weasyprint.HTML(string=job.html, url_fetcher=_fetcher(job))
+        # The variant's defaults (PDF/A's output intent) apply from the layout on.
+        document = html.render(**options)
+        with warnings.catch_warnings():
+            # WeasyPrint opens its sRGB profile for PDF/A's output intent and leaves
+            # the file to the garbage collector; nothing kb can close.
+            warnings.filterwarnings(
+                "ignore", r"unclosed file .*sRGB2014\.icc", category=ResourceWarning
+            )
+            data = document.write_pdf(pdf_identifier=identifier, **options)
         if job.kind == "booklet":
             data = booklet.impose(data)
     finally:

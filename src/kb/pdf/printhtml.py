@@ -8,6 +8,7 @@ licence and how to cite.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from kb.config import Settings
 from kb.glossary import terms_in_documents
 from kb.model import Document, Source, Taxonomy, Term
 from kb.problems import Problem
-from kb.typography import french_html, french_text, is_french
+from kb.typography import french_html, french_text, is_french, typeset
 from kb.urls import absolute, document_url, pack_pdf_url
 
 from . import references, words
@@ -50,6 +51,8 @@ class PrintJob:
     documents: tuple[tuple[str, str], ...] = ()
     #: The content folder: the only place images are read from (``images`` only).
     allowed_roots: tuple[str, ...] = field(default=(), compare=False)
+    #: PDF/A-3b for archives instead of PDF/UA-1 (kb.pdf.engine.render_options).
+    archival: bool = False
 
 
 def _environment() -> jinja2.Environment:
@@ -250,6 +253,13 @@ def pack_job(
     settings = printer.settings
     taxonomy = printer.knowledge_base.taxonomy
     said = words.labels(language)
+    # Titles and introductions from packs.yml or the command line, set like the documents.
+    cover = dataclasses.replace(
+        cover,
+        title=typeset(cover.title, language),
+        subtitle=typeset(cover.subtitle, language),
+        introduction=typeset(cover.introduction, language),
+    )
     members = [doc.id for doc in documents]
     printed = [printer.document(doc) for doc in documents]
     views = [
