@@ -10,6 +10,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from click.testing import Result
+from pypdf import PdfReader
 
 from kb import build as build_module
 from tests.conftest import ProjectFactory, document
@@ -359,6 +360,67 @@ def test_downloads_page_and_document_pages_link_the_pdfs(
     entry = next(d for d in catalogue["documents"] if d["id"] == "criteria")
     assert entry["pdf"] == "https://wash-kb.github.io/downloads/documents/criteria.pdf"
     assert entry["relations"]["packs"] == ["sanitation-pack"]
+
+
+def test_the_downloads_page_lists_each_booklet_beside_its_pack_in_each_language(
+    make_project: ProjectFactory, kb: Kb
+) -> None:
+    from kb.site.markup import filesize
+    from tests.test_i18n import BILINGUAL
+
+    packs = """\
+    packs:
+      sanitation-pack:
+        title: Sanitation pack
+        select: {themes: [sanitation]}
+        booklet: true
+        archival: true
+      governance-pack:
+        title: Governance pack
+        select: {themes: [governance]}
+    """
+    project = small_project(make_project, **{"content/packs.yml": packs, "mkdocs.yml": BILINGUAL})
+    out = project / "site"
+    result = kb(project, "build", "--packs-only", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    booklet = out / "downloads/packs/sanitation-pack-booklet.pdf"
+    sheets = len(PdfReader(booklet).pages) // 2  # two printed sides to a sheet
+    size = filesize(booklet.stat().st_size)
+    english = (out / "downloads/index.html").read_text(encoding="utf-8")
+    french = (out / "fr/downloads/index.html").read_text(encoding="utf-8")
+    for page, link, words in (
+        (
+            english,
+            "../downloads/packs/",
+            ("A5 booklet", "to print on both sides", "pages", ("A4 sheet", "A4 sheets")),
+        ),
+        (
+            french,
+            "../../downloads/packs/",
+            ("Livret A5", "à imprimer recto verso", "pages", ("feuille A4", "feuilles A4")),
+        ),
+    ):
+        items = re.findall(r'<li class="kb-item" data-pack="([^"]+)">(.*?)</li>', page, re.S)
+        entries = dict(items)
+        assert list(entries) == ["sanitation-pack", "governance-pack"]
+        # The booklet is in its pack's entry, with its size and pages, and nowhere else.
+        line = re.search(
+            r'<span class="kb-item__meta kb-booklet">(.*?)</span>', entries["sanitation-pack"]
+        )
+        assert line is not None
+        text = re.sub(r"<[^>]+>", "", line.group(1))
+        assert f'href="{link}sanitation-pack-booklet.pdf" download>{words[0]}</a>' in line.group(1)
+        assert words[1] in text
+        sheet_word = words[3][0] if sheets == 1 else words[3][1]
+        found = re.search(rf"\) · PDF · (\d+) {words[2]} · (\d+) {sheet_word} · (.+)$", text)
+        assert found is not None, text
+        a5_pages = int(found.group(1))
+        assert (-(-a5_pages // 4), int(found.group(2)), found.group(3)) == (sheets, sheets, size)
+        assert "kb-booklet" not in entries["governance-pack"]
+        assert page.count("-booklet.pdf") == 1
+        # The pack itself is the PDF/A copy; the other pack is not.
+        assert re.search(r"PDF/A · \d+ pages", entries["sanitation-pack"])
+        assert "PDF/A" not in entries["governance-pack"]
 
 
 def test_pages_declare_their_own_language_and_direction(

@@ -339,6 +339,7 @@ class BrowsePages(SiteBase):
             "downloads.html",
             linker,
             packs=[d for d in self.downloads if d.kind == "pack"],
+            booklets={d.id: d for d in self.downloads if d.kind == "booklet"},
             documents=[d for d in self.downloads if d.kind == "document"],
             bundle=bundle_name(self.settings.site_name),
             references={
