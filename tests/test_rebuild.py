@@ -13,6 +13,7 @@ from benchmarks.generate import generate
 
 from kb.build import BuildReport, build
 from kb.loader import load_project
+from kb.output import link_unchanged
 from kb.site.offline import UNSTABLE
 from tests.conftest import REPO
 
@@ -108,3 +109,31 @@ def test_a_rebuild_of_the_shipped_knowledge_base_is_its_clean_build(tmp_path: Pa
     guidelines = sorted((project / "content" / "guidelines").glob("*.md"))
     lessons = sorted((project / "content" / "lessons").glob("*.md"))
     _rebuilt_equals_clean(project, guidelines[2], lessons[1], tmp_path)
+
+
+def test_files_with_the_previous_sites_bytes_become_links_to_them(tmp_path: Path) -> None:
+    previous, new = tmp_path / "site", tmp_path / "building"
+    for site, texts in (
+        (previous, {"a/same.html": "same", "a/edited.html": "old", "longer.css": "x"}),
+        (new, {"a/same.html": "same", "a/edited.html": "new", "longer.css": "xy", "added.js": "1"}),
+    ):
+        for name, text in texts.items():
+            (site / name).parent.mkdir(parents=True, exist_ok=True)
+            (site / name).write_text(text, encoding="utf-8")
+    (previous / "link.js").symlink_to(previous / "a" / "same.html")
+    (new / "link.js").write_text("same", encoding="utf-8")
+
+    assert link_unchanged(new, previous) == 1
+
+    assert (new / "a" / "same.html").samefile(previous / "a" / "same.html")
+    for name in ("a/edited.html", "longer.css", "link.js"):
+        assert not (new / name).samefile(previous / name), name
+    assert {
+        p.relative_to(new).as_posix(): p.read_text() for p in new.rglob("*") if p.is_file()
+    } == {
+        "a/same.html": "same",
+        "a/edited.html": "new",
+        "longer.css": "xy",
+        "added.js": "1",
+        "link.js": "same",
+    }

@@ -2,7 +2,8 @@
 
 load → validate (stop on errors) → PDFs → pages → MkDocs (meanwhile, in two
 more processes: document panels with the catalogue, and the search index) →
-panels injected → search index, catalogue, feed, PDFs copied in → swap.
+panels injected → search index moved in; catalogue, feed, PDFs → files the old
+site has byte for byte linked to it (see kb.output.link_unchanged) → swap.
 The new site is built in a sibling folder and only replaces ``site/`` once
 everything has succeeded, so a failed or interrupted build leaves the
 previous site as it was.
@@ -33,7 +34,13 @@ from kb.lifeline import worker_pool
 from kb.limits import nested_too_deeply
 from kb.loader import LoadResult
 from kb.model import Document, KnowledgeBase
-from kb.output import describe_os_error, staging_folder, swap, working_folder
+from kb.output import (
+    describe_os_error,
+    link_unchanged,
+    staging_folder,
+    swap,
+    working_folder,
+)
 from kb.rendering import RenderFolder, can_render_changed_only, render_state
 from kb.site import cite, problem_banner
 from kb.site.bundle import offer_bundle, write_bundle
@@ -370,7 +377,8 @@ def _build_in(
         lap("panels (waiting), injection and finishing")
         if indexing is not None:
             indexing.result()
-            shutil.copytree(index_dir, staging / "pagefind")
+            # Moved, not copied: one rename when the site is on the project's disk.
+            shutil.move(index_dir, staging / "pagefind")
             link_search_pages(staging)
             lap("search index (waiting)")
         write_catalogue(staging, catalogue_data)
@@ -397,6 +405,9 @@ def _build_in(
             made = None
         write_offline(staging, documents, downloads, settings.site_languages)
         lap("outputs")
+        if out.is_dir():
+            link_unchanged(staging, out)
+        lap("unchanged files linked")
         compress_site(staging, out if out.is_dir() else None, helpers)
         lap("compression")
         swap(staging, out)

