@@ -7,6 +7,7 @@ watches for console errors and for requests that leave the site's origin.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -341,8 +342,8 @@ def test_the_search_page_loads_pagefind_early_only_for_a_search(
     browser: Browser, base_url: str
 ) -> None:
     """Opened with a query, the page asks for Pagefind's files as it loads (preloads
-    named after the index); opened without one, nothing of Pagefind until the box
-    is focused."""
+    named after the index, its metadata from the entry file at the address Pagefind
+    then uses); opened without one, nothing of Pagefind until the box is focused."""
     context = browser.new_context(viewport=PHONE)
     watched = Watched(context.new_page(), base_url)
     p = watched.page
@@ -364,8 +365,15 @@ def test_the_search_page_loads_pagefind_early_only_for_a_search(
     preloads = p.locator("link[rel=preload]").evaluate_all("els => els.map(e => e.href)")
     assert p.locator("link[rel=modulepreload][href$='pagefind.js']").count() == 1
     assert any(u.endswith("wasm.en.pagefind") for u in preloads), preloads
+    assert any(re.search(r"/pagefind\.en_\w+\.pf_meta$", u) for u in preloads), preloads
     # Each preloaded file is fetched once: Pagefind runs in the page and takes them.
     fetched = [u for u in asked if u.endswith((".pf_meta", ".pagefind"))]
     assert len(fetched) == len(set(fetched)), fetched
+    # Pagefind asks for its entry file at the address the page did (the browser has it).
+    entries = {u for u in asked if "/pagefind-entry.json" in u}
+    assert len(entries) == 1 and "?ts=" in entries.pop(), asked
+    # The preloading runs before the stylesheet: an inline script after one waits for it.
+    html = p.evaluate("() => document.documentElement.outerHTML")
+    assert html.index('id="kb-preload"') < html.index('rel="stylesheet"')
     watched.assert_clean()
     context.close()

@@ -36,11 +36,18 @@ function instance(code) {
       const html = document.documentElement;
       const own = html.getAttribute("lang");
       html.setAttribute("lang", code);
+      // In the page, not a worker: one request less before the first search, and
+      // the files the page preloads are the ones used. The page's own language asks
+      // for Pagefind's entry file at the address the page did as it opened (its
+      // kb-preload script), so the browser has it already.
+      const options = { baseUrl: root.pathname, noWorker: true };
+      if (code === reader && window.kbPagefindTag) {
+        options.metaCacheTag = window.kbPagefindTag;
+        window.kbPagefindTag = null; // once: a later instance asks afresh
+      }
       let made;
       try {
-        // In the page, not a worker: one request less before the first search, and
-        // the files the page preloads are the ones used.
-        made = module.createInstance({ baseUrl: root.pathname, noWorker: true });
+        made = module.createInstance(options);
       } finally {
         if (own === null) { html.removeAttribute("lang"); } else { html.setAttribute("lang", own); }
       }
