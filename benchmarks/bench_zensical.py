@@ -1,6 +1,7 @@
 """Zensical, Material for MkDocs' announced successor, on kb's generated pages, beside MkDocs.
 
-    python -m benchmarks.bench_zensical [--documents 1000] [--runs 3] [--version 0.1.1]
+    python -m benchmarks.bench_zensical [--documents 1000] [--runs 3] [--version 0.0.73]
+                                        [--variant classic]
                                         [--out DIR]
 
 ``kb build --no-pdf`` leaves the pages it generated and the effective
@@ -24,18 +25,26 @@ import tempfile
 import venv
 from pathlib import Path
 
+import yaml
+
 from benchmarks.common import BIN, median, run_timed
 from benchmarks.generate import generate
 
 TAG = re.compile(r"<[^>]+>")
+GENERATOR = re.compile(r'<meta name="generator"[^>]*>')
+REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 def install(version: str, folder: Path) -> tuple[Path | None, str]:
-    """A virtual environment with Zensical, or None and pip's last words."""
+    """A virtual environment with Zensical and kb, or None and pip's last words.
+
+    kb goes in too: the pages' ``mkdocs.yml`` names kb's own Markdown extension
+    (``kb.sanitize``), which Zensical imports like any other.
+    """
     venv.create(folder, with_pip=True)
     python = folder / "bin" / "python"
     done = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", f"zensical=={version}"],
+        [str(python), "-m", "pip", "install", "-q", f"zensical=={version}", str(REPOSITORY)],
         capture_output=True,
         text=True,
         check=False,
@@ -54,18 +63,26 @@ def page_text(path: Path) -> str:
     return " ".join(TAG.sub(" ", body).split())
 
 
+def page_markup(path: Path) -> str:
+    """A page's whole markup, the line naming the generator left out."""
+    html = path.read_text(encoding="utf-8", errors="replace")
+    return GENERATOR.sub("", html)
+
+
 def compare(mkdocs_site: Path, zensical_site: Path) -> dict[str, int]:
     """Pages in one site only, and pages in both whose text differs."""
     ours = {p.relative_to(mkdocs_site) for p in mkdocs_site.rglob("index.html")}
     theirs = {p.relative_to(zensical_site) for p in zensical_site.rglob("index.html")}
     both = ours & theirs
     differ = sum(page_text(mkdocs_site / p) != page_text(zensical_site / p) for p in both)
+    markup = sum(page_markup(mkdocs_site / p) != page_markup(zensical_site / p) for p in both)
     return {
         "pages (MkDocs)": len(ours),
         "pages (Zensical)": len(theirs),
         "only MkDocs": len(ours - theirs),
         "only Zensical": len(theirs - ours),
         "text differs": differ,
+        "markup differs (generator line aside)": markup,
     }
 
 
@@ -73,7 +90,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--documents", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--version", default="0.1.1")
+    parser.add_argument("--version", default="0.0.73")
+    parser.add_argument("--variant", default="classic", choices=["classic", "modern"])
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
     work = args.out or Path(tempfile.mkdtemp(prefix="kb-zensical-"))
@@ -93,10 +111,13 @@ def main() -> None:
         config = render / "mkdocs.yml"
         sites = {"mkdocs": render / "html", "zensical": render / "html-zensical"}
         config_z = render / "mkdocs-zensical.yml"
-        # Zensical wants docs_dir relative to the configuration and site_dir inside its folder.
-        text = config.read_text(encoding="utf-8")
-        text = text.replace(str(sites["mkdocs"]), sites["zensical"].name)
-        config_z.write_text(text.replace(str(render / "docs"), "docs"), encoding="utf-8")
+        # Zensical wants docs_dir relative to the configuration and site_dir inside its
+        # folder; its "classic" variant is Material's look, which kb's stylesheet builds on
+        # (its default, "modern", is a new design).
+        settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+        settings["docs_dir"], settings["site_dir"] = "docs", sites["zensical"].name
+        settings["theme"] = {**(settings.get("theme") or {}), "variant": args.variant}
+        config_z.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
         commands = {
             "mkdocs": ([str(BIN / "mkdocs"), "build", "-q", "-f", str(config)], sites["mkdocs"]),
             "zensical": ([str(zensical), "build", "-f", str(config_z)], sites["zensical"]),
