@@ -57,45 +57,107 @@ def _retitle(path: Path) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _rebuilt_equals_clean(project: Path, body_edit: Path, title_edit: Path, out: Path) -> None:
-    first = _build(project, out / "site")
-    assert first.rendered == first.pages
-    body_edit.write_text(
-        body_edit.read_text(encoding="utf-8") + "\nA paragraph added by an editor.\n",
-        encoding="utf-8",
-    )
-    _retitle(title_edit)
-    again = _build(project, out / "site")
-    # Only the edited pages, their neighbours' and the listings are rendered again.
-    assert 2 <= again.rendered < again.pages / 2
-    shutil.rmtree(project / ".kb-cache")
-    clean = _build(project, out / "clean")
+def _same_as_clean(project: Path, out: Path, name: str) -> BuildReport:
+    """A clean build of the project as it is now (a copy without the cache) is the rebuilt site."""
+    fresh_project = out / f"{name}-project"
+    shutil.copytree(project, fresh_project, ignore=shutil.ignore_patterns(".kb-cache", "site"))
+    clean = _build(fresh_project, out / f"{name}-clean")
     assert clean.rendered == clean.pages
-    rebuilt, fresh = _files(out / "site"), _files(out / "clean")
-    assert any(b"A paragraph added by an editor." in text for text in rebuilt.values())
+    rebuilt, fresh = _files(project / "site"), _files(out / f"{name}-clean")
     different = sorted(n for n in rebuilt.keys() | fresh.keys() if rebuilt.get(n) != fresh.get(n))
     # Pagefind writes its filters and its metadata in its hash maps' order, which changes
     # from one run to the next: two clean builds differ there too. Their names carry
     # their content's hash; there are as many of them. offline.json lists every file
     # with its hash, so it differs by those entries only.
-    assert [n for n in different if not _PAGEFIND_UNORDERED.fullmatch(n)] == []
+    assert [n for n in different if not _PAGEFIND_UNORDERED.fullmatch(n)] == [], name
     assert _offline_without_pagefind_order(rebuilt["offline.json"]) == (
         _offline_without_pagefind_order(fresh["offline.json"])
     )
     # The offline worker's version is a hash over every file, Pagefind's too. (The search
     # pages read the metadata's name from Pagefind's entry file as they open: identical.)
-    for name in [n for n in rebuilt if n.endswith("sw.js")]:
-        assert _without_run_names(rebuilt[name]) == _without_run_names(fresh[name]), name
+    for page in [n for n in rebuilt if n.endswith("sw.js")]:
+        assert _without_run_names(rebuilt[page]) == _without_run_names(fresh[page]), page
     for kind in ("filter/", "pagefind."):
         assert sum(n.startswith(f"pagefind/{kind}") for n in rebuilt) == sum(
             n.startswith(f"pagefind/{kind}") for n in fresh
         )
+    return clean
+
+
+def _add_paragraph(path: Path) -> None:
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nA paragraph added by an editor.\n", encoding="utf-8"
+    )
+
+
+def _rebuilt_equals_clean(project: Path, body_edit: Path, title_edit: Path, out: Path) -> None:
+    first = _build(project, project / "site")
+    assert first.rendered == first.pages
+    _add_paragraph(body_edit)
+    _retitle(title_edit)
+    again = _build(project, project / "site")
+    # Only the edited pages, their neighbours' and the listings are rendered and finished again.
+    assert 2 <= again.rendered < again.pages / 2
+    assert 1 <= again.finished < again.pages / 2
+    assert any(
+        b"A paragraph added by an editor." in text for text in _files(project / "site").values()
+    )
+    _same_as_clean(project, out, "edited")
+
+
+def _set_field(path: Path, name: str, value: str) -> None:
+    """One front-matter field (a line ``name: ...`` and its list items) given a new value."""
+    text = path.read_text(encoding="utf-8")
+    text, found = re.subn(
+        rf"^{name}:.*\n(?:- .*\n|  .*\n)*", f"{name}: {value}\n", text, count=1, flags=re.MULTILINE
+    )
+    assert found, (path, name)
+    path.write_text(text, encoding="utf-8")
 
 
 def test_a_rebuild_of_a_generated_knowledge_base_is_its_clean_build(tmp_path: Path) -> None:
     project = generate(tmp_path / "project", 60)
     lessons = sorted((project / "content" / "lessons").glob("*.md"))
     _rebuilt_equals_clean(project, lessons[3], lessons[7], tmp_path)
+
+    # What the kept pages, panels and finishing could miss: a document moving to another
+    # theme (its theme pages, and its neighbours' related panels), one added, one removed.
+    _set_field(lessons[5], "themes", "[sanitation, governance]")
+    added = lessons[9].with_name("lesson-added-by-an-editor.md")
+    added.write_text(
+        re.sub(r"^translation_of: .*\n", "", lessons[9].read_text(encoding="utf-8"), flags=re.M),
+        encoding="utf-8",
+    )
+    _retitle(added)
+    sources = "".join(p.read_text(encoding="utf-8") for p in project.glob("content/*/*.md"))
+    removed = next(p for p in reversed(lessons[12:]) if p.stem not in sources)
+    removed.unlink()
+    assert not load_project(project).errors
+    _build(project, project / "site")
+    _same_as_clean(project, tmp_path, "moved")
+    assert (project / "site" / "lessons" / "lesson-added-by-an-editor" / "index.html").is_file()
+    assert not (project / "site" / "lessons" / removed.stem).exists()
+
+    # The vocabularies and the site's settings: every page's surroundings change.
+    taxonomy = project / "content" / "taxonomy.yml"
+    taxonomy.write_text(
+        taxonomy.read_text(encoding="utf-8").replace(
+            'en: "Learning alliances and multi-stakeholder platforms"',
+            'en: "Learning alliances, renamed"',
+        ),
+        encoding="utf-8",
+    )
+    settings = project / "mkdocs.yml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace(
+            "site_name: Generated knowledge base", "site_name: A renamed knowledge base"
+        ),
+        encoding="utf-8",
+    )
+    _build(project, project / "site")
+    _same_as_clean(project, tmp_path, "renamed")
+    home = (project / "site" / "index.html").read_text(encoding="utf-8")
+    assert "A renamed knowledge base" in home
 
 
 def test_a_rebuild_of_the_shipped_knowledge_base_is_its_clean_build(tmp_path: Path) -> None:

@@ -49,6 +49,7 @@ from kb.site.compress import compress_site
 from kb.site.downloads import Download
 from kb.site.feeds import catalogue, write_catalogue, write_feed
 from kb.site.finish import Finish, finish_site, owner_stylesheets
+from kb.site.finished import FinishMemo
 from kb.site.mkdocs_config import copy_assets, write_effective_config
 from kb.site.offline import bundle_name, write_offline
 from kb.site.pages import SiteGenerator, Written, document_fragments_job, write_pages
@@ -67,6 +68,8 @@ class BuildReport:
     bundle_size: int = 0
     #: Pages MkDocs rendered: all of them, or those whose Markdown changed (see kb.rendering).
     rendered: int = 0
+    #: Rendered pages finished anew; the others were the previous site's (kb.site.finished).
+    finished: int = 0
 
 
 def site_documents(result: LoadResult, drafts: bool) -> list[Document]:
@@ -350,7 +353,8 @@ def _build_in(
         # MkDocs' rendering stays as it is for the next build: the pages are
         # finished from it into the new site, and the rest is copied.
         shutil.copytree(render.html, staging, ignore=shutil.ignore_patterns("*.html"))
-        finish_site(
+        memo = FinishMemo.load(render.finished, str(state["code"]), out if out.is_dir() else None)
+        finished = finish_site(
             staging,
             Finish(
                 settings.default_language,
@@ -373,6 +377,7 @@ def _build_in(
             lighten=True,
             owner=owner_stylesheets(staging, settings.mkdocs),
             source=render.html,
+            memo=memo,
         )
         lap("panels (waiting), injection and finishing")
         if indexing is not None:
@@ -412,13 +417,20 @@ def _build_in(
         lap("compression")
         swap(staging, out)
         render.keep_state({**state, "warnings": bool(warnings), "citations": citations})
+        memo.save()
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
         helpers.shutdown(wait=True, cancel_futures=True)
     report = BuildReport(
-        len(documents), len(written.seen), len(downloads), timings, warnings, rendered=rendered
+        len(documents),
+        len(written.seen),
+        len(downloads),
+        timings,
+        warnings,
+        rendered=rendered,
+        finished=finished,
     )
     if made is not None:
         report.bundle = made.path.relative_to(staging).as_posix()

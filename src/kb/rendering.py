@@ -48,6 +48,11 @@ class RenderFolder:
         return self.root / "html"
 
     @property
+    def finished(self) -> Path:
+        """The finishing's memo (``kb.site.finished``)."""
+        return self.root / "finished.json"
+
+    @property
     def state(self) -> Path:
         return self.root / "state.json"
 

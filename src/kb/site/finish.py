@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from pathlib import Path
 from kb import i18n
 from kb.site import offline
 from kb.site.chrome import Chrome
+from kb.site.finished import FinishMemo, digest, fragments_text
 from kb.site.lighten import Used, prune_stylesheet
 from kb.site.pages import TOC, inject, page_url, placeholder
 from kb.site.problem_banner import with_notice
@@ -159,6 +161,29 @@ class Finish:
     offline: bool = False
     #: A preview built despite errors: the errors notice for a page's address, put first.
     notice: Callable[[str], str] | None = None
+
+    def settings_key(self, page_path: str | None) -> str:
+        """What ``page`` takes from these settings for ``page_path`` (not ``notice``)."""
+        chrome = self.chrome
+        return repr(
+            (
+                self.default_language,
+                self.languages.get(page_path or ""),
+                self.stylesheet,
+                self.folded,
+                self.material_javascript,
+                self.offline,
+                None
+                if chrome is None
+                else (
+                    tuple(chrome.languages),
+                    sorted(chrome.site_names.items()),
+                    tuple(chrome.nav),
+                    sorted(chrome.copyrights.items()),
+                    sorted(chrome.alternates.get(page_path or "", {}).items()),
+                ),
+            )
+        )
 
     def page(self, html_text: str, page_path: str | None) -> str:
         """One rendered page, finished."""
@@ -299,7 +324,9 @@ def owner_stylesheets(site_dir: Path, mkdocs: Mapping[str, object]) -> list[Owne
     return found
 
 
-def site_stylesheet(site_dir: Path, used: Used, owner: Sequence[OwnerStylesheet]) -> str:
+def site_stylesheet(
+    site_dir: Path, used: Used, owner: Sequence[OwnerStylesheet], memo: FinishMemo | None = None
+) -> str:
     """Write one stylesheet for the site and return its address from the root.
 
     Material's stylesheets pruned to what the pages use, then the owner's
@@ -315,10 +342,21 @@ def site_stylesheet(site_dir: Path, used: Used, owner: Sequence[OwnerStylesheet]
     ]
     own = (site_dir / "assets" / "kb" / "kb.css").read_text(encoding="utf-8")
     readers = "\n".join([*(s.text for s in owner), own])
-    parts = [prune_stylesheet("\n".join(css), used, readers)]
-    parts += [s.text for s in owner if s.foldable]
-    parts.append(own)
-    text = "\n".join(parts).encode("utf-8")
+    key = digest(
+        json.dumps([sorted(used.classes), {k: sorted(v) for k, v in sorted(used.colours.items())}]),
+        *css,
+        *(f"{s.foldable}{s.text}" for s in owner),
+        own,
+    )
+    kept = memo.stylesheet(key) if memo is not None else None
+    if kept is None:
+        parts = [prune_stylesheet("\n".join(css), used, readers)]
+        parts += [s.text for s in owner if s.foldable]
+        parts.append(own)
+        kept = "\n".join(parts)
+        if memo is not None:
+            memo.keep_stylesheet(key, kept)
+    text = kept.encode("utf-8")
     name = f"assets/kb/site.{hashlib.sha256(text).hexdigest()[:10]}.css"
     (site_dir / name).write_bytes(text)
     return name
@@ -334,7 +372,8 @@ def finish_site(
     only: set[str] | None = None,
     owner: Sequence[OwnerStylesheet] = (),
     source: Path | None = None,
-) -> None:
+    memo: FinishMemo | None = None,
+) -> int:
     """Inject fragments into and finish the rendered pages (``only``: these page paths).
 
     With ``lighten``, every page is read first to learn which classes the
@@ -342,25 +381,55 @@ def finish_site(
     ``owner``: the owner's stylesheets, folded in when they can be.
     ``source``: where the rendered pages are, when not in ``site_dir``
     (they are then left as they are, and the finished ones written into ``site_dir``).
+    ``memo``: the last build's finishing, to take unchanged pages from
+    (``kb.site.finished``; not with a ``notice``, which it does not know).
+    Returns how many pages were finished (the others were taken from the memo).
     """
     rendered = source or site_dir
     targets = _rendered_pages(rendered, page_paths, only)
-    if lighten:
+    if finish.notice is not None:
+        memo = None
+    keys: dict[Path, str] = {}
+    if memo is not None or lighten:
         used = Used(classes=set(ADDED_CLASSES))
-        for path, _ in targets:
-            used.add_page(path.read_text(encoding="utf-8"))
-        for parts in fragments.values():
-            for fragment in parts.values():
-                used.add_page(fragment)
+        for path, page_path in targets:
+            parts = fragments.get(page_path or "") if page_path is not None else None
+            page = path.read_bytes()
+            key = keys[path] = memo.page_key(page, page_path, fragments_text(parts)) if memo else ""
+            page_used = memo.classes(key) if memo is not None else None
+            if page_used is None:
+                page_used = Used()
+                page_used.add_page(page.decode("utf-8"))
+                for fragment in (parts or {}).values():
+                    page_used.add_page(fragment)
+                if memo is not None:
+                    memo.keep_classes(key, page_used)
+            used.merge(page_used)
+        among = {p for _, p in targets if p is not None}
+        for page_path, parts in fragments.items():
+            if page_path not in among:
+                for fragment in parts.values():
+                    used.add_page(fragment)
+    if lighten:
         if finish.material_javascript:
             for script in (site_dir / "assets" / "javascripts").glob("bundle.*.min.js"):
                 used.add_script(script.read_text(encoding="utf-8"))
-        finish.stylesheet = site_stylesheet(site_dir, used, owner)
+        finish.stylesheet = site_stylesheet(site_dir, used, owner, memo)
         finish.folded = tuple(s.address for s in owner if s.foldable)
+    finished = 0
     for path, page_path in targets:
-        text = path.read_text(encoding="utf-8")
-        if page_path is not None and page_path in fragments:
-            text = inject(text, fragments[page_path])
-        target = site_dir / path.relative_to(rendered)
+        name = path.relative_to(rendered).as_posix()
+        target = site_dir / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(finish.page(text, page_path), encoding="utf-8")
+        result_key = digest(keys[path], finish.settings_key(page_path)) if memo else ""
+        data = memo.finished(name, result_key) if memo is not None else None
+        if data is None:
+            text = path.read_text(encoding="utf-8")
+            if page_path is not None and page_path in fragments:
+                text = inject(text, fragments[page_path])
+            data = finish.page(text, page_path).encode("utf-8")
+            finished += 1
+            if memo is not None:
+                memo.keep_finished(name, result_key, data)
+        target.write_bytes(data)
+    return finished

@@ -41,6 +41,11 @@ class Used:
         for name, value in COLOUR_ATTRIBUTE.findall(html_text):
             self.colours.setdefault(name, set()).add(value)
 
+    def merge(self, other: Used) -> None:
+        self.classes |= other.classes
+        for name, values in other.colours.items():
+            self.colours.setdefault(name, set()).update(values)
+
     def add_script(self, script: str) -> None:
         self.classes.update(SCRIPT_CLASS.findall(script))
 
