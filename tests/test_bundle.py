@@ -13,6 +13,7 @@ from click.testing import Result
 from playwright.sync_api import Browser
 
 from kb.site.bundle import for_disk
+from kb.site.markup import filesize
 from tests.browser import chromium
 from tests.conftest import MKDOCS, ProjectFactory, document
 
@@ -84,7 +85,7 @@ def test_the_bundle_leaves_out_what_cannot_work_from_disk(built: tuple[Path, Pat
     assert '<div id="kb-bundle">' in offer
     assert 'href="../downloads/test-kb-offline.zip" download' in offer
     size = (site / ZIP).stat().st_size
-    assert f"(ZIP, <span data-kb-bundle-size>{size / 1024 / 1024:.1f} MB</span>)" in offer
+    assert f"(ZIP, <span data-kb-bundle-size>{filesize(size)}</span>)" in offer
     assert '<div id="kb-bundle" hidden>' in (bundle / "downloads/index.html").read_text(
         encoding="utf-8"
     )

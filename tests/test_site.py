@@ -86,6 +86,13 @@ def test_build_writes_every_kind_of_page(make_project: ProjectFactory, kb: Kb) -
         "pagefind/pagefind-ui.js",
     ]:
         assert (site / page).is_file(), page
+    # Material's own search (lunr and its worker) is replaced by Pagefind: not published,
+    # nor kept offline.
+    assert (site / "assets" / "javascripts").is_dir()
+    assert not (site / "assets" / "javascripts" / "lunr").exists()
+    assert not (site / "assets" / "javascripts" / "workers").exists()
+    offline = json.loads((site / "offline.json").read_text(encoding="utf-8"))
+    assert offline["files"] and not [p for p in offline["files"] if "lunr" in p]
     theme = (site / "themes/sanitation/index.html").read_text(encoding="utf-8")
     # The theme at each level it has documents at, in the levels' order.
     cell = 'href="../../themes/sanitation/{}/"'

@@ -50,7 +50,7 @@ from kb.site.downloads import Download
 from kb.site.feeds import catalogue, write_catalogue, write_feed
 from kb.site.finish import Finish, finish_site, owner_stylesheets
 from kb.site.finished import FinishMemo
-from kb.site.mkdocs_config import copy_assets, write_effective_config
+from kb.site.mkdocs_config import copy_assets, not_published, write_effective_config
 from kb.site.offline import bundle_name, write_offline
 from kb.site.pages import SiteGenerator, Written, document_fragments_job, write_pages
 from kb.site.search_index import build_search_index, link_search_pages
@@ -352,7 +352,7 @@ def _build_in(
         document_panels, catalogue_data = panels.result()
         # MkDocs' rendering stays as it is for the next build: the pages are
         # finished from it into the new site, and the rest is copied.
-        shutil.copytree(render.html, staging, ignore=shutil.ignore_patterns("*.html"))
+        shutil.copytree(render.html, staging, ignore=not_published(render.html))
         memo = FinishMemo.load(render.finished, str(state["code"]), out if out.is_dir() else None)
         finished = finish_site(
             staging,
