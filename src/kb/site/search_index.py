@@ -64,12 +64,15 @@ def record_body(body: str) -> str:
     parts: list[str] = []
     paragraph: list[str] = []
     slugs: set[str] = set()
-    seen: Counter[str] = Counter()
+    seen: dict[str, int] = {}
 
     def kept(match: re.Match[str]) -> str:
+        # Called for every word of every document: one fold and one look-up each.
         word = match.group()
-        seen[word.casefold()] += 1
-        return word if seen[word.casefold()] <= REPEATS else ""
+        key = word.casefold()
+        times = seen.get(key, 0) + 1
+        seen[key] = times
+        return word if times <= REPEATS else ""
 
     def flush() -> None:
         if paragraph:
@@ -232,12 +235,16 @@ def write_query_model(documents: Sequence[Document], model: QueryModel, out_dir:
         named["url"] = url_of(named["id"]) if url_of else ""
     settings["languages"] = [{"code": code, "name": language_name(code)} for code in languages]
     settings["prefixes"] = {}
-    counts: dict[str, Counter[str]] = {code: Counter() for code in languages}
+    # Words as written are counted first (in C), then each distinct one folded to lower case.
+    written: dict[str, Counter[str]] = {code: Counter() for code in languages}
     for doc in documents:
         text = " ".join((doc.title, doc.summary, model.lead(doc), plain_text(doc.body)))
-        counts[search_language(doc.language)].update(
-            w.lower() for w in SITE_WORD.findall(text) if len(w) > 2
-        )
+        written[search_language(doc.language)].update(SITE_WORD.findall(text))
+    counts: dict[str, Counter[str]] = {code: Counter() for code in languages}
+    for code, as_written in written.items():
+        for word, times in as_written.items():
+            if len(word) > 2:
+                counts[code][word.lower()] += times
     for code, words in counts.items():
         by_prefix: dict[str, list[str]] = defaultdict(list)
         for word, _count in sorted(words.items(), key=lambda item: (-item[1], item[0])):
