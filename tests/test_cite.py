@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import pickle
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -269,3 +270,13 @@ def test_citation_files_take_an_earlier_builds_texts_for_unchanged_references(
     cite.write_citation_files(tmp_path / "d", [TRICKY], broken)
     assert (tmp_path / "d/cite/accra-stormwater.ris").is_file()
     assert (tmp_path / "d/cite/accra-stormwater.bib").read_text("utf-8") == cite.bibtex([TRICKY])
+
+
+def test_citation_texts_made_in_a_helper_process_are_written_as_made(tmp_path: Path) -> None:
+    # A clean build makes the texts in another process: references and texts cross as pickles.
+    made = pickle.loads(pickle.dumps(cite.citation_files(pickle.loads(pickle.dumps([TRICKY])))))
+    assert made == cite.write_citation_files(tmp_path / "a", [TRICKY])
+    assert cite.write_citation_files(tmp_path / "b", [TRICKY], made) == made
+    for suffix in (".bib", ".ris", ".json"):
+        name = f"cite/accra-stormwater{suffix}"
+        assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "a" / name).read_bytes()

@@ -338,6 +338,13 @@ def _build_in(
         lap("pages")
         config_path = write_effective_config(settings, render.root, docs_dir, render.html)
         state = render_state(settings, config_path, docs_dir)
+        references = cite.site_references(settings, documents, downloads)
+        known = previous.get("citations") if previous.get("code") == state["code"] else None
+        # With nothing to take from the last build, the citation files' texts are
+        # made in a helper process (queued behind the search index and the panels).
+        citing = (
+            None if isinstance(known, dict) else helpers.submit(cite.citation_files, references)
+        )
         changed_only = can_render_changed_only(previous, state) and render.html.is_dir()
         with _source_date(documents):
             warnings = run_mkdocs(config_path, dirty=changed_only)
@@ -387,11 +394,10 @@ def _build_in(
             link_search_pages(staging)
             lap("search index (waiting)")
         write_catalogue(staging, catalogue_data)
-        known = previous.get("citations") if previous.get("code") == state["code"] else None
         citations = cite.write_citation_files(
             staging,
-            cite.site_references(settings, documents, downloads),
-            known if isinstance(known, dict) else None,
+            references,
+            citing.result() if citing is not None else known if isinstance(known, dict) else None,
         )
         write_feed(staging, settings, result.knowledge_base, documents)
         if pdf and pdf_dir.exists():

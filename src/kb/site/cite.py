@@ -237,14 +237,15 @@ def citation_texts(ref: Reference) -> dict[str, str]:
     return {FORMATS[fmt]: write([ref]) for fmt, write in writers.items()}
 
 
-def write_citation_files(
-    site_dir: Path, references: Iterable[Reference], known: Mapping[str, object] | None = None
+def citation_files(
+    references: Iterable[Reference], known: Mapping[str, object] | None = None
 ) -> dict[str, dict[str, str]]:
-    """Each reference's three files under ``cite/``; returns their texts, by reference.
+    """Each reference's three files' texts, by reference (``repr``).
 
     ``known``: what an earlier build returned (the same code's), whose texts are
     taken again for references that have not changed: writing BibTeX costs
-    about 10 ms a reference, most of a rebuild's output stage.
+    about 1 ms a reference, most of a rebuild's output stage (a clean build
+    makes them in a helper process while MkDocs renders).
     """
     made = {}
     for ref in references:
@@ -257,6 +258,20 @@ def write_citation_files(
         ):
             texts = citation_texts(ref)
         made[key] = texts
+    return made
+
+
+def write_citation_files(
+    site_dir: Path, references: Iterable[Reference], known: Mapping[str, object] | None = None
+) -> dict[str, dict[str, str]]:
+    """Each reference's three files under ``cite/``; returns their texts, by reference.
+
+    ``known``: texts made already (``citation_files``); the others are made now.
+    """
+    references = list(references)
+    made = citation_files(references, known)
+    for ref in references:
+        texts = made[repr(ref)]
         target = site_dir / ref.path
         target.parent.mkdir(parents=True, exist_ok=True)
         for suffix, text in texts.items():
