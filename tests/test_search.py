@@ -809,7 +809,7 @@ def test_one_pass_indexing_gives_whooshs_postings(language: str) -> None:
 
     from kb.search.analysis import LanguageText, analyzer_for
 
-    fast, plain = LanguageText(language), TEXT(analyzer=analyzer_for(language))
+    fast, plain = LanguageText(language), TEXT(analyzer=analyzer_for(language), phrase=False)
     for text in (
         "The évaluations of l'assainissement, THE water-supply 3.5 m3! Running runs ran.",
         "Les évaluations réunissent les communes et les ministères. L'eau d'abord.",
@@ -818,6 +818,96 @@ def test_one_pass_indexing_gives_whooshs_postings(language: str) -> None:
         "",
     ):
         assert sorted(fast.index(text)) == sorted(plain.index(text))
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "xx"])
+def test_word_pairs_are_the_terms_whoosh_puts_side_by_side(language: str) -> None:
+    from collections import Counter
+
+    from whoosh.fields import TEXT
+
+    from kb.search.analysis import LanguageText, WordPairs, analyzer_for, pair_term
+
+    with_positions = TEXT(analyzer=analyzer_for(language))
+    for text in (
+        "The évaluations of the assainissement, THE water-supply 3.5 m3! Running runs ran.",
+        "Les évaluations réunissent les communes et les ministères. L'eau d'abord.",
+        "the and of",
+        "emptying emptying emptying",
+    ):
+        at: dict[int, str] = {}
+        for term, _freq, _weight, value in with_positions.index(text):
+            for position in with_positions.format.decode_positions(value):
+                at[position] = term.decode("utf-8")
+        expected = Counter(pair_term("text", at[p], at[p + 1]) for p in sorted(at) if p + 1 in at)
+        found = {
+            term.decode("utf-8"): freq
+            for term, freq, _w, _v in WordPairs(language).index([("text", text)])
+        }
+        assert found == dict(expected)
+        assert LanguageText(language).language == language
+
+
+def test_phrases_match_the_documents_whoosh_finds_with_positions(tmp_path: Path) -> None:
+    """Phrases answered from pairs of words find what Whoosh finds from positions, scored
+    as the sum of the words' BM25 scores (Whoosh's AND of the words)."""
+    from whoosh import index as whoosh_index
+    from whoosh import query as wq
+    from whoosh.fields import STORED, TEXT, Schema
+
+    from kb.search.analysis import LanguageText, WordPairs, analyzer_for
+    from kb.search.scoring import CachedLengthsBM25F, Phrase, evaluate
+
+    bodies = [
+        "The emptying businesses licensed emptying trucks.",
+        "Businesses paid for emptying. Trucks were licensed.",
+        "Licensed emptying trucks and emptying of the businesses.",
+        "Trucks emptying licensed businesses; the licensed emptying of trucks.",
+        "Nothing here about pits.",
+    ]
+    ours = Schema(
+        body=STORED(), headings=STORED(), text_en=LanguageText("en"), pairs_en=WordPairs("en")
+    )
+    theirs = Schema(text=TEXT(analyzer=analyzer_for("en")))
+    (tmp_path / "ours").mkdir()
+    (tmp_path / "theirs").mkdir()
+    ours_ix = whoosh_index.create_in(str(tmp_path / "ours"), ours)
+    theirs_ix = whoosh_index.create_in(str(tmp_path / "theirs"), theirs)
+    with ours_ix.writer() as writer:
+        for body in bodies:
+            text = f"\n\n{body}"
+            writer.add_document(body=body, headings="", text_en=text, pairs_en=[("text", text)])
+    with theirs_ix.writer() as writer:
+        for body in bodies:
+            writer.add_document(text=f"\n\n{body}")
+    analyse = analyzer_for("en")
+    with (
+        ours_ix.searcher(weighting=CachedLengthsBM25F()) as mine,
+        theirs_ix.searcher() as reference,
+    ):
+        for phrase, count in (
+            # stop words leave no gap: "emptying of the businesses" holds the phrase
+            ("emptying businesses", 2),
+            ("licensed emptying trucks", 3),
+            ("the emptying of trucks", 4),  # "emptying. Trucks" too, as in Whoosh
+            ("trucks licensed", 1),
+            ("emptying pits", 0),
+        ):
+            words = [t.text for t in analyse(phrase)]
+            whoosh_found = {
+                hit.docnum for hit in reference.search(wq.Phrase("text", words), limit=None)
+            }
+            words_scores = {
+                hit.docnum: hit.score
+                for hit in mine.search(wq.And([wq.Term("text_en", w) for w in words]), limit=None)
+            }
+            found = evaluate(Phrase("text_en", words), mine)
+            assert found is not None
+            assert set(found) == whoosh_found, phrase
+            assert len(found) == count, phrase
+            assert found == pytest.approx({d: words_scores[d] for d in whoosh_found})
+    ours_ix.close()
+    theirs_ix.close()
 
 
 @pytest.mark.parametrize(
@@ -831,6 +921,11 @@ def test_one_pass_indexing_gives_whooshs_postings(language: str) -> None:
         "(tariffs OR pupils) AND soap",
         "évaluations communes",
         "finance ghana",
+        "emptying busin*",
+        "tarif* OR pupil*",
+        "e*",
+        "sl?dge",
+        '"emptying businesses" OR "licensed emptying trucks"',
     ],
 )
 def test_fast_scoring_gives_whooshs_scores(index: SearchIndex, query: str) -> None:

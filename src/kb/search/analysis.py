@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -14,8 +15,10 @@ from whoosh.analysis import (
     LowercaseFilter,
     RegexTokenizer,
 )
-from whoosh.fields import TEXT
+from whoosh.fields import TEXT, FieldType
+from whoosh.formats import Frequency
 from whoosh.support.charset import accent_map
+from whoosh.system import pack_uint
 
 from kb.links import atx_heading, code_free_lines, plain_heading
 from kb.search.querymodel import OTHER_LANGUAGE
@@ -56,22 +59,31 @@ def analyzer_for(language: str) -> Analyzer:
     return LanguageAnalyzer(language) | CharsetFilter(accent_map)
 
 
+#: Word → term (None for a stop word), per language: every field of a language analyses
+#: a word the same way, so they share one memory (indexing, pairs and snippets).
+_TERMS: dict[str, dict[str, str | None]] = defaultdict(dict)
+
+
 class LanguageText(TEXT):  # type: ignore[misc]
-    """A TEXT field of one language that indexes a text in one pass.
+    """A TEXT field of one language that indexes a text in one pass, without positions.
 
     Whoosh runs every word through a chain of generators (tokenizer, lower
     case, stop words, stemmer, accents); for a long body that is most of the
     cost of indexing. Every filter of the chain looks at one word alone, so
     the term a word becomes is the same wherever it occurs: here each
     distinct word goes through the chain once and is remembered. The
-    analyser stays the field's own for queries and highlighting, and the
-    postings come out the same as Whoosh's (a test compares them).
+    analyser stays the field's own for queries, and the postings come out
+    the same as Whoosh's (a test compares them).
+
+    The field keeps frequencies, not positions: decoding the positions of
+    every posting read was most of a query's time (profiled at 5,000
+    documents), and phrases are found from ``WordPairs`` instead.
     """
 
     def __init__(self, language: str) -> None:
-        super().__init__(analyzer=analyzer_for(language))
+        super().__init__(analyzer=analyzer_for(language), phrase=False)
         self.language = language
-        self._terms: dict[str, str | None] = {}
+        self._terms = _TERMS[language]
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -80,7 +92,7 @@ class LanguageText(TEXT):  # type: ignore[misc]
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._terms = {}
+        self._terms = _TERMS[self.language]
 
     def words(self, text: str) -> Iterator[re.Match[str]]:
         """The words of a text, as the analyser's tokenizer finds them."""
@@ -98,24 +110,82 @@ class LanguageText(TEXT):  # type: ignore[misc]
             term = self._terms[word] = found[0] if found else None
         return term
 
-    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
-        if not isinstance(value, str) or kwargs:
-            yield from super().index(value, **kwargs)
-            return
+    def positions(self, text: str) -> Iterator[tuple[int, str]]:
+        """(position, term) of each word of a text, positions as Whoosh numbers them:
+        a stop filter leaves no gaps where stop words were."""
         term_of = self.term
         renumber = self.language != OTHER_LANGUAGE  # a stop filter renumbers positions
-        positions: dict[str, list[int]] = defaultdict(list)
         position = -1
-        for index, match in enumerate(self.words(value)):
+        for index, match in enumerate(self.words(text)):
             term = term_of(match.group())
             if term is None:
                 continue
             position = position + 1 if renumber and position >= 0 else index
-            positions[term].append(position)
-        encode = self.format.encode
+            yield position, term
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        if not isinstance(value, str) or kwargs:
+            yield from super().index(value, **kwargs)
+            return
+        counts: dict[str, int] = defaultdict(int)
+        for _position, term in self.positions(value):
+            counts[term] += 1
         boost = self.format.field_boost
-        for term, found_at in positions.items():
-            yield term.encode("utf-8"), len(found_at), len(found_at) * boost, encode(found_at)
+        for term, count in counts.items():
+            yield term.encode("utf-8"), count, count * boost, pack_uint(count)
+
+
+def initial(word: str) -> str:
+    """The first letter of a word as the analysers leave it: lower case, accents folded."""
+    return word[:1].lower().translate(accent_map)[:1]
+
+
+def pairs(field: LanguageText, text: str) -> Iterator[tuple[str, str]]:
+    """Each two terms of a text at positions side by side, in order."""
+    last_position, last_term = -2, ""
+    for position, term in field.positions(text):
+        if position == last_position + 1:
+            yield last_term, term
+        last_position, last_term = position, term
+
+
+def pair_term(part: str, first: str, second: str) -> str:
+    """The ``WordPairs`` term of two terms side by side in a part of a document."""
+    return f"{part} {first} {second}"
+
+
+class WordPairs(FieldType):  # type: ignore[misc]
+    """Every two words side by side in each part of a document, of one language.
+
+    A phrase is found by looking up its pairs of words: one posting list per
+    pair instead of the positions of every occurrence of every word. The
+    value indexed is a sequence of (part, text); the terms are
+    ``pair_term(part, first, second)``.
+    """
+
+    def __init__(self, language: str) -> None:
+        self.format = Frequency()
+        self.analyzer = None
+        self.scorable = False
+        self.stored = False
+        self.unique = False
+        self.vector = None
+        self.language = language
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        field = language_text(self.language)
+        counts: dict[str, int] = defaultdict(int)
+        for part, text in value:
+            for first, second in pairs(field, text):
+                counts[pair_term(part, first, second)] += 1
+        for term, count in counts.items():
+            yield term.encode("utf-8"), count, float(count), pack_uint(count)
+
+
+@functools.cache
+def language_text(language: str) -> LanguageText:
+    """A language's text field, made once (making one loads its stemmer)."""
+    return LanguageText(language)
 
 
 def plain_text(markdown: str) -> str:

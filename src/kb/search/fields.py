@@ -9,12 +9,12 @@ from typing import Any
 from whoosh.fields import ID, KEYWORD, STORED, Schema
 
 from kb.model import Document
-from kb.search.analysis import WORD, LanguageText, headings, plain_text
+from kb.search.analysis import WORD, LanguageText, WordPairs, headings, plain_text
 from kb.search.querymodel import FACET_PREFIX, LANGUAGES, OTHER_LANGUAGE, PARTS, language_key
 from kb.urls import document_url
 
 #: Bump when the schema, the analysers or the indexed text change: forces a full rebuild.
-INDEX_VERSION = "kb-search-2"
+INDEX_VERSION = "kb-search-3"
 INDEX_NAME = "kb"
 
 
@@ -27,6 +27,10 @@ def index_schema() -> Schema:
         "title": STORED(),
         "summary": STORED(),
         "body": STORED(),
+        # With the title and summary, the text of every part: phrases of three words
+        # or more are checked on it.
+        "labels": STORED(),
+        "headings": STORED(),
         "date": ID(sortable=True),
         "status": ID(),
         "type": ID(stored=True),
@@ -42,6 +46,7 @@ def index_schema() -> Schema:
     for language in (*LANGUAGES, OTHER_LANGUAGE):
         for part in PARTS:
             fields[f"{part}_{language}"] = LanguageText(language)
+        fields[f"pairs_{language}"] = WordPairs(language)
     schema = Schema(**fields)
     schema.add(f"{FACET_PREFIX}*", KEYWORD(lowercase=True, scorable=True), glob=True)
     return schema
@@ -55,7 +60,7 @@ def index_version() -> str:
     return f"{INDEX_VERSION}-{fingerprint}"
 
 
-def index_fields(doc: Document, labels: str) -> dict[str, str]:
+def index_fields(doc: Document, labels: str) -> dict[str, Any]:
     """The fields of a document as the index stores them (everything its hash covers).
 
     ``labels`` is what the document is filed under, in words (``QueryModel.lead``):
@@ -65,6 +70,8 @@ def index_fields(doc: Document, labels: str) -> dict[str, str]:
     body = plain_text(doc.body)
     text = " ".join((doc.title, doc.summary, body, labels))
     words = {w.lower() for w in WORD.findall(text)}
+    heading_text = "\n".join(headings(doc.body))
+    parts = part_texts(doc.title, doc.summary, labels, heading_text, body)
     fields = {
         "id": doc.id,
         "path": doc.path,
@@ -72,6 +79,8 @@ def index_fields(doc: Document, labels: str) -> dict[str, str]:
         "title": doc.title,
         "summary": doc.summary,
         "body": body,
+        "labels": labels,
+        "headings": heading_text,
         "date": doc.last_changed.isoformat(),
         "status": doc.status,
         "type": doc.type.lower(),
@@ -81,10 +90,8 @@ def index_fields(doc: Document, labels: str) -> dict[str, str]:
         "stakeholders": " ".join(doc.stakeholders),
         "language": doc.language.lower(),
         "spell": " ".join(sorted(w for w in words if len(w) > 2 and "'" not in w)),
-        f"title_{language}": doc.title,
-        f"lead_{language}": f"{doc.summary}\n\n{labels}",
-        # Headings count twice (they are in the body too): more than the body's words.
-        f"text_{language}": "\n\n".join(("\n".join(headings(doc.body)), body)),
+        **{f"{part}_{language}": part_text for part, part_text in parts.items()},
+        f"pairs_{language}": tuple(parts.items()),
     }
     if doc.programme:
         fields["programme"] = doc.programme.lower()
@@ -92,6 +99,27 @@ def index_fields(doc: Document, labels: str) -> dict[str, str]:
         if values:
             fields[f"{FACET_PREFIX}{facet}"] = " ".join(values)
     return fields
+
+
+def part_texts(title: str, summary: str, labels: str, headings: str, body: str) -> dict[str, str]:
+    """The text of each part of a document (``PARTS``) as it is indexed."""
+    return {
+        "title": title,
+        "lead": f"{summary}\n\n{labels}",
+        # Headings count twice (they are in the body too): more than the body's words.
+        "text": f"{headings}\n\n{body}",
+    }
+
+
+def stored_part(stored: dict[str, Any], part: str) -> str:
+    """The text of a part of a document, from its stored fields."""
+    return part_texts(
+        stored.get("title", ""),
+        stored.get("summary", ""),
+        stored.get("labels", ""),
+        stored.get("headings", ""),
+        stored.get("body", ""),
+    )[part]
 
 
 def content_hash(doc: Document, labels: str) -> str:

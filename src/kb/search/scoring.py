@@ -9,19 +9,20 @@ They reach into Whoosh's codec, hence the pinned version range.
 
 from __future__ import annotations
 
-import pickle
-from collections.abc import Iterator
+import collections
+import itertools
 from itertools import accumulate, islice
 from typing import Any
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.formats import Positions
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.searching import Searcher
-from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
+
+from kb.search.analysis import LanguageText, pair_term
+from kb.search.fields import stored_part
 
 
 class CachedLengthsBM25F(BM25F):  # type: ignore[misc]
@@ -69,24 +70,39 @@ def read_lengths(reader: Any, fieldname: str) -> list[int]:
 
 
 class Phrase(wq.Phrase):  # type: ignore[misc]
-    """A phrase query whose words must be next to each other, found faster.
+    """A phrase query answered from the pairs of words side by side (``WordPairs``).
 
-    Whoosh checks a phrase through its general span machinery; comparing the
-    words' position lists directly, which is all an exact phrase needs, is
-    two to three times faster. Documents score as the sum of their words'
-    BM25 scores. Anything else (a slop, another weighting) is Whoosh's.
+    The text fields keep no positions (decoding them was most of a query's
+    time): the documents holding a phrase are those holding each pair of its
+    words, side by side, in the same part; a phrase of three words or more
+    is then checked on the stored text of those few documents. Documents
+    score as the sum of their words' BM25 scores in the field, as Whoosh
+    scores a phrase. A phrase with a slop (``"a b"~3``) matches the
+    documents holding all its words, which is the nearest the index can say.
     """
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         schema = searcher.schema
-        if self.slop != 1 or len(self.words) < 2 or self.fieldname not in schema:
-            return super().matcher(searcher, context)
+        if self.fieldname not in schema:
+            return NullMatcher()
         field = schema[self.fieldname]
-        if not isinstance(field.format, Positions):
+        if not isinstance(field, LanguageText) or len(self.words) < 2:
             return super().matcher(searcher, context)
-        reader = searcher.reader()
         weighting = context.weighting if context is not None else searcher.weighting
-        postings: list[tuple[dict[int, bytes], Any]] = []
+        reader = searcher.reader()
+        part = self.fieldname.rsplit("_", 1)[0]
+        pairs_field = f"pairs_{field.language}"
+        candidates: set[int] | None = None
+        if self.slop == 1:
+            for first, second in itertools.pairwise(self.words):
+                text = pair_term(part, first, second).encode("utf-8")
+                if (pairs_field, text) not in reader:
+                    return NullMatcher()
+                docs, _weights = read_postings(reader.postings(pairs_field, text))
+                candidates = set(docs) if candidates is None else candidates & set(docs)
+                if not candidates:
+                    return NullMatcher()
+        words: list[tuple[dict[int, float], Any]] = []
         for word in self.words:
             text = field.to_bytes(word)
             if (self.fieldname, text) not in reader:
@@ -94,32 +110,29 @@ class Phrase(wq.Phrase):  # type: ignore[misc]
             scorer = weighting.scorer(searcher, self.fieldname, text) if weighting else None
             if not isinstance(scorer, BM25FScorer):
                 return super().matcher(searcher, context)
-            docs, values = read_postings(reader.postings(self.fieldname, text), values=True)
-            postings.append((dict(zip(docs, values, strict=True)), scorer))
-        candidates = set(postings[0][0]).intersection(*(p for p, _scorer in postings[1:]))
-        ids: list[int] = []
-        scores: list[float] = []
-        for doc in sorted(candidates):
-            found = [list(positions_of(p[doc])) for p, _scorer in postings]
-            # Positions at which the first word starts the whole phrase.
-            starts = set(found[0])
-            for offset, positions in enumerate(found[1:], 1):
-                starts.intersection_update(p - offset for p in positions)
-            if starts:
-                ids.append(doc)
-                score = sum(
-                    scorer._score(len(positions), scorer.dfl(doc))
-                    for (_p, scorer), positions in zip(postings, found, strict=True)
-                )
-                scores.append(score * self.boost)
+            docs, weights = read_postings(reader.postings(self.fieldname, text))
+            words.append((dict(zip(docs, weights, strict=True)), scorer))
+        if candidates is None:  # with a slop: every word
+            candidates = set(words[0][0]).intersection(*(found for found, _s in words[1:]))
+        elif len(self.words) > 2:
+            candidates = {d for d in candidates if self._in_text(field, reader, part, d)}
+        ids = sorted(candidates)
+        scores = [
+            self.boost * sum(scorer._score(found[doc], scorer.dfl(doc)) for found, scorer in words)
+            for doc in ids
+        ]
         return ListMatcher(ids, weights=scores) if ids else NullMatcher()
 
-
-def positions_of(value: bytes) -> Iterator[int]:
-    """The positions in a posting of Whoosh's Positions format: a count, then the
-    gaps between positions pickled (without the pickle's final STOP byte)."""
-    gaps = value[_INT_SIZE:]
-    return accumulate(pickle.loads(gaps if gaps.endswith(b".") else gaps + b"."))
+    def _in_text(self, field: LanguageText, reader: Any, part: str, docnum: int) -> bool:
+        """Whether the part of a document has the phrase's words side by side, in order."""
+        words = list(self.words)
+        span = len(words) - 1
+        window: collections.deque[tuple[int, str]] = collections.deque(maxlen=len(words))
+        for position, term in field.positions(stored_part(reader.stored_fields(docnum), part)):
+            window.append((position, term))
+            if position - window[0][0] == span and [t for _p, t in window] == words:
+                return True
+        return False
 
 
 def evaluate(query: Any, searcher: Searcher) -> dict[int, float] | None:
@@ -189,6 +202,8 @@ def segment_scores(query: Any, searcher: Searcher) -> dict[int, float] | None:
         if boost != 1.0:
             scores = {doc: score * boost for doc, score in scores.items()}
         return scores
+    if type(query) in (wq.Prefix, wq.Wildcard) and query.text:
+        return pattern_scores(query, searcher)
     if isinstance(query, Phrase):
         matcher = query.matcher(searcher, searcher.context())
         found = {}
@@ -197,6 +212,24 @@ def segment_scores(query: Any, searcher: Searcher) -> dict[int, float] | None:
             matcher.next()
         return found
     return None
+
+
+def pattern_scores(query: Any, searcher: Searcher) -> dict[int, float] | None:
+    """A prefix or wildcard query's documents, scored as Whoosh does: one word found,
+    that word's BM25 score (the query's boost left out); several, the sum of their
+    BM25 scores times the boost (Whoosh's "constant score" does not reach the words)."""
+    schema = searcher.schema
+    if query.fieldname not in schema:
+        return {}
+    field = schema[query.fieldname]
+    words = [
+        wq.Term(query.fieldname, field.from_bytes(text))
+        for text in query._btexts(searcher.reader())
+        if text
+    ]
+    if len(words) < 2:
+        return term_scores(words[0], searcher) if words else {}
+    return segment_scores(wq.Or(words, boost=query.boost), searcher)
 
 
 def term_scores(term: Any, searcher: Searcher) -> dict[int, float]:

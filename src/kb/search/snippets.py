@@ -6,12 +6,14 @@ import functools
 import re
 from typing import Any
 
-from kb.search.analysis import LanguageText
+from kb.search.analysis import LanguageText, initial
 from kb.search.results import Snippet
 
 SNIPPET_CHARS = 160
 SNIPPET_BEFORE = 40  # characters of context before the first match
 SNIPPET_SCAN = 50_000  # characters of a body searched for matches
+#: Languages whose stemmer takes letters off the start of a word (Arabic's prefixes).
+PREFIXING = frozenset({"ar"})
 
 
 def best_snippet(text: str, field: Any, wanted: frozenset[str]) -> Snippet:
@@ -27,10 +29,16 @@ def best_snippet(text: str, field: Any, wanted: frozenset[str]) -> Snippet:
     scan = text[:SNIPPET_SCAN]
     known = field.known_terms()  # the field's memory, read directly: this loop is hot
     term_of = field.term
+    # A stemmer only changes the end of a word, so a word whose first letter is not
+    # one of the wanted terms' cannot become one of them: those words are not
+    # analysed (most words of a page, on a first search, were).
+    initials = None if field.language in PREFIXING else {t[:1] for t in wanted}
     chosen = []
     for word in set(_words(field).findall(scan)):
         term = known.get(word, "")
         if term == "":
+            if initials is not None and initial(word) not in initials:
+                continue
             term = term_of(word)
         if term in wanted:
             chosen.append(word)
