@@ -394,6 +394,23 @@ def test_did_you_mean(index: SearchIndex) -> None:
     assert index.search("sludge").did_you_mean is None
 
 
+def test_did_you_mean_offers_the_closest_word(make_project: ProjectFactory, tmp_path: Path) -> None:
+    # "latrines" is one letter from "latrnes", "latrine" two and in more documents:
+    # Whoosh ranks every word within two letters by frequency alone.
+    root = make_project(
+        {
+            "content/lessons/one.md": document("Latrine one", body="A latrine.\n"),
+            "content/lessons/two.md": document("Latrine two", body="A latrine.\n"),
+            "content/lessons/three.md": document("Three", body="Some latrines.\n"),
+        }
+    )
+    with SearchIndex(tmp_path / "index") as search_index:
+        search_index.update(knowledge_base(root))
+        results = search_index.search("latrnes")
+    assert results.did_you_mean == "latrines"
+    assert len(results.hits) == 3  # the same stem
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [

@@ -168,7 +168,17 @@ def segment_scores(query: Any, searcher: Searcher) -> dict[int, float] | None:
         negative: set[int] = set()
         # Whoosh matches a NOT inside an AND as "every other document", scoring 1.
         bonus = 0.0
-        for sub in query.subqueries:
+        subqueries = query.subqueries
+        if type(query) is wq.Or:
+            # The words of an OR (a word in each field) add their scores straight into
+            # one dictionary: a dictionary per word, merged after, was a third of a query.
+            words: dict[int, float] = {}
+            for sub in subqueries:
+                if type(sub) is wq.Term:
+                    add_term_scores(words, sub, searcher)
+            positive.append(words)
+            subqueries = [sub for sub in subqueries if type(sub) is not wq.Term]
+        for sub in subqueries:
             if isinstance(sub, wq.Not) and type(query) is wq.And:
                 excluded = segment_scores(sub.query, searcher)
                 if excluded is None:
@@ -184,8 +194,8 @@ def segment_scores(query: Any, searcher: Searcher) -> dict[int, float] | None:
         if type(query) is wq.Or:
             # Adding each part's scores in, part after part, is one dictionary update per
             # posting; asking every part about every document was most of a query's time.
-            total: dict[int, float] = {}
-            for part in positive:
+            total = positive[0]
+            for part in positive[1:]:
                 get = total.get
                 for doc, score in part.items():
                     total[doc] = get(doc, 0.0) + score
@@ -234,34 +244,39 @@ def pattern_scores(query: Any, searcher: Searcher) -> dict[int, float] | None:
 
 def term_scores(term: Any, searcher: Searcher) -> dict[int, float]:
     """Each document holding a term, with its BM25F score."""
+    scores: dict[int, float] = {}
+    add_term_scores(scores, term, searcher)
+    return scores
+
+
+def add_term_scores(scores: dict[int, float], term: Any, searcher: Searcher) -> None:
+    """Add the BM25F score of a term to each document holding it."""
     reader = searcher.reader()
     if term.fieldname not in searcher.schema:
-        return {}
+        return
     field = searcher.schema[term.fieldname]
     try:
         text = field.to_bytes(term.text)
     except ValueError:
-        return {}
+        return
     if (term.fieldname, text) not in reader:
-        return {}
+        return
     weighting = searcher.weighting
     scorer = weighting.scorer(searcher, term.fieldname, text)
     docs, weights = read_postings(reader.postings(term.fieldname, text))
     boost = term.boost
+    get = scores.get
     if isinstance(scorer, BM25FScorer) and isinstance(weighting, CachedLengthsBM25F):
         # bm25 = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average length))
         lengths = weighting.lengths(reader, term.fieldname)
         top = scorer.idf * (scorer.K1 + 1) * boost
         base = scorer.K1 * (1 - scorer.B)
         per_length = scorer.K1 * scorer.B / scorer.avgfl
-        return {
-            doc: top * tf / (tf + base + per_length * lengths[doc])
-            for doc, tf in zip(docs, weights, strict=True)
-        }
-    return {
-        doc: scorer._score(tf, scorer.dfl(doc)) * boost
-        for doc, tf in zip(docs, weights, strict=True)
-    }
+        for doc, tf in zip(docs, weights, strict=True):
+            scores[doc] = get(doc, 0.0) + top * tf / (tf + base + per_length * lengths[doc])
+        return
+    for doc, tf in zip(docs, weights, strict=True):
+        scores[doc] = get(doc, 0.0) + scorer._score(tf, scorer.dfl(doc)) * boost
 
 
 def read_postings(postings: Any, values: bool = False) -> tuple[list[int], list[Any]]:

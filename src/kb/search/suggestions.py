@@ -40,10 +40,17 @@ def corrections(
         if known_stem(reader, lowered, languages):
             continue
         # Assuming the first letter is right makes this a hundred times faster;
-        # only when that finds nothing is the first letter questioned too.
-        suggestions = searcher.suggest("spell", lowered, limit=1, maxdist=2, prefix=1)
-        if not suggestions:
-            suggestions = searcher.suggest("spell", lowered, limit=1, maxdist=1)
+        # only when that finds nothing is the first letter questioned too. Closer
+        # words first: Whoosh ranks every word within the distance by frequency
+        # alone ("latrnes" gave "latrine" over "latrines"), and looking one letter
+        # away is several times faster than two (profiled: 2 ms against 13).
+        suggestions = []
+        for distance, prefix in ((1, 1), (2, 1), (1, 0)):
+            suggestions = searcher.suggest(
+                "spell", lowered, limit=1, maxdist=distance, prefix=prefix
+            )
+            if suggestions:
+                break
         if suggestions and suggestions[0] != lowered:
             replacements[word] = suggestions[0]
     return replacements
