@@ -36,14 +36,17 @@ Layout and guarantees:
   countries are searchable too.
 
 Speed: Whoosh is pure Python, and on thousands of documents its general
-machinery is most of the cost. Four shortcuts, each giving Whoosh's own
+machinery is most of the cost. These shortcuts, each giving Whoosh's own
 results (the tests compare them), keep a 5,000-document knowledge base
 within the project's bounds: indexing analyses each distinct word once
 (``analysis.LanguageText``); BM25's field lengths are read once per segment
-(``scoring.CachedLengthsBM25F``); queries of words, phrases, AND, OR and NOT
-are scored from postings read a block at a time (``scoring.evaluate``), with
-phrases checked on position lists (``scoring.Phrase``). Snippets are cut by
-our own code.
+(``scoring.CachedLengthsBM25F``); queries of words, phrases, prefixes, AND,
+OR and NOT are scored from postings read a block at a time
+(``scoring.evaluate``). The text fields keep no positions (decoding them was
+most of a query's time): phrases are found from the pairs of words side by
+side that each language's ``pairs_`` field holds (``analysis.WordPairs``,
+``scoring.Phrase``). Snippets are cut by our own code, analysing only the
+words that can match.
 """
 
 from __future__ import annotations
