@@ -41,7 +41,7 @@ from kb.output import (
     swap,
     working_folder,
 )
-from kb.rendering import RenderFolder, can_render_changed_only, render_state
+from kb.rendering import RenderFolder, can_render_changed_only, code_digest, render_state
 from kb.site import cite, problem_banner
 from kb.site.bundle import offer_bundle, write_bundle
 from kb.site.chrome import site_chrome
@@ -311,6 +311,7 @@ def _build_in(
     # Work that needs the documents but not the rendered site runs in two more
     # processes while MkDocs renders here: the search index, and the document
     # panels and relations (with the catalogue, which needs the same relations).
+    code = code_digest()
     helpers = worker_pool(2, get_context("spawn"))
     try:
         indexing = (
@@ -321,6 +322,8 @@ def _build_in(
                 settings,
                 index_dir,
                 result.knowledge_base.glossary,
+                settings.root / ".kb-cache" / "search-records",
+                code,
             )
             if search
             else None
@@ -337,7 +340,7 @@ def _build_in(
         )
         lap("pages")
         config_path = write_effective_config(settings, render.root, docs_dir, render.html)
-        state = render_state(settings, config_path, docs_dir)
+        state = render_state(settings, config_path, docs_dir, code)
         references = cite.site_references(settings, documents, downloads)
         known = previous.get("citations") if previous.get("code") == state["code"] else None
         # With nothing to take from the last build, the citation files' texts are
@@ -414,11 +417,18 @@ def _build_in(
             lap("bundle")
         else:
             made = None
-        write_offline(staging, documents, downloads, settings.site_languages)
         lap("outputs")
         if out.is_dir():
             link_unchanged(staging, out)
         lap("unchanged files linked")
+        write_offline(
+            staging,
+            documents,
+            downloads,
+            settings.site_languages,
+            out if out.is_dir() else None,
+        )
+        lap("offline manifest")
         compress_site(staging, out if out.is_dir() else None, helpers)
         lap("compression")
         swap(staging, out)

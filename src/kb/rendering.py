@@ -96,9 +96,11 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def render_state(settings: Settings, config_path: Path, docs_dir: Path) -> dict[str, object]:
-    """What MkDocs' output depends on besides the pages' own text."""
-    code = code_digest()
+def render_state(
+    settings: Settings, config_path: Path, docs_dir: Path, code: str | None = None
+) -> dict[str, object]:
+    """What MkDocs' output depends on besides the pages' own text (``code``: ``code_digest()``)."""
+    code = code or code_digest()
     digest = hashlib.sha256(code.encode())
     digest.update(config_path.read_bytes())
     owner_config = settings.root / "mkdocs.yml"

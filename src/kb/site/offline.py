@@ -90,8 +90,28 @@ def loaded_by(page_path: str, html_text: str) -> set[str]:
     return found
 
 
-def inventory(site_dir: Path) -> dict[str, tuple[str, int]]:
-    """Every file a reader may keep: site path → (hash, size)."""
+def _manifest_entries(site_dir: Path | None) -> tuple[dict[str, Any], int]:
+    """The files a built site's manifest lists, and when it was written (ns; 0 without one)."""
+    if site_dir is None:
+        return {}, 0
+    try:
+        manifest = site_dir / MANIFEST
+        written = manifest.stat().st_mtime_ns
+        listed = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}, 0
+    return (listed, written) if isinstance(listed, dict) else ({}, 0)
+
+
+def inventory(site_dir: Path, previous: Path | None = None) -> dict[str, tuple[str, int]]:
+    """Every file a reader may keep: site path → (hash, size).
+
+    ``previous``: the site this one replaces. A file that is the very file
+    of that site (``kb.output.link_unchanged`` made it a link), unchanged
+    since that site's manifest was written, takes its hash from the manifest
+    instead of being read again.
+    """
+    listed, written = _manifest_entries(previous)
     found = {}
     for file in sorted(site_dir.rglob("*")):
         if not file.is_file():
@@ -100,6 +120,21 @@ def inventory(site_dir: Path) -> dict[str, tuple[str, int]]:
         relative = file.relative_to(site_dir).as_posix()
         if NOT_KEPT.search(relative):
             continue
+        entry = listed.get(path)
+        if previous is not None and isinstance(entry, list) and len(entry) == 2:
+            now = file.stat()
+            try:
+                then = (previous / relative).stat()
+            except OSError:
+                then = None
+            if (
+                then is not None
+                and (now.st_ino, now.st_dev) == (then.st_ino, then.st_dev)
+                and now.st_mtime_ns <= written
+                and entry[1] == now.st_size
+            ):
+                found[path] = (str(entry[0]), now.st_size)
+                continue
         data = file.read_bytes()
         found[path] = (hashlib.sha256(data).hexdigest()[:12], len(data))
     return found
@@ -128,9 +163,13 @@ def write_offline(
     documents: Sequence[Document],
     downloads: Sequence[Download],
     languages: Sequence[str],
+    previous: Path | None = None,
 ) -> dict[str, Any]:
-    """Write ``offline.json`` and ``sw.js`` into a finished site; returns the manifest."""
-    kept = inventory(site_dir)
+    """Write ``offline.json`` and ``sw.js`` into a finished site; returns the manifest.
+
+    ``previous``: the site this one replaces (see ``inventory``).
+    """
+    kept = inventory(site_dir, previous)
     search_pages = [urls.language_prefix(lang, languages) + SEARCH for lang in languages]
     search = pages_with_what_they_load(site_dir, ["", *search_pages], kept)
     search |= {p for p in kept if p.startswith(PAGEFIND)}

@@ -10,8 +10,10 @@ the same as if Pagefind had read the finished pages.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -183,23 +185,39 @@ def build_search_index(
     settings: Settings,
     out_dir: Path,
     glossary: Sequence[GlossaryTerm] = (),
+    kept: Path | None = None,
+    salt: str = "",
 ) -> None:
     """Write the Pagefind bundle for ``documents`` into ``out_dir`` (replaced).
 
     The records are written as small HTML files and indexed by Pagefind's own
     command: its Python service waits a tenth of a second per answer, which is
     minutes for a large knowledge base.
+    ``kept``: a folder where the records stay for the next build, which then
+    writes only those of documents that changed (each is known by a hash of
+    the document, the vocabularies, the glossary and ``salt``, kb's code).
     """
     model = QueryModel(taxonomy, glossary)
-    records = out_dir.parent / f"{out_dir.name}-records"
-    for folder in (out_dir, records):
+    records = kept or out_dir.parent / f"{out_dir.name}-records"
+    for folder in (out_dir, records) if kept is None else (out_dir,):
         if folder.exists():
             shutil.rmtree(folder)
+    keys_file = records.with_name(records.name + ".json")
+    known = _known_records(keys_file) if kept is not None else {}
+    keys_file.unlink(missing_ok=True)  # a build stopped half-way leaves none
+    common = _digest(salt, repr(taxonomy), repr(tuple(glossary)))
+    keys = {}
     for doc in documents:
+        url = urls.document_url(doc)
+        keys[url] = _digest(common, repr(doc))
+        target = records / url / "index.html"
+        if known.get(url) == keys[url] and target.is_file():
+            continue
         body = record_body(without_title_heading(doc.body, doc.title))
-        target = records / urls.document_url(doc) / "index.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(record_html(doc, taxonomy, body, model), encoding="utf-8")
+    if kept is not None:
+        _remove_other_records(records, set(keys))
     command = [
         sys.executable,
         "-m",
@@ -215,11 +233,46 @@ def build_search_index(
     done = subprocess.run(
         command, capture_output=True, text=True, check=False, preexec_fn=child_setup()
     )
-    shutil.rmtree(records, ignore_errors=True)
+    if kept is None:
+        shutil.rmtree(records, ignore_errors=True)
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()[-5:]
         raise KbError("Pagefind could not index the site: " + " / ".join(detail))
     write_query_model(documents, model, out_dir)
+    if kept is not None:
+        keys_file.write_text(json.dumps(keys, sort_keys=True), encoding="utf-8")
+
+
+def _digest(*parts: str) -> str:
+    hashed = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8")
+        hashed.update(len(data).to_bytes(8, "little") + data)
+    return hashed.hexdigest()[:32]
+
+
+def _known_records(keys_file: Path) -> dict[str, str]:
+    """The hash of each record the last build kept, by document address."""
+    try:
+        known = json.loads(keys_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
+def _remove_other_records(records: Path, wanted: set[str]) -> None:
+    """Remove the kept records of documents no longer published, and anything else there."""
+    for folder, folders, names in os.walk(records, topdown=False):
+        here = Path(folder)
+        url = here.relative_to(records).as_posix() + "/"
+        for name in names:
+            if name != "index.html" or url not in wanted:
+                (here / name).unlink()
+        for name in folders:
+            if (here / name).is_symlink():
+                (here / name).unlink()
+        if here != records and not any(here.iterdir()):
+            here.rmdir()
 
 
 def write_query_model(documents: Sequence[Document], model: QueryModel, out_dir: Path) -> None:
