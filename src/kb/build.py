@@ -49,7 +49,8 @@ from kb.site.compress import compress_site
 from kb.site.downloads import Download
 from kb.site.feeds import catalogue, write_catalogue, write_feed
 from kb.site.finish import Finish, finish_site, owner_stylesheets
-from kb.site.finished import FinishMemo
+from kb.site.finished import FinishMemo, digest
+from kb.site.kept_panels import PanelMemo
 from kb.site.mkdocs_config import copy_assets, not_published, write_effective_config
 from kb.site.offline import bundle_name, write_offline
 from kb.site.pages import SiteGenerator, Written, document_fragments_job, write_pages
@@ -331,7 +332,7 @@ def _build_in(
         # One graph for the build: built here, and sent to the panels' process
         # as bytes taken now, before rendering here fills the graph's caches.
         graph = site_graph(result.knowledge_base, settings, drafts)
-        extras = pickle.dumps((settings, result.knowledge_base, graph, documents, downloads))
+        extras = pickle.dumps((settings, result.knowledge_base, graph, documents, downloads, code))
         panels = helpers.submit(site_extras_job, extras)
         render = RenderFolder.of(settings)
         previous = render.take_state()
@@ -466,8 +467,14 @@ def site_graph(knowledge_base: KnowledgeBase, settings: Settings, drafts: bool) 
 def site_extras_job(extras: bytes) -> tuple[dict[str, Mapping[str, str]], dict[str, Any]]:
     """Document panels by page path, and the catalogue: both need every relation.
 
-    ``extras``: the pickled settings, knowledge base, graph, documents and downloads.
+    ``extras``: the pickled settings, knowledge base, graph, documents, downloads,
+    and kb's code digest (the kept panels are this code's: ``kb.site.kept_panels``).
     """
-    settings, knowledge_base, graph, documents, downloads = pickle.loads(extras)
-    panels = document_fragments_job(settings, knowledge_base, graph, documents, downloads)
+    settings, knowledge_base, graph, documents, downloads, code = pickle.loads(extras)
+    memo = PanelMemo.load(
+        RenderFolder.of(settings).root / "panels.json",
+        digest(code, repr(settings), repr(knowledge_base.taxonomy)),
+    )
+    panels = document_fragments_job(settings, knowledge_base, graph, documents, downloads, memo)
+    memo.save()
     return panels, catalogue(settings, knowledge_base, graph, documents, downloads)

@@ -14,6 +14,7 @@ from kb.model import Document
 from kb.render import document_markdown
 from kb.site import cite
 from kb.site.generator import SiteBase
+from kb.site.kept_panels import PanelMemo
 from kb.site.markup import (
     HEAD_META,
     TOC,
@@ -87,8 +88,12 @@ class DocumentPages(SiteBase):
         found[doc.language] = urls.document_url(doc)
         return found
 
-    def document_fragments(self, doc: Document) -> dict[str, str]:
-        """The metadata panel and the relations of a document's page, in the document's language."""
+    def document_fragments(self, doc: Document, memo: PanelMemo | None = None) -> dict[str, str]:
+        """The metadata panel and the relations of a document's page, in the document's language.
+
+        ``memo``: the panels of the last build, taken again when everything
+        they are made from is the same (see ``kb.site.finished.PanelMemo``).
+        """
         language = doc.language
         translated = i18n.translations(language)
         linker = Linker(page_url(self.output_paths[doc.id]))
@@ -96,40 +101,45 @@ class DocumentPages(SiteBase):
         own = self.own_downloads.get(doc.id)
         downloads = [{"url": own.url, "label": translated.gettext("Download PDF")}] if own else []
         reference = cite.document_reference(doc, self.settings, own)
-        head = self.render_html(
-            "document_head.html",
-            linker,
-            language,
-            doc=doc,
-            translations=translations,
-            downloads=downloads,
-            edit_url=self.edit_url(doc),
-            review_notice=(
+        head: dict[str, Any] = {
+            "doc": doc,
+            "translations": translations,
+            "downloads": downloads,
+            "edit_url": self.edit_url(doc),
+            "review_notice": (
                 i18n.review_notice(language, self.default_language) if doc.review_pending else []
             ),
-        )
+        }
         backlinks = self.sorted_newest(
             d for d in self.graph.backlinks(doc.id) if d.id in self.included
         )
-        foot = self.render_html(
-            "document_foot.html",
-            linker,
-            language,
-            doc=doc,
-            citation=self.citation(doc),
-            reference=reference,
-            related=[
+        foot: dict[str, Any] = {
+            "doc": doc,
+            "citation": self.citation(doc),
+            "reference": reference,
+            "related": [
                 r
                 for r in self.graph.related(doc.id, limit=RELATED)
                 if r.document.id in self.included
             ],
-            backlinks=backlinks[:BACKLINKS],
-            more_backlinks=max(0, len(backlinks) - BACKLINKS),
-            same_theme_other_levels=self.other_levels(doc),
-            packs=self.pack_downloads.get(doc.id, []),
-            jsonld=self.jsonld(doc),
-        )
-        return {"head": head, "foot": foot, HEAD_META: cite.citation_meta(reference)}
+            "backlinks": backlinks[:BACKLINKS],
+            "more_backlinks": max(0, len(backlinks) - BACKLINKS),
+            "same_theme_other_levels": self.other_levels(doc),
+            "packs": self.pack_downloads.get(doc.id, []),
+            "jsonld": self.jsonld(doc),
+        }
+        key = memo.key(linker, head, foot) if memo is not None else ""
+        kept = memo.panels(doc.id, key) if memo is not None else None
+        if kept is not None:
+            return kept
+        made = {
+            "head": self.render_html("document_head.html", linker, language, **head),
+            "foot": self.render_html("document_foot.html", linker, language, **foot),
+            HEAD_META: cite.citation_meta(reference),
+        }
+        if memo is not None:
+            memo.keep(doc.id, key, made)
+        return made
 
     def edit_url(self, doc: Document) -> str:
         """The address of the document's source in the online editor, if the site has one."""

@@ -20,6 +20,7 @@ from kb.model import Document, KnowledgeBase
 from kb.site.browse import BrowsePages
 from kb.site.document_pages import DocumentPages
 from kb.site.downloads import Download
+from kb.site.kept_panels import PanelMemo
 from kb.site.markup import (
     TOC,
     Page,
@@ -126,7 +127,8 @@ def document_fragments_job(
     graph: KnowledgeGraph,
     documents: Sequence[Document],
     downloads: Sequence[Download],
+    memo: PanelMemo | None = None,
 ) -> dict[str, Mapping[str, str]]:
-    """Every document page's fragments, by page path."""
+    """Every document page's fragments, by page path (``memo``: the last build's)."""
     generator = SiteGenerator(settings, knowledge_base, graph, documents, downloads)
-    return {generator.output_paths[d.id]: generator.document_fragments(d) for d in documents}
+    return {generator.output_paths[d.id]: generator.document_fragments(d, memo) for d in documents}
