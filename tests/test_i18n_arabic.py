@@ -53,6 +53,7 @@ def test_arabic_translates_every_interface_message() -> None:
     assert dropped == {
         "{count} result for “{query}”.": {"{count}"},
         "The knowledge base has %(count)s error": {"%(count)s"},  # "خطأ واحد", one error
+        "%(num)s A4 sheet": {"%(num)s"},  # "ورقة A4 واحدة", one A4 sheet
     }
 
 
