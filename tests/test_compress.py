@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import brotli
 
-from kb.site.compress import compress_site
+from kb.site.compress import begin_compression, compress_site
 
 
 def _site(root: Path, pages: dict[str, str]) -> Path:
@@ -65,3 +66,32 @@ def test_many_files_are_compressed_by_the_helpers_as_they_would_be_here(tmp_path
     for name in pages:
         for suffix in (".gz", ".br"):
             assert (helped / (name + suffix)).read_bytes() == (here / (name + suffix)).read_bytes()
+
+
+def test_what_changed_after_compression_began_is_compressed_again(tmp_path: Path) -> None:
+    pages = {f"p{i}/index.html": _page(f"word{i}") for i in range(60)}
+    site = _site(tmp_path / "site", pages)
+    with ThreadPoolExecutor(2) as helpers:
+        begun = begin_compression(site, helpers)
+        for task in begun:
+            task.result()
+        # Written after the compression began: one page changed, one shrunk below the
+        # size worth compressing, one removed, one added.
+        (site / "p1/index.html").write_text(_page("changed"), encoding="utf-8")
+        (site / "p2/index.html").write_text("small", encoding="utf-8")
+        (site / "p3/index.html").unlink()
+        _site(site, {"added.json": _page("added")})
+        assert compress_site(site, helpers=helpers, begun=begun) == 3
+    assert gzip.decompress((site / "p1/index.html.gz").read_bytes()) == _page("changed").encode()
+    assert brotli.decompress((site / "p1/index.html.br").read_bytes()) == _page("changed").encode()
+    assert not (site / "p2/index.html.gz").exists() and not (site / "p2/index.html.br").exists()
+    assert not list(site.glob("p3/*"))
+    assert brotli.decompress((site / "added.json.br").read_bytes()) == _page("added").encode()
+    # Everything else as a compression from scratch makes it.
+    fresh = tmp_path / "fresh"
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns("*.gz", "*.br"))
+    compress_site(fresh)
+    names = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
+    assert names == {p.relative_to(site) for p in site.rglob("*") if p.is_file()}
+    for name in names:
+        assert (site / name).read_bytes() == (fresh / name).read_bytes(), name

@@ -45,7 +45,7 @@ from kb.rendering import RenderFolder, can_render_changed_only, code_digest, ren
 from kb.site import cite, problem_banner
 from kb.site.bundle import offer_bundle, write_bundle
 from kb.site.chrome import site_chrome
-from kb.site.compress import compress_site
+from kb.site.compress import begin_compression, compress_site
 from kb.site.downloads import Download
 from kb.site.feeds import catalogue, write_catalogue, write_feed
 from kb.site.finish import Finish, finish_site, owner_stylesheets
@@ -391,6 +391,9 @@ def _build_in(
             memo=memo,
         )
         lap("panels (waiting), injection and finishing")
+        # A clean build compresses what it has (the finished pages most of all) in
+        # the helpers while the rest is written; what changes after is compressed again.
+        begun = begin_compression(staging, helpers) if not out.is_dir() else []
         if indexing is not None:
             indexing.result()
             # Moved, not copied: one rename when the site is on the project's disk.
@@ -430,12 +433,14 @@ def _build_in(
             out if out.is_dir() else None,
         )
         lap("offline manifest")
-        compress_site(staging, out if out.is_dir() else None, helpers)
+        compress_site(staging, out if out.is_dir() else None, helpers, begun)
         lap("compression")
         swap(staging, out)
         render.keep_state({**state, "warnings": bool(warnings), "citations": citations})
         memo.save()
     except BaseException:
+        # The helpers first: they may be writing compressed copies into the staging folder.
+        helpers.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:

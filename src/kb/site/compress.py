@@ -17,11 +17,12 @@ in the build's helper processes.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import http.server
 import os
 import shutil
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import ClassVar
 
@@ -49,24 +50,34 @@ def _text_files(site_dir: Path) -> Iterator[Path]:
                 yield path
 
 
-def compress_file(path: Path) -> None:
-    """Write ``path.gz`` and ``path.br`` beside ``path`` (when they are smaller)."""
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def compress_file(path: Path) -> bytes:
+    """Write ``path.gz`` and ``path.br`` beside ``path`` (when they are smaller).
+
+    Returns a digest of the bytes compressed. Copies an earlier call left are
+    removed when the file no longer gains from them.
+    """
     data = path.read_bytes()
-    if len(data) < MINIMUM_SIZE:
-        return
     quality = PAGE_QUALITY if path.suffix in (".html", ".json", ".xml") else ASSET_QUALITY
-    for suffix, packed in (
-        (".gz", gzip.compress(data, 9, mtime=0)),
-        (".br", brotli.compress(data, quality=quality)),
+    for suffix, pack in (
+        (".gz", lambda: gzip.compress(data, 9, mtime=0)),
+        (".br", lambda: brotli.compress(data, quality=quality)),
     ):
+        copy = path.with_name(path.name + suffix)
+        packed = pack() if len(data) >= MINIMUM_SIZE else data
         if len(packed) < len(data):
-            path.with_name(path.name + suffix).write_bytes(packed)
+            copy.write_bytes(packed)
+        elif copy.exists():
+            copy.unlink()
+    return _digest(data)
 
 
-def compress_files(paths: Sequence[Path]) -> None:
+def compress_files(paths: Sequence[Path]) -> dict[Path, bytes]:
     """``compress_file`` for each of ``paths`` (one task of a helper process)."""
-    for path in paths:
-        compress_file(path)
+    return {path: compress_file(path) for path in paths}
 
 
 def _reuse(path: Path, previous: Path) -> bool:
@@ -92,15 +103,28 @@ def _reuse(path: Path, previous: Path) -> bool:
 
 
 def compress_site(
-    site_dir: Path, previous: Path | None = None, helpers: Executor | None = None
+    site_dir: Path,
+    previous: Path | None = None,
+    helpers: Executor | None = None,
+    begun: Sequence[Future[dict[Path, bytes]]] = (),
 ) -> int:
     """Precompress every text file of a built site; returns how many files were compressed.
 
     ``previous``: the site this one replaces, whose compressed copies of
     unchanged files are reused. ``helpers``: processes to compress in.
+    ``begun``: ``begin_compression``'s tasks, whose files are not compressed
+    again unless they changed (they are not counted).
     """
+    made: dict[Path, bytes] = {}
+    for task in begun:
+        made.update(task.result())
     todo = []
     for path in list(_text_files(site_dir)):
+        if path in made:
+            # Compressed while the rest of the site was written: again only if it changed since.
+            if _digest(path.read_bytes()) != made.pop(path):
+                todo.append(path)
+            continue
         unchanged = (
             previous is not None
             and path.stat().st_size >= MINIMUM_SIZE
@@ -109,15 +133,31 @@ def compress_site(
         if unchanged:
             continue
         todo.append(path)
+    for gone in made:  # compressed, then removed from the site
+        for suffix in (".gz", ".br"):
+            gone.with_name(gone.name + suffix).unlink(missing_ok=True)
     if helpers is None or len(todo) < 50:
         compress_files(todo)
     else:
-        # Largest first, dealt round so that each task gets a similar share.
-        todo.sort(key=lambda p: p.stat().st_size, reverse=True)
-        tasks = [helpers.submit(compress_files, todo[i::8]) for i in range(8)]
-        for task in tasks:
+        for task in _deal(todo, helpers):
             task.result()
     return len(todo)
+
+
+def _deal(paths: list[Path], helpers: Executor) -> list[Future[dict[Path, bytes]]]:
+    """Largest first, dealt round so that each of eight tasks gets a similar share."""
+    paths.sort(key=lambda p: p.stat().st_size, reverse=True)
+    return [helpers.submit(compress_files, paths[i::8]) for i in range(8)]
+
+
+def begin_compression(site_dir: Path, helpers: Executor) -> list[Future[dict[Path, bytes]]]:
+    """Start compressing every text file of ``site_dir`` as it is now, in ``helpers``.
+
+    The build does so once the pages are finished, and writes the rest of
+    the site meanwhile; ``compress_site`` given these tasks then compresses
+    only what was added or changed since.
+    """
+    return _deal(list(_text_files(site_dir)), helpers)
 
 
 def accepted(accept_encoding: str) -> list[str]:
