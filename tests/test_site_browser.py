@@ -6,6 +6,8 @@ watches for console errors and for requests that leave the site's origin.
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -14,6 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
+from kb.errors import KbError
+from kb.site.search_index import index_chunks
 from tests.browser import Watched, chromium, serve_directory
 
 REPO = Path(__file__).resolve().parent.parent
@@ -336,6 +340,58 @@ def test_elisions_and_every_language_on_the_site(page: Watched, base_url: str) -
     assert len(from_french) >= 5
     assert sorted(from_english) == sorted(from_french)
     page.assert_clean()
+
+
+def test_the_search_settings_have_pagefind_s_table_of_index_chunks(
+    site: Path, tmp_path: Path
+) -> None:
+    settings = json.loads((site / "pagefind" / "kb-search.json").read_text(encoding="utf-8"))
+    entry = json.loads((site / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert set(settings["chunks"]) == set(entry["languages"])
+    for code, table in settings["chunks"].items():
+        files = {p.stem for p in (site / "pagefind" / "index").glob(f"{code}_*.pf_index")}
+        assert {name for _, _, name in table} == files, code
+        assert all(first <= last for first, last, _ in table), code
+        firsts = [first for first, _, _ in table]
+        assert firsts == sorted(firsts), code
+    broken = tmp_path / "pagefind.en_0.pf_meta"
+    broken.write_bytes(gzip.compress(b"not Pagefind's"))
+    with pytest.raises(KbError, match="not a Pagefind metadata file"):
+        index_chunks(broken)
+
+
+@pytest.mark.parametrize("query", ["Hand-washing methods", "methods of spreading"])
+def test_the_search_page_asks_for_the_index_chunks_pagefind_reads(
+    browser: Browser, base_url: str, query: str
+) -> None:
+    """Opened with a query, the page asks for its words' index chunks before Pagefind can
+    say which: the same chunks Pagefind asks for itself when the query is typed. (In
+    the shipped site's table "hand-washing" is within a chunk's first and last words,
+    "methods" and "spreading" only once the ends are cut to their length.)"""
+
+    def chunks(address: str, typed: str = "") -> tuple[set[str], set[str]]:
+        context = browser.new_context(viewport=PHONE)
+        watched = Watched(context.new_page(), base_url)
+        p = watched.page
+        asked: list[str] = []
+        p.on("request", lambda r: asked.append(r.url) if r.url.endswith(".pf_index") else None)
+        p.goto(base_url + address)
+        if typed:
+            p.locator("#kb-q").fill(typed)
+            p.locator("#kb-q").press("Enter")
+        p.wait_for_selector("#kb-search[data-done]", timeout=15_000)
+        preloaded = p.locator("link[rel=preload][href$='.pf_index']").evaluate_all(
+            "els => els.map(e => e.href)"
+        )
+        assert len(asked) == len(set(asked)), asked  # each fetched once
+        watched.assert_clean()
+        context.close()
+        return set(asked), set(preloaded)
+
+    own, none = chunks("search/", typed=query)
+    assert own and none == set()
+    asked, preloaded = chunks("search/?q=" + query.replace(" ", "+"))
+    assert preloaded == own and asked == own
 
 
 def test_the_search_page_loads_pagefind_early_only_for_a_search(

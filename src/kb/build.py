@@ -54,7 +54,7 @@ from kb.site.kept_panels import PanelMemo
 from kb.site.mkdocs_config import copy_assets, not_published, write_effective_config
 from kb.site.offline import bundle_name, write_offline
 from kb.site.pages import SiteGenerator, Written, document_fragments_job, write_pages
-from kb.site.search_index import build_search_index, link_search_pages
+from kb.site.search_index import build_search_index, link_search_pages, write_chunk_table
 
 
 @dataclass
@@ -399,6 +399,7 @@ def _build_in(
             # Moved, not copied: one rename when the site is on the project's disk.
             shutil.move(index_dir, staging / "pagefind")
             link_search_pages(staging)
+            write_chunk_table(staging)
             lap("search index (waiting)")
         write_catalogue(staging, catalogue_data)
         citations = cite.write_citation_files(

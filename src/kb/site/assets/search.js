@@ -177,6 +177,59 @@ async function queryLanguage(query, languages, said, stopWords) {
   return counts.length > 1 && counts[0][0] > counts[1][0] ? counts[0][1] : null;
 }
 
+/** The query's words (`all`) and those searched (`used`): aliases rewritten, stop words
+ * left out unless nothing else is left. */
+function queryWords(query, settings, languages) {
+  const stop = new Set(languages.flatMap((l) => settings.stopWords[l] || []));
+  const text = rewrite(query.replace(/[“”„"]/g, " "), settings.rewrites);
+  const all = text.match(WORD) || [];
+  const used = all.filter((w) => w.length > 1 && !stop.has(w.toLowerCase()));
+  return { all, used: used.length ? used : all };
+}
+
+// A word as Pagefind looks it up in its table of index chunks: lower case, without
+// punctuation or accents.
+function pagefindWord(word) {
+  return word.toLowerCase().replace(/[\p{Pd}\p{Pe}\p{Pf}\p{Pi}\p{Po}\p{Ps}]/gu, "")
+    .normalize("NFD").replace(/\p{M}/gu, "");
+}
+
+/** The index chunks Pagefind reads for `terms`, from its table of chunks (first word,
+ * last word, name) as it picks them: for each term the first chunk whose words' range
+ * holds it; when no term has one, the first whose range holds it cut to the length of
+ * the range's ends (the ends are shortened words: "commi" ends the chunk "committee"
+ * is in). */
+function chunksFor(table, terms) {
+  const holds = (term, loose) => ([first, last]) => {
+    if (!loose) { return first <= term && term <= last; }
+    const a = Math.min(term.length, first.length);
+    const b = Math.min(term.length, last.length);
+    return term.slice(0, a) >= first.slice(0, a) && term.slice(0, b) <= last.slice(0, b);
+  };
+  for (const loose of [false, true]) {
+    const found = terms.map((term) => table.find(holds(term, loose))).filter(Boolean);
+    if (found.length) { return found.map((chunk) => chunk[2]); }
+  }
+  return [];
+}
+
+/** Ask for the index chunks a search of `query` reads while Pagefind's WebAssembly and
+ * metadata still load: Pagefind picks them from its metadata's table, only once both
+ * are in; kb-search.json has a copy (kb.site.search_index.write_chunk_table). */
+async function preloadChunks(query, scope) {
+  const settings = await settingsReady;
+  const languages = await scopeLanguages(scope);
+  const terms = queryWords(query, settings, languages).used.map(pagefindWord).filter(Boolean);
+  const names = new Set();
+  for (const language of languages) {
+    chunksFor((settings.chunks || {})[language] || [], terms).forEach((name) => names.add(name));
+  }
+  for (const name of names) {
+    const link = element("link", { rel: "preload", as: "fetch", crossorigin: "anonymous", href: new URL(`index/${name}.pf_index`, bundle).href });
+    document.head.append(link);
+  }
+}
+
 /** Search as kb search does. scope: "reader" (the page's language), "all", or a language code. */
 async function run(query, { filters = {}, scope = "reader" } = {}) {
   const settings = await settingsReady;
@@ -190,11 +243,8 @@ async function run(query, { filters = {}, scope = "reader" } = {}) {
   for (const [name, values] of Object.entries(chosen)) {
     if (values.length) { pagefindFilters[name] = { any: values }; }
   }
-  const stop = new Set(languages.flatMap((l) => settings.stopWords[l] || []));
-  const text = rewrite(query.replace(/[“”„"]/g, " "), settings.rewrites);
-  const all = text.match(WORD) || [];
-  let used = all.filter((w) => w.length > 1 && !stop.has(w.toLowerCase()));
-  if (!used.length) { used = all; }
+  const { all, used: searched } = queryWords(query, settings, languages);
+  let used = searched;
   const result = { query, ranked: [], notices: [], didYouMean: null, words: used };
   if (!used.length) { return result; }
   const lists = wordLists(used, languages); // fetched while Pagefind loads and searches
@@ -325,7 +375,7 @@ function start() {
   // Pagefind loads while the reader types: at once for a query in the address, else
   // from the moment the reader goes to the box (an open page alone stays light).
   const warm = () => scopeLanguages(state.scope).then((codes) => codes.forEach(instance));
-  if (state.query) { warm(); } else { input.addEventListener("focus", warm, { once: true }); }
+  if (state.query) { warm(); preloadChunks(state.query, state.scope); } else { input.addEventListener("focus", warm, { once: true }); }
 
   const toggle = element("button", { type: "button", class: "kb-filter-toggle", "aria-expanded": "false", "aria-controls": "kb-filters", text: t("Filter") });
   const languages = element("span", { class: "kb-languages", role: "group", "aria-label": t("Languages") });
