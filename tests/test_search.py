@@ -303,14 +303,50 @@ def test_theme_aliases_and_stop_words_match_as_the_query_model_says(
         for query in ("finance and costs", "money matters", "F&C", "the F&C of it"):
             assert set(ids(search_index.search(query))) == finance, query
         # Every word first; fewer than FEW documents with all of them: those with
-        # most of the words follow, saying so.
+        # most of the words are ranked with them, saying so.
         results = search_index.search("sanitation policy")
         assert ids(results)[0] == "national-policy"
         assert len(ids(results)) > 3
-        assert results.notices == ("few pages have every word; pages with most of them follow",)
+        assert results.notices == (
+            "few pages have every word; pages with most of them are included",
+        )
         # Words side by side in a title count extra.
         pair = search_index.search("emptying businesses")
         assert ids(pair)[0] == "emptying-businesses"
+
+
+def test_with_few_pages_holding_every_word_those_with_most_rank_with_them_by_score(
+    make_project: ProjectFactory, tmp_path: Path
+) -> None:
+    # "georeference an old map" on the Programming Historian: the lessons on
+    # georeferencing name two of the words in their titles; a page holding all three,
+    # "old" once in its body, came first whatever its score.
+    filler = "Other words about something else entirely. " * 30
+    root = make_project(
+        {
+            "content/lessons/georeferencing.md": document(
+                "Georeferencing a map", body="Georeferencing places a map in space.\n"
+            ),
+            "content/lessons/warper.md": document(
+                "Georeferencing with Map Warper", body="Map Warper georeferencing online.\n"
+            ),
+            "content/lessons/geocoding.md": document(
+                "Geocoding addresses",
+                body=f"{filler}Scans of an old map can be georeferencing input.\n",
+            ),
+        }
+    )
+    with SearchIndex(tmp_path / "few") as search_index:
+        search_index.update(knowledge_base(root))
+        results = search_index.search("georeferencing old map")
+        assert results.notices == (
+            "few pages have every word; pages with most of them are included",
+        )
+        assert ids(results) == ["georeferencing", "warper", "geocoding"]
+        scores = [hit.score for hit in results.hits]
+        assert scores == sorted(scores, reverse=True)
+        # Every word in enough documents: no others are mixed in.
+        assert ids(search_index.search("georeferencing map"))[2:] == ["geocoding"]
 
 
 def test_a_glossary_term_finds_documents_using_its_expansion_and_back(

@@ -72,7 +72,7 @@ class Searching:
         remaining word must match, and when that finds nothing, misspelt words
         are corrected from the index's own words; when there are still fewer
         than ``FEW`` matches, the documents with most of the words (at least
-        half) follow, with a notice saying so. Words found side by side in a
+        half) are ranked with them by score, with a notice saying so. Words found side by side in a
         title or a lead count extra.
 
         ``filters`` maps a field (type, theme, level, country, programme,
@@ -166,16 +166,17 @@ class Searching:
                 if more and not scores:
                     notices.append("no page has every word; showing pages with most of them")
                 elif more:
-                    notices.append("few pages have every word; pages with most of them follow")
+                    notices.append(
+                        "few pages have every word; pages with most of them are included"
+                    )
                 if more:
                     parsed = self._parse(" ".join(words), languages, OrGroup, []) or parsed
-        best = heapq.nsmallest(limit, scores, key=lambda doc: (-scores[doc], doc))
-        top = [(doc, scores[doc]) for doc in best]
-        if len(top) < limit and more:
-            extra = heapq.nsmallest(
-                limit - len(top), more, key=lambda doc: (-more[doc][0], -more[doc][1], doc)
-            )
-            top += [(doc, more[doc][1]) for doc in extra]
+        # With few pages holding every word, those with most of the words are ranked
+        # with them by score: a page naming two of three words in its title can be a
+        # better answer than one holding the third word once in its body.
+        ranked = {**{doc: found for doc, (_count, found) in more.items()}, **scores}
+        best = heapq.nsmallest(limit, ranked, key=lambda doc: (-ranked[doc], doc))
+        top = [(doc, ranked[doc]) for doc in best]
         matched = set(scores) | set(more)
         wanted = terms_by_field(parsed, searcher)
         hits = [self._hit(searcher, docnum, score, wanted) for docnum, score in top]

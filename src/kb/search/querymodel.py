@@ -12,7 +12,8 @@ Both engines read from here:
 - aliases that cannot be matched as words ("M&E"), rewritten to the term's
   label before searching (``QueryModel.rewrite``);
 - how forgiving a query is: every word first; when that finds fewer than
-  ``FEW`` documents, those with most of the words (at least half of them).
+  ``FEW`` documents, those with most of the words (at least half of them), ranked
+  with them by score.
 
 The site gets the same through ``QueryModel.site_settings`` (stop words,
 rewrites, thresholds) and the records ``kb.site.search_index`` writes from
@@ -46,8 +47,9 @@ WEIGHTS = {"title": 4.0, "lead": 2.0, "text": 1.0}
 SITE_WEIGHTS = {"title": 8, "lead": 4, "headings": 2, "text": 1}
 #: Extra weight of two query words found side by side in a title or a lead.
 PROXIMITY_WEIGHT = 1.0
-#: Fewer documents than this with every word: the ones with most of the words follow.
-FEW = 3
+#: Fewer documents than this with every word: the ones with most of the words are
+#: ranked with them.
+FEW = 4
 #: Filter and facet names (as the command line spells them) → index field.
 FILTER_FIELDS = {
     "type": "type",

@@ -26,7 +26,7 @@ NEWEST = 8
 SEARCH_WORDS = (
     N_("Showing results for “{query}”."),
     N_("Nothing matches “{query}”; showing results for “{corrected}”."),
-    N_("Few pages have every word; pages with most of them follow."),
+    N_("Few pages have every word; pages with most of them are included."),
     N_("No page has every word; showing pages with most of them."),
     N_("Type"),
     N_("Theme"),

@@ -255,6 +255,8 @@ async function run(query, { filters = {}, scope = "reader" } = {}) {
     return bySearch(each.map((f, n) => f.results.map((r) => ({ ...r, language: languages[n] }))));
   };
   let found = await search(used.join(" "));
+  // Each page's gain for holding query words side by side (1 when none).
+  const nearness = new Map();
   if (used.length > 1 && found.length > 1) {
     // Words side by side count extra, as with kb search: Pagefind finds a quoted pair
     // as a phrase (without a score), and a page holding it gains its score again for
@@ -264,8 +266,8 @@ async function run(query, { filters = {}, scope = "reader" } = {}) {
     for (const pages of await Promise.all(pairs.map((pair) => search(pair)))) {
       for (const page of pages) { held.set(page.id, (held.get(page.id) || 0) + 1); }
     }
-    const bonus = (r) => r.score * (1 + (settings.proximity * (held.get(r.id) || 0)) / pairs.length);
-    found = found.map((r) => ({ ...r, score: bonus(r) })).sort((a, b) => b.score - a.score);
+    for (const [id, count] of held) { nearness.set(id, 1 + (settings.proximity * count) / pairs.length); }
+    found = found.map((r) => ({ ...r, score: r.score * (nearness.get(r.id) || 1) })).sort((a, b) => b.score - a.score);
   }
   await lists;
   // Pagefind also matches the beginnings of words, so a misspelt word may still find
@@ -316,12 +318,17 @@ async function run(query, { filters = {}, scope = "reader" } = {}) {
       .sort((a, b) => b.words - a.words || b.score - a.score);
     if (more.length) {
       result.notices.push(every
-        ? t("Few pages have every word; pages with most of them follow.")
+        ? t("Few pages have every word; pages with most of them are included.")
         : t("No page has every word; showing pages with most of them."));
+      // Ranked together, as kb search does, each page by the sum of its words' own scores
+      // (Pagefind's score of several words is not their sum, so the pages with every
+      // word are scored word by word too, with their gain for words side by side): a
+      // page naming two of three words in its title can be a better answer than one
+      // holding the third word once in its body.
+      const summed = (c) => ({ ...c, score: (counts.get(c.page.id)?.score ?? c.score) * (nearness.get(c.page.id) || 1) });
+      const pool = result.ranked.map(summed).concat(more).sort((a, b) => b.score - a.score);
       const own = (c) => first(c.page);
-      result.ranked = preferred
-        ? result.ranked.filter(own).concat(more.filter(own), result.ranked.filter((c) => !own(c)), more.filter((c) => !own(c)))
-        : result.ranked.concat(more);
+      result.ranked = preferred ? pool.filter(own).concat(pool.filter((c) => !own(c))) : pool;
     }
   }
   return result;
