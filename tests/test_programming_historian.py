@@ -34,6 +34,7 @@ from kb.links import code_free_lines
 from kb.loader import LoadResult, load_project
 from kb.model import Document
 from kb.site.search_index import record_body
+from kb.typography import typeset
 from tests.browser import Watched, chromium, serve_directory
 
 REPO = Path(__file__).resolve().parent.parent
@@ -690,7 +691,8 @@ def test_the_pack_pdf_has_its_lessons_in_the_outline(built: BuiltExample) -> Non
     reader = PdfReader(built.site / "downloads" / "packs" / f"{PACK}.pdf")
     assert len(reader.pages) > 0
     packs = yaml.safe_load((EXAMPLE / "content" / "packs.yml").read_text(encoding="utf-8"))
-    title = packs["packs"][PACK]["title"]
+    # A French pack: its title from packs.yml is set in French typography, as its text is.
+    title = typeset(packs["packs"][PACK]["title"], "fr")
     outline = reader.outline
     assert isinstance(outline[0], Destination) and outline[0].title == title
     assert isinstance(outline[1], list)
