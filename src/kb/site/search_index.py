@@ -11,7 +11,6 @@ the same as if Pagefind had read the finished pages.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import html
 import json
 import os
@@ -34,6 +33,7 @@ from kb.links import FENCE, atx_heading, heading_id, plain_heading
 from kb.model import Document, GlossaryTerm, Taxonomy
 from kb.search.analysis import SITE_WORD, WORD, plain_text
 from kb.search.querymodel import SITE_WEIGHTS, QueryModel, fold
+from kb.site.finished import digest
 from kb.site.pages import country_name, language_name, type_label, without_title_heading
 
 # Each stops at the next opening bracket, so none backtracks over the rest of the text
@@ -208,11 +208,11 @@ def build_search_index(
     keys_file = records.with_name(records.name + ".json")
     known = _known_records(keys_file) if kept is not None else {}
     keys_file.unlink(missing_ok=True)  # a build stopped half-way leaves none
-    common = _digest(salt, repr(taxonomy), repr(tuple(glossary)))
+    common = digest(salt, repr(taxonomy), repr(tuple(glossary)))
     keys = {}
     for doc in documents:
         url = urls.document_url(doc)
-        keys[url] = _digest(common, repr(doc))
+        keys[url] = digest(common, repr(doc))
         target = records / url / "index.html"
         if known.get(url) == keys[url] and target.is_file():
             continue
@@ -244,14 +244,6 @@ def build_search_index(
     write_query_model(documents, model, out_dir)
     if kept is not None:
         keys_file.write_text(json.dumps(keys, sort_keys=True), encoding="utf-8")
-
-
-def _digest(*parts: str) -> str:
-    hashed = hashlib.sha256()
-    for part in parts:
-        data = part.encode("utf-8")
-        hashed.update(len(data).to_bytes(8, "little") + data)
-    return hashed.hexdigest()[:32]
 
 
 def _known_records(keys_file: Path) -> dict[str, str]:
