@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -43,6 +46,28 @@ def serve_directory(directory: Path, prefix: str = "") -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def build_apart(project: Path, out: Path, *options: str) -> str:
+    """``kb build --no-pdf`` in a child process; returns what it printed.
+
+    Tests that hold a browser open build this way. Playwright's synchronous API
+    parks its event loop in a greenlet of the test process, and a whole build
+    run beside it in that process once ended the CI run with a segmentation
+    fault (in ``test_i18n_browser``). A child process keeps the build's heavy
+    work, and any crash of it, out of the process that drives the browser.
+    """
+    command = [sys.executable, "-m", "kb", "--project", str(project), "build", "--no-pdf"]
+    finished = subprocess.run(
+        [*command, *options, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        check=False,
+    )
+    printed = finished.stdout + finished.stderr
+    assert finished.returncode == 0, printed
+    return printed
 
 
 @contextlib.contextmanager

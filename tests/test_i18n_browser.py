@@ -7,11 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from playwright.sync_api import Browser, Page
 
-from kb.cli import main
-from tests.browser import Watched, chromium, serve_directory
+from tests.browser import Watched, build_apart, chromium, serve_directory
 from tests.conftest import MKDOCS, TAXONOMY, document
 
 PHONE = {"width": 390, "height": 844}
@@ -34,14 +32,6 @@ def result_links(page: Page) -> list[str]:
         "(ts) => ts.map((t) => (t.closest('a') || t.querySelector('a')).href)"
     )
     return links
-
-
-def build(project: Path, out: Path) -> Path:
-    result = CliRunner().invoke(
-        main, ["--project", str(project), "build", "--no-pdf", "--out", str(out)]
-    )
-    assert result.exit_code == 0, result.output
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +160,8 @@ def arabic_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    site = build(root, root / "site")
+    site = root / "site"
+    build_apart(root, site)  # the browser is open already
     with serve_directory(site) as url:
         yield url
 

@@ -12,18 +12,15 @@ import functools
 import http.server
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 from playwright.sync_api import BrowserContext, Page
 
 from kb.site.compress import PrecompressedHandler
-from tests.browser import chromium
+from tests.browser import build_apart, chromium
 from tests.conftest import ProjectFactory, document
-
-Kb = Callable[..., Result]
 
 
 class Server:
@@ -78,10 +75,10 @@ def project_files(first_title: str) -> dict[str, str | bytes]:
     }
 
 
-def build(kb: Kb, project: Path) -> Path:
+def build(project: Path) -> Path:
+    """Build in a child process: these tests hold a browser open meanwhile."""
     out = project / "site"
-    result = kb(project, "build", "--no-pdf", "--out", str(out))
-    assert result.exit_code == 0, result.output
+    build_apart(project, out)
     return out
 
 
@@ -133,10 +130,10 @@ def context() -> Iterator[BrowserContext]:
 
 
 def test_visited_pages_and_search_work_offline_and_a_rebuild_replaces_the_cache(
-    make_project: ProjectFactory, kb: Kb, context: BrowserContext
+    make_project: ProjectFactory, context: BrowserContext
 ) -> None:
     project = make_project(project_files("Latrine upgrades after the forum"))
-    site = build(kb, project)
+    site = build(project)
     requested: list[str] = []
     context.on("request", lambda r: requested.append(r.url))
     with serving(site) as server:
@@ -160,7 +157,7 @@ def test_visited_pages_and_search_work_offline_and_a_rebuild_replaces_the_cache(
         (project / "content/lessons/latrine-upgrades.md").write_text(
             document("Latrine upgrades, revised"), encoding="utf-8"
         )
-        site = build(kb, project)
+        site = build(project)
         new_version = json.loads((site / "offline.json").read_text(encoding="utf-8"))["version"]
         assert f"kb-{new_version}" != old_version
         context.set_offline(False)
@@ -186,9 +183,9 @@ def test_visited_pages_and_search_work_offline_and_a_rebuild_replaces_the_cache(
 
 
 def test_keep_offline_fetches_the_whole_site_within_its_stated_size(
-    make_project: ProjectFactory, kb: Kb, context: BrowserContext
+    make_project: ProjectFactory, context: BrowserContext
 ) -> None:
-    site = build(kb, make_project(project_files("Latrine upgrades after the forum")))
+    site = build(make_project(project_files("Latrine upgrades after the forum")))
     manifest = json.loads((site / "offline.json").read_text(encoding="utf-8"))
     with serving(site) as server:
         base = server.url

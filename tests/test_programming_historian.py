@@ -617,7 +617,8 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, base_url: str) -> Iterator[Watched]:
+def page(base_url: str, browser: Browser) -> Iterator[Watched]:
+    # base_url first: the example is built (in this process) before a browser opens.
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     watched = Watched(context.new_page(), base_url)
     yield watched
