@@ -502,3 +502,28 @@ def test_material_javascript_is_kept_when_the_owner_asks(
     # Classes only Material's script sets keep their rules.
     css = next((site / "assets" / "kb").glob("site.*.css")).read_text(encoding="utf-8")
     assert ".md-tooltip" in css
+
+
+def test_counts_agree_with_their_number_in_english_and_french(
+    make_project: ProjectFactory, kb: Kb
+) -> None:
+    from tests.test_i18n import BILINGUAL
+
+    project = small_project(make_project, **{"mkdocs.yml": BILINGUAL})
+    out = build_ok(kb, project)
+
+    def words(page: str) -> str:
+        html = (out / page / "index.html").read_text(encoding="utf-8")
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("\u202f", " ")
+
+    # One case study, one document about Ghana, two lessons (one of them in French).
+    assert "1 case study." in words("case-studies")
+    assert "1 case studies" not in words("case-studies")
+    assert "2 lessons, newest first." in words("lessons")
+    assert "1 document about Ghana." in words("countries/gh")
+    assert "1 étude de cas." in words("fr/case-studies")
+    assert "Ghana : 1 document." in words("fr/countries/gh").replace("\u00a0", " ")
+    matrix = (out / "matrix/index.html").read_text(encoding="utf-8")
+    labels = re.findall(r'aria-label="([^"]+)"', matrix)
+    assert any(label.endswith(": 1 document") for label in labels), labels
+    assert not any(label.endswith(": 1 documents") for label in labels)

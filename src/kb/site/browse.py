@@ -141,11 +141,13 @@ class BrowsePages(SiteBase):
         for doc_type in DOCUMENT_TYPES:
             docs = self.sorted_newest(self.in_site("type", doc_type))
             plural = type_label(doc_type, plural=True, language=self.language)
+            # The type's name agrees with the count: "1 case study", "12 case studies".
+            named = type_label(doc_type, plural=len(docs) != 1, language=self.language)
             yield from self.paginated(
                 urls.type_url(doc_type),
                 plural,
-                self._("%(count)s %(type)s, newest first.")
-                % {"count": len(docs), "type": plural.lower()},
+                self.ngettext("%(num)s %(type)s.", "%(num)s %(type)s, newest first.", len(docs))
+                % {"num": len(docs), "type": named.lower()},
                 docs,
             )
 
@@ -233,8 +235,12 @@ class BrowsePages(SiteBase):
                 yield from self.paginated(
                     f"{url}{level.id}/",
                     self._("%(theme)s at %(level)s level") % names,
-                    self._("%(count)s documents on %(theme)s at %(level)s level.")
-                    % {**names, "theme": label.lower(), "count": len(cell)},
+                    self.ngettext(
+                        "%(num)s document on %(theme)s at %(level)s level.",
+                        "%(num)s documents on %(theme)s at %(level)s level.",
+                        len(cell),
+                    )
+                    % {**names, "theme": label.lower(), "num": len(cell)},
                     self.sorted_newest(cell),
                 )
 
@@ -302,8 +308,12 @@ class BrowsePages(SiteBase):
             yield from self.paginated(
                 urls.country_url(code),
                 name,
-                self._("%(count)s documents about %(country)s.")
-                % {"count": len(docs), "country": name},
+                self.ngettext(
+                    "%(num)s document about %(country)s.",
+                    "%(num)s documents about %(country)s.",
+                    len(docs),
+                )
+                % {"num": len(docs), "country": name},
                 docs,
             )
 

@@ -52,7 +52,9 @@ class SiteBase:
         self.language = self.language or self.default_language
         self.languages = self.settings.site_languages
         self.urls = self.urls_in(self.language)
-        self._ = i18n.translations(self.language).gettext
+        translations = i18n.translations(self.language)
+        self._ = translations.gettext
+        self.ngettext = translations.ngettext
         self.included = {d.id for d in self.documents}
         self.output_paths = {d.id: self.document_page_path(d) for d in self.documents}
         self.by_source = {d.path: d for d in self.documents}
