@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from collections.abc import Callable
@@ -14,6 +15,9 @@ from pypdf import PdfReader
 
 from kb import build as build_module
 from tests.conftest import ProjectFactory, document
+
+#: Material for MkDocs' installed package (its stylesheets, as MkDocs copies them).
+MATERIAL = Path(str(importlib.util.find_spec("material").origin)).parent  # type: ignore[union-attr]
 
 Kb = Callable[..., Result]
 
@@ -86,13 +90,14 @@ def test_build_writes_every_kind_of_page(make_project: ProjectFactory, kb: Kb) -
         "pagefind/pagefind-ui.js",
     ]:
         assert (site / page).is_file(), page
-    # Material's own search (lunr and its worker) is replaced by Pagefind: not published,
+    # Material's own search (lunr and its worker) is replaced by Pagefind, its script is
+    # dropped, its stylesheets are folded into the site's one: none of them is published,
     # nor kept offline.
-    assert (site / "assets" / "javascripts").is_dir()
-    assert not (site / "assets" / "javascripts" / "lunr").exists()
-    assert not (site / "assets" / "javascripts" / "workers").exists()
+    assert not (site / "assets" / "javascripts").exists()
+    assert not (site / "assets" / "stylesheets").exists()
     offline = json.loads((site / "offline.json").read_text(encoding="utf-8"))
-    assert offline["files"] and not [p for p in offline["files"] if "lunr" in p]
+    assert offline["files"]
+    assert not [p for p in offline["files"] if re.search(r"lunr|bundle\.|/main\.|palette\.", p)]
     theme = (site / "themes/sanitation/index.html").read_text(encoding="utf-8")
     # The theme at each level it has documents at, in the levels' order.
     cell = 'href="../../themes/sanitation/{}/"'
@@ -478,7 +483,7 @@ def test_every_page_has_a_skip_link_one_stylesheet_and_no_material_script(
     # One stylesheet for the whole site, a fraction of Material's, cached across pages.
     assert len(stylesheets) == 1
     css = (site / "assets" / "kb" / stylesheets.pop()).read_text(encoding="utf-8")
-    material = next((site / "assets" / "stylesheets").glob("main.*.min.css"))
+    material = next((MATERIAL / "templates" / "assets" / "stylesheets").glob("main.*.min.css"))
     assert len(css) < len(material.read_text(encoding="utf-8")) / 2
     assert ".md-skip" in css and ".kb-meta" in css
     assert "--md-version-icon" not in css  # read only by the version selector, unused
@@ -499,6 +504,7 @@ def test_material_javascript_is_kept_when_the_owner_asks(
     site = build_ok(kb, project)
     text = (site / "lessons" / "criteria" / "index.html").read_text(encoding="utf-8")
     assert re.search(r'<script src="[^"]*assets/javascripts/bundle\.[0-9a-f]+\.min\.js">', text)
+    assert [p.name for p in (site / "assets" / "javascripts").glob("bundle.*.min.js")]
     # Classes only Material's script sets keep their rules.
     css = next((site / "assets" / "kb").glob("site.*.css")).read_text(encoding="utf-8")
     assert ".md-tooltip" in css

@@ -48,7 +48,7 @@ from kb.site.chrome import site_chrome
 from kb.site.compress import begin_compression, compress_site
 from kb.site.downloads import Download
 from kb.site.feeds import catalogue, write_catalogue, write_feed
-from kb.site.finish import Finish, finish_site, owner_stylesheets
+from kb.site.finish import Finish, drop_folded_material, finish_site, owner_stylesheets
 from kb.site.finished import FinishMemo, digest
 from kb.site.kept_panels import PanelMemo
 from kb.site.mkdocs_config import copy_assets, not_published, write_effective_config
@@ -390,6 +390,7 @@ def _build_in(
             source=render.html,
             memo=memo,
         )
+        drop_folded_material(staging, keep_javascript=settings.material_javascript)
         lap("panels (waiting), injection and finishing")
         # A clean build compresses what it has (the finished pages most of all) in
         # the helpers while the rest is written; what changes after is compressed again.

@@ -433,3 +433,28 @@ def finish_site(
                 memo.keep_finished(name, result_key, data)
         target.write_bytes(data)
     return finished
+
+
+def drop_folded_material(site_dir: Path, *, keep_javascript: bool) -> list[str]:
+    """Delete Material's files no finished page links; returns their addresses.
+
+    After a lightened finish, Material's stylesheets live on only inside the
+    site's one stylesheet, and its JavaScript only when the owner keeps it.
+    Published anyway, they would cost every build their compression and every
+    reader who keeps the site offline their download (about 55 KB compressed),
+    with their source maps (1 MB) on the server beside them.
+    """
+    assets = site_dir / "assets"
+    patterns = [("stylesheets", "main.*.min.css"), ("stylesheets", "palette.*.min.css")]
+    if not keep_javascript:
+        patterns.append(("javascripts", "bundle.*.min.js"))
+    dropped = []
+    for folder, pattern in patterns:
+        for path in sorted((assets / folder).glob(pattern)):
+            for each in (path, path.with_name(path.name + ".map")):
+                if each.is_file():
+                    each.unlink()
+                    dropped.append(each.relative_to(site_dir).as_posix())
+        if (assets / folder).is_dir() and not any((assets / folder).iterdir()):
+            (assets / folder).rmdir()
+    return dropped
