@@ -196,9 +196,8 @@ function pagefindWord(word) {
 
 /** The index chunks Pagefind reads for `terms`, from its table of chunks (first word,
  * last word, name) as it picks them: for each term the first chunk whose words' range
- * holds it; when no term has one, the first whose range holds it cut to the length of
- * the range's ends (the ends are shortened words: "commi" ends the chunk "committee"
- * is in). */
+ * holds it, or, when none does, the first whose range holds it cut to the length of the
+ * range's ends (the ends are shortened words: "commi" ends the chunk "committee" is in). */
 function chunksFor(table, terms) {
   const holds = (term, loose) => ([first, last]) => {
     if (!loose) { return first <= term && term <= last; }
@@ -206,11 +205,8 @@ function chunksFor(table, terms) {
     const b = Math.min(term.length, last.length);
     return term.slice(0, a) >= first.slice(0, a) && term.slice(0, b) <= last.slice(0, b);
   };
-  for (const loose of [false, true]) {
-    const found = terms.map((term) => table.find(holds(term, loose))).filter(Boolean);
-    if (found.length) { return found.map((chunk) => chunk[2]); }
-  }
-  return [];
+  return terms.map((term) => table.find(holds(term, false)) || table.find(holds(term, true)))
+    .filter(Boolean).map((chunk) => chunk[2]);
 }
 
 /** Ask for the index chunks a search of `query` reads while Pagefind's WebAssembly and
@@ -230,8 +226,19 @@ async function preloadChunks(query, scope) {
   }
 }
 
-/** Search as kb search does. scope: "reader" (the page's language), "all", or a language code. */
-async function run(query, { filters = {}, scope = "reader" } = {}) {
+/** How many times two of `positions` (word positions in a page) are next to each other. */
+function sideBySide(positions) {
+  const at = new Set(positions);
+  let count = 0;
+  for (const position of at) { if (at.has(position + 1)) { count += 1; } }
+  return count;
+}
+
+/** Search as kb search does. scope: "reader" (the page's language), "all", or a language
+ * code. early: called (and awaited) with a first ranking before the pairs of words side
+ * by side are searched for, which takes Pagefind as long as the search itself; the
+ * result returned is ranked with them. */
+async function run(query, { filters = {}, scope = "reader", early = null } = {}) {
   const settings = await settingsReady;
   const languages = await scopeLanguages(scope);
   const chosen = { ...filters };
@@ -254,38 +261,25 @@ async function run(query, { filters = {}, scope = "reader" } = {}) {
     const each = await Promise.all(engines.map((e) => e.search(terms, options)));
     return bySearch(each.map((f, n) => f.results.map((r) => ({ ...r, language: languages[n] }))));
   };
-  let found = await search(used.join(" "));
-  // Each page's gain for holding query words side by side (1 when none).
-  const nearness = new Map();
-  if (used.length > 1 && found.length > 1) {
-    // Words side by side count extra, as with kb search: Pagefind finds a quoted pair
-    // as a phrase (without a score), and a page holding it gains its score again for
-    // each pair, in proportion.
-    const pairs = used.slice(1).map((word, n) => `"${used[n]} ${word}"`);
-    const held = new Map();
-    for (const pages of await Promise.all(pairs.map((pair) => search(pair)))) {
-      for (const page of pages) { held.set(page.id, (held.get(page.id) || 0) + 1); }
-    }
-    for (const [id, count] of held) { nearness.set(id, 1 + (settings.proximity * count) / pairs.length); }
-    found = found.map((r) => ({ ...r, score: r.score * (nearness.get(r.id) || 1) })).sort((a, b) => b.score - a.score);
-  }
+  const found = await search(used.join(" "));
   await lists;
   // Pagefind also matches the beginnings of words, so a misspelt word may still find
   // pages; as with kb search, a word the site does not have is corrected and the
   // corrected query's pages come first.
+  let again = [];
   const fixed = await correct(used, languages);
   if (fixed.changed) {
     result.didYouMean = fixed.words.join(" ");
-    const again = await search(result.didYouMean);
+    again = await search(result.didYouMean);
     if (again.length) {
-      const ids = new Set(again.map((r) => r.id));
       result.notices.push(found.length
         ? t("Showing results for “{query}”.", { query: result.didYouMean })
         : t("Nothing matches “{query}”; showing results for “{corrected}”.", { query, corrected: result.didYouMean }));
-      found = again.concat(found.filter((r) => !ids.has(r.id)));
       used = fixed.words;
     }
   }
+  const corrected = new Set(again.map((r) => r.id));
+  const merged = again.concat(found.filter((r) => !corrected.has(r.id)));
   // Scores of two languages' indexes do not compare: the pages of the language whose
   // words the query uses most come first (a query in French finds French pages first,
   // as with kb search); when the words say nothing, the order of the scores.
@@ -294,15 +288,16 @@ async function run(query, { filters = {}, scope = "reader" } = {}) {
     preferred = await queryLanguage(used, languages, all, settings.stopWords);
   }
   const first = (r) => r.language === preferred;
-  if (preferred) { found = found.filter(first).concat(found.filter((r) => !first(r))); }
+  const ownFirst = (list, page) => (preferred ? list.filter((c) => first(page(c))).concat(list.filter((c) => !first(page(c)))) : list);
   result.words = used;
-  result.ranked = found.map((r) => ({ page: r, words: used.length, score: r.score }));
   const distinct = [...new Set(used.map((w) => w.toLowerCase()))];
   // Few pages with every word (in the query's language, when it has one; another
   // language's pages may hold the beginnings of the words by chance): those with most.
-  const every = preferred ? found.filter(first).length : found.length;
+  const every = preferred ? merged.filter(first).length : merged.length;
+  let counts = null;
+  let more = [];
   if (distinct.length > 1 && every < settings.few) {
-    const counts = new Map();
+    counts = new Map();
     for (const word of distinct) {
       for (const page of await search(word)) {
         const seen = counts.get(page.id) || { page, words: 0, score: 0 };
@@ -312,25 +307,59 @@ async function run(query, { filters = {}, scope = "reader" } = {}) {
       }
     }
     const needed = Math.max(1, Math.ceil(distinct.length / 2));
-    const have = new Set(found.map((r) => r.id));
-    const more = [...counts.values()]
+    const have = new Set(merged.map((r) => r.id));
+    more = [...counts.values()]
       .filter((c) => c.words >= needed && !have.has(c.page.id))
       .sort((a, b) => b.words - a.words || b.score - a.score);
     if (more.length) {
       result.notices.push(every
         ? t("Few pages have every word; pages with most of them are included.")
         : t("No page has every word; showing pages with most of them."));
-      // Ranked together, as kb search does, each page by the sum of its words' own scores
-      // (Pagefind's score of several words is not their sum, so the pages with every
-      // word are scored word by word too, with their gain for words side by side): a
-      // page naming two of three words in its title can be a better answer than one
-      // holding the third word once in its body.
-      const summed = (c) => ({ ...c, score: (counts.get(c.page.id)?.score ?? c.score) * (nearness.get(c.page.id) || 1) });
-      const pool = result.ranked.map(summed).concat(more).sort((a, b) => b.score - a.score);
-      const own = (c) => first(c.page);
-      result.ranked = preferred ? pool.filter(own).concat(pool.filter((c) => !own(c))) : pool;
     }
   }
+
+  // The ranking, given each page's gain for holding query words side by side (1 when
+  // none): as with kb search, a page gains its score again for each pair of the query's
+  // words it holds next to each other, in proportion.
+  const ranking = (nearness) => {
+    const gain = (id) => nearness.get(id) || 1;
+    const near = found.map((r) => ({ ...r, score: r.score * gain(r.id) })).sort((a, b) => b.score - a.score);
+    const pages = ownFirst(again.concat(near.filter((r) => !corrected.has(r.id))), (r) => r);
+    const ranked = pages.map((r) => ({ page: r, words: used.length, score: r.score }));
+    if (!more.length) { return ranked; }
+    // Ranked together, as kb search does, each page by the sum of its words' own scores
+    // (Pagefind's score of several words is not their sum, so the pages with every
+    // word are scored word by word too, with their gain for words side by side): a
+    // page naming two of three words in its title can be a better answer than one
+    // holding the third word once in its body.
+    const summed = (c) => ({ ...c, score: (counts.get(c.page.id)?.score ?? c.score) * gain(c.page.id) });
+    const pool = ranked.map(summed).concat(more).sort((a, b) => b.score - a.score);
+    return ownFirst(pool, (c) => c.page);
+  };
+  const pairs = searched.length > 1 && found.length > 1 ? searched.length - 1 : 0;
+  if (early) {
+    // First from the positions Pagefind gives each result of its words, with no second
+    // search: two of the query's words next to each other count as a pair (the positions
+    // do not say which word is where, and a word's beginning matches too, so a few pages
+    // gain what the phrase search then denies them).
+    const guessed = new Map();
+    for (const page of pairs ? found : []) {
+      const held = Math.min(pairs, sideBySide(page.words));
+      if (held) { guessed.set(page.id, 1 + (settings.proximity * held) / pairs); }
+    }
+    await early({ ...result, ranked: ranking(guessed) });
+  }
+  // Pagefind finds a quoted pair as a phrase (without a score).
+  const nearness = new Map();
+  if (pairs) {
+    const quoted = searched.slice(1).map((word, n) => `"${searched[n]} ${word}"`);
+    const held = new Map();
+    for (const pages of await Promise.all(quoted.map((pair) => search(pair)))) {
+      for (const page of pages) { held.set(page.id, (held.get(page.id) || 0) + 1); }
+    }
+    for (const [id, count] of held) { nearness.set(id, 1 + (settings.proximity * count) / pairs); }
+  }
+  result.ranked = ranking(nearness);
   return result;
 }
 
@@ -531,15 +560,23 @@ function start() {
       return;
     }
     box.setAttribute("aria-busy", "true");
-    const found = await run(state.query, { filters: state.filters, scope: state.scope });
-    // The first screen's cards first, drawn as soon as they come; then the rest.
+    // The first screen's cards as soon as a first ranking is known, each drawn once it
+    // and those above it have come (their fragments are asked for at once); then every
+    // card of the final ranking.
+    let drawn = false;
+    const drawFirst = async (early) => {
+      for (const pending of early.ranked.slice(0, FIRST_SCREEN).map((r) => r.page.data())) {
+        const data = await pending;
+        if (ticket !== latest) { return; }
+        if (!drawn) { list.replaceChildren(); drawn = true; }
+        list.append(card(data));
+      }
+    };
+    const found = await run(state.query, { filters: state.filters, scope: state.scope, early: drawFirst });
+    if (ticket !== latest) { return; }
     const shown = found.ranked.slice(0, state.shown);
-    const first = await Promise.all(shown.slice(0, FIRST_SCREEN).map((r) => r.page.data()));
+    const pages = await Promise.all(shown.map((r) => r.page.data()));
     if (ticket !== latest) { return; }
-    list.replaceChildren(...first.map(card));
-    const rest = await Promise.all(shown.slice(FIRST_SCREEN).map((r) => r.page.data()));
-    if (ticket !== latest) { return; }
-    const pages = first.concat(rest);
     const total = found.ranked.length;
     const counted = t(total === 1 ? "{count} result for “{query}”." : "{count} results for “{query}”.", { count: total, query: state.query });
     status.textContent = [...found.notices, total ? counted : ""].filter(Boolean).join(" ");
