@@ -342,6 +342,37 @@ def test_elisions_and_every_language_on_the_site(page: Watched, base_url: str) -
     page.assert_clean()
 
 
+def test_the_first_ranking_comes_before_the_phrase_searches(page: Watched, base_url: str) -> None:
+    """Pagefind's phrase search of each pair of words (the proximity bonus) takes as long
+    as the search itself: the page gets a first ranking (pairs guessed from the words'
+    positions) before it runs, to draw the first screen, and the ranking returned is
+    the one without the first (the judged sets hold it)."""
+    p = page.page
+    p.goto(f"{base_url}search/")
+    p.wait_for_function("() => window.kbSearch !== undefined")
+    calls, early, final, plain = p.evaluate(
+        """async () => {
+            const calls = [];
+            const engine = await window.kbSearch.instance('en');
+            const search = engine.search.bind(engine);
+            engine.search = (terms, options) => {
+                calls.push(terms);
+                return search(terms, options);
+            };
+            const ids = (found) => found.ranked.map((r) => r.page.id);
+            let early = null;
+            const final = await window.kbSearch.run('learning alliance', {
+                early: async (first) => { calls.push('early'); early = ids(first); } });
+            const plain = await window.kbSearch.run('learning alliance');
+            return [calls, early, ids(final), ids(plain)];
+        }"""
+    )
+    assert calls[:3] == ["learning alliance", "early", '"learning alliance"'], calls
+    assert early and sorted(early) == sorted(final)
+    assert final == plain
+    page.assert_clean()
+
+
 def test_the_search_settings_have_pagefind_s_table_of_index_chunks(
     site: Path, tmp_path: Path
 ) -> None:
@@ -360,14 +391,17 @@ def test_the_search_settings_have_pagefind_s_table_of_index_chunks(
         index_chunks(broken)
 
 
-@pytest.mark.parametrize("query", ["Hand-washing methods", "methods of spreading"])
+@pytest.mark.parametrize(
+    "query", ["Hand-washing methods", "methods of spreading", "spreading water"]
+)
 def test_the_search_page_asks_for_the_index_chunks_pagefind_reads(
     browser: Browser, base_url: str, query: str
 ) -> None:
     """Opened with a query, the page asks for its words' index chunks before Pagefind can
     say which: the same chunks Pagefind asks for itself when the query is typed. (In
-    the shipped site's table "hand-washing" is within a chunk's first and last words,
-    "methods" and "spreading" only once the ends are cut to their length.)"""
+    the shipped site's table "hand-washing" and "water" are within a chunk's first and
+    last words, "methods" and "spreading" only once the ends are cut to their length:
+    Pagefind cuts them word by word, so "spreading water" reads two chunks.)"""
 
     def chunks(address: str, typed: str = "") -> tuple[set[str], set[str]]:
         context = browser.new_context(viewport=PHONE)
