@@ -10,7 +10,7 @@ from pathlib import Path
 
 import brotli
 
-from kb.site.compress import begin_compression, compress_site
+from kb.site.compress import PAGEFIND_SIGNATURE, begin_compression, compress_file, compress_site
 
 
 def _site(root: Path, pages: dict[str, str]) -> Path:
@@ -95,3 +95,35 @@ def test_what_changed_after_compression_began_is_compressed_again(tmp_path: Path
     assert names == {p.relative_to(site) for p in site.rglob("*") if p.is_file()}
     for name in names:
         assert (site / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
+def test_pagefinds_gzip_files_get_a_brotli_copy_of_what_they_hold(tmp_path: Path) -> None:
+    """Pagefind unpacks its files in JavaScript, or takes them unpacked (its signature
+    first): the ``.br`` copy holds them unpacked, for the browser to unpack; no ``.gz``
+    copy of a gzip file. A file that is not Pagefind's gzip gets no copy."""
+    held = PAGEFIND_SIGNATURE + " ".join(str(i * 7919 % 10007) for i in range(2000)).encode()
+    site = tmp_path / "site"
+    (site / "pagefind" / "filter").mkdir(parents=True)
+    meta = site / "pagefind" / "pagefind.en_1.pf_meta"
+    meta.write_bytes(gzip.compress(held, 9))
+    odd = site / "pagefind" / "filter" / "en_2.pf_filter"
+    odd.write_bytes(gzip.compress(held[len(PAGEFIND_SIGNATURE) :], 9))  # no signature
+    fragment = site / "pagefind" / "fragment.pf_fragment"
+    fragment.write_bytes(gzip.compress(held, 9))
+    compress_file(meta)
+    compress_file(odd)
+    assert brotli.decompress(meta.with_name(meta.name + ".br").read_bytes()) == held
+    assert not meta.with_name(meta.name + ".gz").exists()
+    assert not [p for p in site.rglob("*") if p.name.startswith("en_2.pf_filter.")]
+    # A whole site's compression takes them too, and a rebuild reuses their copies.
+    old = tmp_path / "old"
+    shutil.copytree(site, old)
+    compress_site(site)
+    assert meta.with_name(meta.name + ".br").is_file()
+    assert not fragment.with_name(fragment.name + ".br").exists()  # left as it is
+    compress_site(old)
+    new = tmp_path / "new"
+    shutil.copytree(site, new, ignore=shutil.ignore_patterns("*.br"))
+    compress_site(new, previous=old)
+    copy = "pagefind/pagefind.en_1.pf_meta.br"
+    assert os.path.samefile(old / copy, new / copy)

@@ -168,6 +168,14 @@ def test_serve_static_sends_the_precompressed_files(make_project: ProjectFactory
         assert encoding == "gzip" and gzip.decompress(body).decode() == page
         assert fetch_compressed(url, "identity") == ("", page.encode())
         assert fetch_compressed(url, "br;q=0, gzip")[0] == "gzip"
+        # Pagefind's WebAssembly: unpacked and compressed with brotli for a browser that
+        # takes brotli (Pagefind's script takes it unpacked); Pagefind's gzip file else.
+        wasm = f"http://127.0.0.1:{port}/pagefind/wasm.en.pagefind"
+        shipped = (project / "site" / "pagefind" / "wasm.en.pagefind").read_bytes()
+        encoding, body = fetch_compressed(wasm, "gzip, br")
+        assert encoding == "br" and brotli.decompress(body) == gzip.decompress(shipped)
+        assert len(body) < len(shipped)
+        assert fetch_compressed(wasm, "gzip") == ("", shipped)
     finally:
         process.terminate()
         process.communicate(timeout=20)

@@ -7,6 +7,15 @@ server spends nothing per request and the files are compressed at the
 highest level once. gzip comes from the standard library, brotli from
 Google's ``brotli`` package.
 
+Pagefind's WebAssembly, metadata and filter indexes are gzip files that its
+script unpacks itself, in JavaScript; it takes them as they are once unpacked
+(they start with its signature). Their ``.br`` copy holds them unpacked and
+compressed with brotli: 12-24% fewer bytes than Pagefind's gzip, unpacked by
+the browser. Hosts that do not serve ``.br`` files send Pagefind's own. Its
+index chunks and fragments are left as they are: there are thousands, brotli's
+best level gains 12-17% on them, at 1.4 s of processor time per megabyte
+(30 s for the chunks alone at 5,000 documents, on every build).
+
 Compressing is most of a rebuild's work when little changed, so a file whose
 bytes are those of the same file in the previous site takes that site's
 compressed copies (hard-linked: the old site is removed once the new one is
@@ -28,8 +37,12 @@ from typing import ClassVar
 
 import brotli
 
-#: Text formats worth compressing (Pagefind's index files are compressed already).
+#: Text formats worth compressing.
 TEXT_SUFFIXES = frozenset({".html", ".css", ".js", ".json", ".xml", ".svg", ".txt", ".webmanifest"})
+#: Pagefind's gzip files that get a brotli copy of what they hold (see above).
+PAGEFIND_SUFFIXES = frozenset({".pagefind", ".pf_meta", ".pf_filter"})
+#: What Pagefind's files start with once unpacked.
+PAGEFIND_SIGNATURE = b"pagefind_dcd"
 #: Smaller files gain less than the headers a compressed response adds.
 MINIMUM_SIZE = 512
 #: Brotli's best level costs about 0.75 s per MB: kept for the shared assets,
@@ -39,7 +52,27 @@ PAGE_QUALITY = 5
 
 
 def compressible(path: Path) -> bool:
-    return path.suffix in TEXT_SUFFIXES and not path.name.endswith(".map")
+    """Whether ``path`` gets precompressed copies."""
+    return (
+        path.suffix in TEXT_SUFFIXES or path.suffix in PAGEFIND_SUFFIXES
+    ) and not path.name.endswith(".map")
+
+
+def _copies(path: Path) -> tuple[str, ...]:
+    """The suffixes of ``path``'s compressed copies (a gzip file gets no other gzip)."""
+    return (".br",) if path.suffix in PAGEFIND_SUFFIXES else (".gz", ".br")
+
+
+def _contents(path: Path, data: bytes) -> bytes | None:
+    """What a compressed copy of ``path`` holds: Pagefind's files unpacked (None when
+    one is not what Pagefind writes), anything else as it is."""
+    if path.suffix not in PAGEFIND_SUFFIXES:
+        return data
+    try:
+        unpacked = gzip.decompress(data)
+    except (OSError, EOFError):
+        return None
+    return unpacked if unpacked.startswith(PAGEFIND_SIGNATURE) else None
 
 
 def _text_files(site_dir: Path) -> Iterator[Path]:
@@ -55,19 +88,23 @@ def _digest(data: bytes) -> bytes:
 
 
 def compress_file(path: Path) -> bytes:
-    """Write ``path.gz`` and ``path.br`` beside ``path`` (when they are smaller).
+    """Write ``path.gz`` and ``path.br`` beside ``path`` (when they are smaller; for
+    Pagefind's files, ``path.br`` of what they hold).
 
     Returns a digest of the bytes compressed. Copies an earlier call left are
     removed when the file no longer gains from them.
     """
     data = path.read_bytes()
+    contents = _contents(path, data)
     quality = PAGE_QUALITY if path.suffix in (".html", ".json", ".xml") else ASSET_QUALITY
-    for suffix, pack in (
-        (".gz", lambda: gzip.compress(data, 9, mtime=0)),
-        (".br", lambda: brotli.compress(data, quality=quality)),
-    ):
+    for suffix in (".gz", ".br"):
         copy = path.with_name(path.name + suffix)
-        packed = pack() if len(data) >= MINIMUM_SIZE else data
+        packed = data
+        if contents is not None and suffix in _copies(path) and len(data) >= MINIMUM_SIZE:
+            if suffix == ".gz":
+                packed = gzip.compress(contents, 9, mtime=0)
+            else:
+                packed = brotli.compress(contents, quality=quality)
         if len(packed) < len(data):
             copy.write_bytes(packed)
         elif copy.exists():
@@ -82,7 +119,7 @@ def compress_files(paths: Sequence[Path]) -> dict[Path, bytes]:
 
 def _reuse(path: Path, previous: Path) -> bool:
     """Take ``previous``'s compressed copies when it holds the same bytes as ``path``."""
-    copies = [previous.with_name(previous.name + suffix) for suffix in (".gz", ".br")]
+    copies = [previous.with_name(previous.name + suffix) for suffix in _copies(path)]
     if not all(c.is_file() and not c.is_symlink() for c in copies):
         return False
     try:

@@ -389,8 +389,11 @@ def index_chunks(meta: Path) -> list[list[str]]:
 PRELOAD_MARK = "kb-preload"
 #: Asks for the first search's files when the page's address has a query (``q=``); the
 #: metadata once the entry file has named it (search.js gives Pagefind the same ``tag``).
+#: ``kbSearchDone`` settles once search.js has shown the first results: the service
+#: worker's registration waits for it (kb.site.offline.REGISTRATION).
 PRELOAD_SCRIPT = (
     '<script id="kb-preload">if (/[?&]q=[^&]/.test(location.search)) {'
+    " window.kbSearchDone = new Promise((done) => { window.kbSearchFinished = done; });"
     " const add = (rel, href) => {"
     ' const link = document.createElement("link"); link.rel = rel; link.href = href;'
     ' if (rel === "preload") { link.as = "fetch"; link.crossOrigin = "anonymous"; }'

@@ -588,6 +588,7 @@ function start() {
     await drawWaysOut(found);
     box.removeAttribute("aria-busy");
     box.dataset.done = String(ticket);
+    window.kbSearchFinished?.(); // the service worker's registration waits for it
   }
 
   update();
