@@ -26,6 +26,7 @@ from typing import Any
 
 from kb import urls
 from kb.model import Document
+from kb.site.compress import MINIMUM_SIZE, PAGEFIND_SUFFIXES
 from kb.site.downloads import Download
 
 WORKER = "sw.js"
@@ -136,8 +137,17 @@ def inventory(site_dir: Path, previous: Path | None = None) -> dict[str, tuple[s
                 found[path] = (str(entry[0]), now.st_size)
                 continue
         data = file.read_bytes()
-        found[path] = (hashlib.sha256(data).hexdigest()[:12], len(data))
+        found[path] = (hashlib.sha256(data).hexdigest()[:12], kept_size(file, data))
     return found
+
+
+def kept_size(file: Path, data: bytes) -> int:
+    """The bytes a browser's cache holds for a file: as served, decompressed. Pagefind's
+    files with a brotli copy of what they hold (kb.site.compress) are kept unpacked; a
+    gzip file's last four bytes say how much it holds."""
+    if file.suffix in PAGEFIND_SUFFIXES and data[:2] == b"\x1f\x8b" and len(data) >= MINIMUM_SIZE:
+        return int.from_bytes(data[-4:], "little")
+    return len(data)
 
 
 def _selection(paths: Iterable[str], kept: Mapping[str, tuple[str, int]]) -> Selection:
