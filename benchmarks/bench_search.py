@@ -1,6 +1,7 @@
 """The search index and the knowledge graph on generated knowledge bases.
 
     python -m benchmarks.bench_search [--sizes 1000 5000] [--runs 3] [--seed 1] [--out DIR]
+    python -m benchmarks.bench_search --index DIR [--runs 3]
 
 For each size a seeded knowledge base is generated (``benchmarks.generate``)
 and loaded once; then, ``--runs`` times, in this process:
@@ -24,12 +25,20 @@ pass, since tracing slows everything down) and the process's peak resident
 set size at the end (``getrusage``). Figures are printed, never asserted:
 the machine is shared and noisy. Targets from issue 4: full build of 5,000
 ≤ 30 s, incremental ≤ 1 s, p95 ≤ 50 ms, related for all 5,000 ≤ 10 s.
+
+With ``--index DIR`` only the queries are measured, ``--runs`` times, on an
+index that already exists and is not rebuilt (a full build of 5,000 documents
+takes minutes; three per size make a query measurement cost more than an hour
+on a busy machine). Any index will do, e.g. the one ``kb search`` keeps in a
+project: ``kb --project P search word`` once, then ``--index P/.kb-cache/index``.
+Each run opens the index afresh; the table gives every run and the medians.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import platform
 import resource
 import shutil
@@ -43,6 +52,7 @@ from typing import Any
 
 from benchmarks.common import machine, table
 from benchmarks.generate import generate
+from kb.errors import KbError
 from kb.graph import KnowledgeGraph
 from kb.loader import load_project
 from kb.model import KnowledgeBase
@@ -214,6 +224,31 @@ def bench_size(size: int, runs: int, seed: int, out: Path) -> dict[str, float]:
     return figures
 
 
+def bench_queries(index_dir: Path, runs: int) -> dict[str, list[float]]:
+    """The query figures of ``bench_size`` on an existing index, run by run."""
+    if not (index_dir / "kb-index.json").is_file():
+        raise SystemExit(f"{index_dir}: no kb search index here (kb search builds one)")
+    samples: dict[str, list[float]] = {}
+    for _run in range(runs):
+        with SearchIndex(index_dir) as index:
+            try:
+                first, _ = timed(lambda: index.search("sanitation", {"level": ["local"]}))
+            except KbError as exc:
+                raise SystemExit(exc.message) from None
+            latencies, processor = search_all(index)
+        figures = {
+            "first search, cold (ms)": first * 1000,
+            "search p50 (ms)": statistics.median(latencies) * 1000,
+            "search p95 (ms)": percentile(latencies, 0.95) * 1000,
+            "search max (ms)": max(latencies) * 1000,
+            "search p50, processor time (ms)": statistics.median(processor) * 1000,
+            "search p95, processor time (ms)": percentile(processor, 0.95) * 1000,
+        }
+        for name, value in figures.items():
+            samples.setdefault(name, []).append(value)
+    return samples
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000])
@@ -222,7 +257,24 @@ def main() -> None:
     parser.add_argument(
         "--out", type=Path, default=None, help="Work folder (default: a temporary one)."
     )
+    parser.add_argument(
+        "--index",
+        type=Path,
+        default=None,
+        help="Measure only the queries, on this existing index (not rebuilt).",
+    )
     args = parser.parse_args()
+    if args.index is not None:
+        load_before = os.getloadavg()[0]
+        samples = bench_queries(args.index, args.runs)
+        print(f"Queries on {args.index}: {len(QUERIES)} queries x {REPEATS}, {args.runs} runs")
+        print(f"Machine: {machine()}; load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}\n")
+        rows = [
+            [name, ", ".join(f"{v:.1f}" for v in values), f"{statistics.median(values):.1f}"]
+            for name, values in samples.items()
+        ]
+        print(table(["measure", "runs", "median"], rows))
+        return
     work = args.out or Path(tempfile.mkdtemp(prefix="kb-bench-search-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
