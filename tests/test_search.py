@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -901,6 +902,39 @@ def test_word_pairs_are_the_terms_whoosh_puts_side_by_side(language: str) -> Non
         assert LanguageText(language).language == language
 
 
+@pytest.mark.parametrize("language", ["en", "fr", "xx"])
+def test_next_words_are_the_terms_whoosh_puts_side_by_side(language: str) -> None:
+    from collections import defaultdict
+
+    from whoosh.fields import TEXT
+
+    from kb.search.analysis import LanguageText, NextWords, analyzer_for, next_key
+
+    with_positions = TEXT(analyzer=analyzer_for(language))
+    next_field = NextWords(language)
+    for text in (
+        "The évaluations of the assainissement, THE water-supply 3.5 m3! Running runs ran.",
+        "Les évaluations réunissent les communes et les ministères. L'eau d'abord.",
+        "the and of",
+        "emptying emptying emptying",
+        "supply chain, supply pumps and the supply chain again",
+    ):
+        at: dict[int, str] = {}
+        for term, _freq, _weight, value in with_positions.index(text):
+            for position in with_positions.format.decode_positions(value):
+                at[position] = term.decode("utf-8")
+        expected: dict[str, set[str]] = defaultdict(set)
+        for position in sorted(at):
+            if position + 1 in at:
+                expected[next_key("text", at[position])].add(at[position + 1])
+        found = {
+            term.decode("utf-8"): set(next_field.format.decode_following(value))
+            for term, _freq, _w, value in next_field.index([("text", text)])
+        }
+        assert found == dict(expected)
+        assert LanguageText(language).language == language
+
+
 def test_phrases_match_the_documents_whoosh_finds_with_positions(tmp_path: Path) -> None:
     """Phrases answered from pairs of words find what Whoosh finds from positions, scored
     as the sum of the words' BM25 scores (Whoosh's AND of the words)."""
@@ -908,7 +942,7 @@ def test_phrases_match_the_documents_whoosh_finds_with_positions(tmp_path: Path)
     from whoosh import query as wq
     from whoosh.fields import STORED, TEXT, Schema
 
-    from kb.search.analysis import LanguageText, WordPairs, analyzer_for
+    from kb.search.analysis import LanguageText, NextWords, analyzer_for
     from kb.search.scoring import CachedLengthsBM25F, Phrase, evaluate
 
     bodies = [
@@ -919,7 +953,7 @@ def test_phrases_match_the_documents_whoosh_finds_with_positions(tmp_path: Path)
         "Nothing here about pits.",
     ]
     ours = Schema(
-        body=STORED(), headings=STORED(), text_en=LanguageText("en"), pairs_en=WordPairs("en")
+        body=STORED(), headings=STORED(), text_en=LanguageText("en"), next_en=NextWords("en")
     )
     theirs = Schema(text=TEXT(analyzer=analyzer_for("en")))
     (tmp_path / "ours").mkdir()
@@ -929,7 +963,7 @@ def test_phrases_match_the_documents_whoosh_finds_with_positions(tmp_path: Path)
     with ours_ix.writer() as writer:
         for body in bodies:
             text = f"\n\n{body}"
-            writer.add_document(body=body, headings="", text_en=text, pairs_en=[("text", text)])
+            writer.add_document(body=body, headings="", text_en=text, next_en=[("text", text)])
     with theirs_ix.writer() as writer:
         for body in bodies:
             writer.add_document(text=f"\n\n{body}")
@@ -991,3 +1025,130 @@ def test_fast_scoring_gives_whooshs_scores(index: SearchIndex, query: str) -> No
     whoosh = {hit.docnum: hit.score for hit in searcher.search(parsed, limit=None)}
     assert fast.keys() == whoosh.keys()
     assert fast == pytest.approx(whoosh)
+
+
+def whoosh_phrase_ids(index: SearchIndex, phrase: str) -> set[str]:
+    """The documents Whoosh's own phrase search over positions finds, part by part,
+    in an index of the same documents' parts kept with positions."""
+    from whoosh import query as wq
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.filedb.filestore import RamStorage
+
+    from kb.search.analysis import analyzer_for
+    from kb.search.fields import stored_part
+    from kb.search.querymodel import PARTS, language_key
+
+    searcher = index._open_searcher()
+    languages = index._languages(searcher)
+    schema = Schema(
+        id=ID(stored=True),
+        **{
+            f"{part}_{lang}": TEXT(analyzer=analyzer_for(lang))
+            for part in PARTS
+            for lang in languages
+        },
+    )
+    reference = RamStorage().create_index(schema)
+    with reference.writer() as writer:
+        for stored in searcher.all_stored_fields():
+            lang = language_key(stored["language"])
+            parts = {f"{part}_{lang}": stored_part(stored, part) for part in PARTS}
+            writer.add_document(id=stored["id"], **parts)
+    found: set[str] = set()
+    with reference.searcher() as theirs:
+        for lang in languages:
+            words = [t.text for t in analyzer_for(lang)(phrase)]
+            query = wq.Or([wq.Phrase(f"{part}_{lang}", words) for part in PARTS])
+            found |= {hit["id"] for hit in theirs.search(query, limit=None)}
+    return found
+
+
+@pytest.mark.parametrize(
+    ("phrase", "expected"),
+    [
+        # in a body only (NextWords), two and three words
+        ("treatment ponds", {"emptying-businesses"}),
+        ("licensed emptying trucks", {"emptying-businesses"}),
+        # stop words leave no gap, in a body too: "trucks, and the emptying businesses"
+        ("trucks emptying businesses", {"emptying-businesses"}),
+        # in a title, in a lead (summary and labels: WordPairs)
+        ("pit latrine emptying", {"emptying-businesses"}),
+        ("licensed operators", {"emptying-businesses"}),
+        # from a heading on into the body's first words: the text part runs on, as in Whoosh
+        ("licensing municipality", {"emptying-businesses"}),
+        # from the end of a title to the start of its summary: two parts, no phrase
+        ("businesses licensed operators", set()),
+        ("emptying ponds", set()),
+        ("évaluations réunissent", {"evaluation-fr"}),
+    ],
+)
+def test_phrases_in_each_part_find_what_whoosh_finds_with_positions(
+    index: SearchIndex, phrase: str, expected: set[str]
+) -> None:
+    assert whoosh_phrase_ids(index, phrase) == expected
+    assert found(index, f'"{phrase}"') == expected
+
+
+def test_body_phrases_after_an_incremental_update(project: Path, tmp_path: Path) -> None:
+    search_index = SearchIndex(tmp_path / "index")
+    search_index.update(knowledge_base(project))
+    lesson = project / "content/lessons/handwashing-schools.md"
+    lesson.write_text(
+        lesson.read_text(encoding="utf-8").replace("A giraffe mural", "Treatment ponds"),
+        encoding="utf-8",
+    )
+    stats = search_index.update(knowledge_base(project))
+    assert (stats.updated, stats.rebuilt) == (1, False)
+    expected = {"emptying-businesses", "handwashing-schools"}
+    assert found(search_index, '"treatment ponds"') == expected
+    assert whoosh_phrase_ids(search_index, "treatment ponds") == expected
+    assert found(search_index, '"giraffe mural"') == set()
+
+
+def test_a_full_build_writes_the_postings_whooshs_own_pool_writes(
+    project: Path, tmp_path: Path
+) -> None:
+    """``TermPool`` gathers postings by term; Whoosh's pool sorts them all: same index."""
+    from whoosh import index as whoosh_index
+
+    from kb.search.fields import index_fields, index_schema
+    from kb.search.querymodel import QueryModel
+
+    kb_model = knowledge_base(project)
+    model = QueryModel(kb_model.taxonomy, kb_model.glossary)
+    documents = sorted(kb_model.documents.values(), key=lambda d: d.id)
+    postings = []
+    for name, pool in (("whoosh", None), ("ours", search_index_module.TermPool())):
+        (tmp_path / name).mkdir()
+        ix = whoosh_index.create_in(str(tmp_path / name), index_schema(), indexname="kb")
+        writer = ix.writer(codec=search_index_module.writer_codec())
+        if pool is not None:
+            writer.pool = pool
+        for doc in documents:
+            writer.add_document(hash="h", **index_fields(doc, model.lead(doc)))
+        writer.commit()
+        with ix.reader() as reader:
+            postings.append(
+                {
+                    (field, text): all_postings(reader.postings(field, text))
+                    for field, text in reader.all_terms()
+                }
+            )
+        ix.close()
+    assert len(postings[0]) > 100
+    assert postings[0] == postings[1]
+
+
+def all_postings(matcher: Any) -> list[tuple[int, float, bytes]]:
+    found = []
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight(), matcher.value()))
+        matcher.next()
+    return found
+
+
+def test_the_term_pool_refuses_postings_out_of_order() -> None:
+    pool = search_index_module.TermPool()
+    pool.add(("text_en", b"pit", 3, 1.0, b""))
+    with pytest.raises(ValueError, match="out of document order"):
+        pool.add(("text_en", b"pit", 2, 1.0, b""))

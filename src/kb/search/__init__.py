@@ -44,9 +44,15 @@ within the project's bounds: indexing analyses each distinct word once
 OR and NOT are scored from postings read a block at a time
 (``scoring.evaluate``). The text fields keep no positions (decoding them was
 most of a query's time): phrases are found from the pairs of words side by
-side that each language's ``pairs_`` field holds (``analysis.WordPairs``,
-``scoring.Phrase``). Snippets are cut by our own code, analysing only the
-words that can match.
+side (``scoring.Phrase``). For a title or a lead, read by every query of
+several words (words side by side there count extra), each pair is a term of
+the language's ``pairs_`` field (``analysis.WordPairs``); for a body, where
+nearly every pair is unique and a term per pair made the index four times
+larger and its build twice as long, the ``next_`` field has one posting per
+word whose value lists the words that follow it (``analysis.NextWords``),
+read only for explicit phrases. A full build gathers its postings term by
+term in memory (``index.TermPool``) instead of Whoosh's sorted, spilled pool.
+Snippets are cut by our own code, analysing only the words that can match.
 """
 
 from __future__ import annotations

@@ -9,12 +9,20 @@ from typing import Any
 from whoosh.fields import ID, KEYWORD, STORED, Schema
 
 from kb.model import Document
-from kb.search.analysis import WORD, LanguageText, WordPairs, headings, plain_text
+from kb.search.analysis import (
+    PAIRED_PARTS,
+    WORD,
+    LanguageText,
+    NextWords,
+    WordPairs,
+    headings,
+    plain_text,
+)
 from kb.search.querymodel import FACET_PREFIX, LANGUAGES, OTHER_LANGUAGE, PARTS, language_key
 from kb.urls import document_url
 
 #: Bump when the schema, the analysers or the indexed text change: forces a full rebuild.
-INDEX_VERSION = "kb-search-3"
+INDEX_VERSION = "kb-search-4"
 INDEX_NAME = "kb"
 
 
@@ -47,6 +55,7 @@ def index_schema() -> Schema:
         for part in PARTS:
             fields[f"{part}_{language}"] = LanguageText(language)
         fields[f"pairs_{language}"] = WordPairs(language)
+        fields[f"next_{language}"] = NextWords(language)
     schema = Schema(**fields)
     schema.add(f"{FACET_PREFIX}*", KEYWORD(lowercase=True, scorable=True), glob=True)
     return schema
@@ -91,7 +100,8 @@ def index_fields(doc: Document, labels: str) -> dict[str, Any]:
         "language": doc.language.lower(),
         "spell": " ".join(sorted(w for w in words if len(w) > 2 and "'" not in w)),
         **{f"{part}_{language}": part_text for part, part_text in parts.items()},
-        f"pairs_{language}": tuple(parts.items()),
+        f"pairs_{language}": tuple((p, t) for p, t in parts.items() if p in PAIRED_PARTS),
+        f"next_{language}": tuple((p, t) for p, t in parts.items() if p not in PAIRED_PARTS),
     }
     if doc.programme:
         fields["programme"] = doc.programme.lower()

@@ -21,7 +21,7 @@ from whoosh.scoring import BM25F, BM25FScorer
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from kb.search.analysis import LanguageText, pair_term
+from kb.search.analysis import PAIRED_PARTS, LanguageText, next_key, next_mark, pair_term
 from kb.search.fields import stored_part
 
 
@@ -70,11 +70,12 @@ def read_lengths(reader: Any, fieldname: str) -> list[int]:
 
 
 class Phrase(wq.Phrase):  # type: ignore[misc]
-    """A phrase query answered from the pairs of words side by side (``WordPairs``).
+    """A phrase query answered from the pairs of words side by side.
 
     The text fields keep no positions (decoding them was most of a query's
     time): the documents holding a phrase are those holding each pair of its
-    words, side by side, in the same part; a phrase of three words or more
+    words, side by side, in the same part (``WordPairs`` for a title or a
+    lead, ``NextWords`` for a body); a phrase of three words or more
     is then checked on the stored text of those few documents. Documents
     score as the sum of their words' BM25 scores in the field, as Whoosh
     scores a phrase. A phrase with a slop (``"a b"~3``) matches the
@@ -91,15 +92,10 @@ class Phrase(wq.Phrase):  # type: ignore[misc]
         weighting = context.weighting if context is not None else searcher.weighting
         reader = searcher.reader()
         part = self.fieldname.rsplit("_", 1)[0]
-        pairs_field = f"pairs_{field.language}"
         candidates: set[int] | None = None
         if self.slop == 1:
             for first, second in itertools.pairwise(self.words):
-                text = pair_term(part, first, second).encode("utf-8")
-                if (pairs_field, text) not in reader:
-                    return NullMatcher()
-                docs, _weights = read_postings(reader.postings(pairs_field, text))
-                candidates = set(docs) if candidates is None else candidates & set(docs)
+                candidates = _side_by_side(reader, field.language, part, first, second, candidates)
                 if not candidates:
                     return NullMatcher()
         words: list[tuple[dict[int, float], Any]] = []
@@ -133,6 +129,28 @@ class Phrase(wq.Phrase):  # type: ignore[misc]
             if position - window[0][0] == span and [t for _p, t in window] == words:
                 return True
         return False
+
+
+def _side_by_side(
+    reader: Any, language: str, part: str, first: str, second: str, among: set[int] | None
+) -> set[int]:
+    """The documents (of ``among``, if given) whose part has two terms side by side."""
+    if part in PAIRED_PARTS:
+        fieldname, text = f"pairs_{language}", pair_term(part, first, second).encode("utf-8")
+        if (fieldname, text) not in reader:
+            return set()
+        docs, _weights = read_postings(reader.postings(fieldname, text))
+        return set(docs) if among is None else among.intersection(docs)
+    fieldname, text = f"next_{language}", next_key(part, first).encode("utf-8")
+    if (fieldname, text) not in reader:
+        return set()
+    docs, values = read_postings(reader.postings(fieldname, text), values=True)
+    mark = next_mark(second)
+    return {
+        doc
+        for doc, value in zip(docs, values, strict=True)
+        if mark in value and (among is None or doc in among)
+    }
 
 
 def evaluate(query: Any, searcher: Searcher) -> dict[int, float] | None:
