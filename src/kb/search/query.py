@@ -42,7 +42,7 @@ from kb.search.querymodel import (
     stop_words,
 )
 from kb.search.results import Hit, IndexDamaged, QueryError, SearchResults, Snippet
-from kb.search.scoring import evaluate
+from kb.search.scoring import CachedLengthsBM25F, evaluate
 from kb.search.snippets import SNIPPET_CHARS, best_snippet, shorten
 from kb.search.suggestions import corrected, corrections
 
@@ -94,6 +94,13 @@ class Searching:
                 f"{self.index_dir}: the search index is damaged ({type(exc).__name__}); "
                 "it is rebuilt at the next update (kb search does it)"
             ) from None
+        finally:
+            # The postings a search read are kept for that search only (a query reads
+            # some terms again), never from one search to the next.
+            if self._searcher is not None and isinstance(
+                self._searcher.weighting, CachedLengthsBM25F
+            ):
+                self._searcher.weighting.forget()
 
     def _mark_damaged(self) -> None:
         raise NotImplementedError

@@ -36,12 +36,33 @@ class CachedLengthsBM25F(BM25F):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self._lengths: dict[tuple[int, str], tuple[Any, list[int]]] = {}
+        self._postings: dict[tuple[int, str, bytes], tuple[list[int], list[Any]]] = {}
+        self._scorers: dict[tuple[int, str, bytes, int], Any] = {}
 
     def scorer(self, searcher: Any, fieldname: str, text: bytes, qf: int = 1) -> Any:
+        key = (id(searcher), fieldname, text, qf)
+        if key in self._scorers:
+            return self._scorers[key]
         scorer = super().scorer(searcher, fieldname, text, qf=qf)
         if isinstance(scorer, BM25FScorer):
             scorer.dfl = self.lengths(searcher.reader(), fieldname).__getitem__
+        self._scorers[key] = scorer
         return scorer
+
+    def postings(self, reader: Any, fieldname: str, text: bytes) -> tuple[list[int], list[Any]]:
+        """A term's documents and weights (``read_postings``), read once per search:
+        the proximity bonus, phrases and the fall-back to most of the words read
+        again terms the query itself read. Do not change the lists."""
+        key = (id(reader), fieldname, text)
+        found = self._postings.get(key)
+        if found is None:
+            found = self._postings[key] = read_postings(reader.postings(fieldname, text))
+        return found
+
+    def forget(self) -> None:
+        """Drop the postings and scorers kept for one search (the lengths stay)."""
+        self._postings.clear()
+        self._scorers.clear()
 
     def lengths(self, reader: Any, fieldname: str) -> list[int]:
         """The length of a field in every document of a segment."""
@@ -106,7 +127,10 @@ class Phrase(wq.Phrase):  # type: ignore[misc]
             scorer = weighting.scorer(searcher, self.fieldname, text) if weighting else None
             if not isinstance(scorer, BM25FScorer):
                 return super().matcher(searcher, context)
-            docs, weights = read_postings(reader.postings(self.fieldname, text))
+            if isinstance(weighting, CachedLengthsBM25F):
+                docs, weights = weighting.postings(reader, self.fieldname, text)
+            else:
+                docs, weights = read_postings(reader.postings(self.fieldname, text))
             words.append((dict(zip(docs, weights, strict=True)), scorer))
         if candidates is None:  # with a slop: every word
             candidates = set(words[0][0]).intersection(*(found for found, _s in words[1:]))
@@ -281,10 +305,10 @@ def add_term_scores(scores: dict[int, float], term: Any, searcher: Searcher) -> 
         return
     weighting = searcher.weighting
     scorer = weighting.scorer(searcher, term.fieldname, text)
-    docs, weights = read_postings(reader.postings(term.fieldname, text))
     boost = term.boost
     get = scores.get
     if isinstance(scorer, BM25FScorer) and isinstance(weighting, CachedLengthsBM25F):
+        docs, weights = weighting.postings(reader, term.fieldname, text)
         # bm25 = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average length))
         lengths = weighting.lengths(reader, term.fieldname)
         top = scorer.idf * (scorer.K1 + 1) * boost
@@ -293,6 +317,7 @@ def add_term_scores(scores: dict[int, float], term: Any, searcher: Searcher) -> 
         for doc, tf in zip(docs, weights, strict=True):
             scores[doc] = get(doc, 0.0) + top * tf / (tf + base + per_length * lengths[doc])
         return
+    docs, weights = read_postings(reader.postings(term.fieldname, text))
     for doc, tf in zip(docs, weights, strict=True):
         scores[doc] = get(doc, 0.0) + scorer._score(tf, scorer.dfl(doc)) * boost
 

@@ -14,6 +14,8 @@ SNIPPET_BEFORE = 40  # characters of context before the first match
 SNIPPET_SCAN = 50_000  # characters of a body searched for matches
 #: Languages whose stemmer takes letters off the start of a word (Arabic's prefixes).
 PREFIXING = frozenset({"ar"})
+#: A word's first character → ``initial`` of the word (it depends on that character only).
+_INITIALS: dict[str, str] = {}
 
 
 def best_snippet(text: str, field: Any, wanted: frozenset[str]) -> Snippet:
@@ -37,8 +39,12 @@ def best_snippet(text: str, field: Any, wanted: frozenset[str]) -> Snippet:
     for word in set(_words(field).findall(scan)):
         term = known.get(word, "")
         if term == "":
-            if initials is not None and initial(word) not in initials:
-                continue
+            if initials is not None:
+                letter = _INITIALS.get(word[0])
+                if letter is None:
+                    letter = _INITIALS[word[0]] = initial(word[0])
+                if letter not in initials:
+                    continue
             term = term_of(word)
         if term in wanted:
             chosen.append(word)
