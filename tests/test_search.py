@@ -874,6 +874,15 @@ def test_one_pass_indexing_gives_whooshs_postings(language: str) -> None:
         assert sorted(fast.index(text)) == sorted(plain.index(text))
 
 
+def test_the_word_list_gives_keywords_postings() -> None:
+    from whoosh.fields import KEYWORD
+
+    from kb.search.fields import WordList
+
+    for text in ("latrines latrine évaluation d'eau", "pit pit emptying", "", "a\tb\nc  d"):
+        assert sorted(WordList().index(text)) == sorted(KEYWORD(scorable=True).index(text))
+
+
 @pytest.mark.parametrize("language", ["en", "fr", "xx"])
 def test_word_pairs_are_the_terms_whoosh_puts_side_by_side(language: str) -> None:
     from collections import Counter
@@ -1108,35 +1117,80 @@ def test_body_phrases_after_an_incremental_update(project: Path, tmp_path: Path)
 def test_a_full_build_writes_the_postings_whooshs_own_pool_writes(
     project: Path, tmp_path: Path
 ) -> None:
-    """``TermPool`` gathers postings by term; Whoosh's pool sorts them all: same index."""
+    """``TermPool`` gathers postings by term and writes them a block at a time; Whoosh's
+    pool sorts them all and writes them one by one: the same postings, also in posting
+    lists of several blocks."""
     from whoosh import index as whoosh_index
 
+    from kb.search.bulk import TermPool
     from kb.search.fields import index_fields, index_schema
     from kb.search.querymodel import QueryModel
 
     kb_model = knowledge_base(project)
     model = QueryModel(kb_model.taxonomy, kb_model.glossary)
-    documents = sorted(kb_model.documents.values(), key=lambda d: d.id)
+    documents = sorted(kb_model.documents.values(), key=lambda d: d.id) * 3
     postings = []
-    for name, pool in (("whoosh", None), ("ours", search_index_module.TermPool())):
+    documents_stored: list[list[Any]] = []
+    for name in ("whoosh", "pool", "blocks"):
         (tmp_path / name).mkdir()
         ix = whoosh_index.create_in(str(tmp_path / name), index_schema(), indexname="kb")
-        writer = ix.writer(codec=search_index_module.writer_codec())
-        if pool is not None:
-            writer.pool = pool
-        for doc in documents:
-            writer.add_document(hash="h", **index_fields(doc, model.lead(doc)))
+        codec = search_index_module.writer_codec()
+        codec._blocklimit = 4  # posting lists of several blocks
+        writer = ix.writer(codec=codec)
+        if name != "whoosh":
+            writer.pool = TermPool()
+        for number, doc in enumerate(documents):
+            fields = {"hash": f"h{number}", **index_fields(doc, model.lead(doc))}
+            if name == "blocks":
+                writer.pool.add_document(writer, fields)
+            else:
+                writer.add_document(**fields)
+        if name == "blocks":
+            writer.pool.write(writer)
+            assert list(writer.pool.iter_postings()) == []
         writer.commit()
         with ix.reader() as reader:
             postings.append(
                 {
-                    (field, text): all_postings(reader.postings(field, text))
+                    (field, text): (
+                        all_postings(reader.postings(field, text)),
+                        term_statistics(reader.term_info(field, text)),
+                    )
                     for field, text in reader.all_terms()
                 }
             )
+            assert max(len(found) for found, _stats in postings[-1].values()) > 8
+            # and the same stored fields, field lengths and sortable columns
+            scorable = sorted(n for n, f in reader.schema.items() if f.scorable)
+            sortable = sorted(n for n in reader.schema.names() if reader.has_column(n))
+            columns = {n: reader.column_reader(n) for n in sortable}
+            documents_stored.append(
+                [
+                    (
+                        reader.stored_fields(n),
+                        [reader.doc_field_length(n, f) for f in scorable],
+                        [columns[c][n] for c in sortable],
+                    )
+                    for n in reader.all_doc_ids()
+                ]
+            )
         ix.close()
     assert len(postings[0]) > 100
-    assert postings[0] == postings[1]
+    assert postings[0] == postings[1] == postings[2]
+    assert len(documents_stored[0]) == len(documents)
+    assert documents_stored[0] == documents_stored[1] == documents_stored[2]
+
+
+def term_statistics(info: Any) -> tuple[Any, ...]:
+    return (
+        info.weight(),
+        info.doc_frequency(),
+        info.max_weight(),
+        info.min_id(),
+        info.max_id(),
+        info.min_length(),
+        info.max_length(),
+    )
 
 
 def all_postings(matcher: Any) -> list[tuple[int, float, bytes]]:
@@ -1148,7 +1202,9 @@ def all_postings(matcher: Any) -> list[tuple[int, float, bytes]]:
 
 
 def test_the_term_pool_refuses_postings_out_of_order() -> None:
-    pool = search_index_module.TermPool()
+    from kb.search.bulk import TermPool
+
+    pool = TermPool()
     pool.add(("text_en", b"pit", 3, 1.0, b""))
     with pytest.raises(ValueError, match="out of document order"):
         pool.add(("text_en", b"pit", 2, 1.0, b""))

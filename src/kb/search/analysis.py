@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from whoosh.analysis import (
     Analyzer,
@@ -62,8 +63,17 @@ def analyzer_for(language: str) -> Analyzer:
 #: Word → term (None for a stop word), per language: every field of a language analyses
 #: a word the same way, so they share one memory (indexing, pairs and snippets).
 _TERMS: dict[str, dict[str, str | None]] = defaultdict(dict)
-#: (language, text) → its (position, term) list, for the last few texts (``analysed``).
-_ANALYSED: dict[tuple[str, str], list[tuple[int, str]]] = {}
+
+
+class Analysis(NamedTuple):
+    """A text as a field of one language indexes it."""
+
+    counts: dict[str, int]  # term → occurrences
+    pairs: list[tuple[str, str]]  # each two terms side by side, in order
+
+
+#: (language, text) → its analysis, for the last few texts (``LanguageText.analysed``).
+_ANALYSED: dict[tuple[str, str], Analysis] = {}
 
 
 class LanguageText(TEXT):  # type: ignore[misc]
@@ -125,26 +135,44 @@ class LanguageText(TEXT):  # type: ignore[misc]
             position = position + 1 if renumber and position >= 0 else index
             yield position, term
 
-    def analysed(self, text: str) -> list[tuple[int, str]]:
-        """``positions`` as a list, remembered for the last few texts: a part of a
-        document is indexed twice, in its text field and in ``WordPairs``."""
+    def analysed(self, text: str) -> Analysis:
+        """The terms of a text counted, and its terms side by side, in one pass;
+        remembered for the last few texts, as a part of a document is indexed
+        both in its text field and in its pairs field."""
         key = (self.language, text)
         found = _ANALYSED.get(key)
         if found is None:
             if len(_ANALYSED) >= 8:
                 _ANALYSED.clear()
-            found = _ANALYSED[key] = list(self.positions(text))
+            found = _ANALYSED[key] = self._analyse(text)
         return found
+
+    def _analyse(self, text: str) -> Analysis:
+        known = self._terms
+        term_of = self.term
+        terms = [known[w] if w in known else term_of(w) for w in self._tokens.findall(text)]
+        kept = [term for term in terms if term is not None]
+        if self.language != OTHER_LANGUAGE:
+            # A stop filter renumbers positions: the words left are side by side.
+            side_by_side = list(itertools.pairwise(kept))
+        else:
+            side_by_side = [
+                (a, b) for a, b in itertools.pairwise(terms) if a is not None and b is not None
+            ]
+        return Analysis(Counter(kept), side_by_side)
+
+    @functools.cached_property
+    def _tokens(self) -> re.Pattern[str]:
+        """The analyser's tokenizer as a pattern without groups, for ``findall``."""
+        pattern: str = self.analyzer.items[0].expression.pattern
+        return re.compile(pattern.replace("(", "(?:"))
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         if not isinstance(value, str) or kwargs:
             yield from super().index(value, **kwargs)
             return
-        counts: dict[str, int] = defaultdict(int)
-        for _position, term in self.analysed(value):
-            counts[term] += 1
         boost = self.format.field_boost
-        for term, count in counts.items():
+        for term, count in self.analysed(value).counts.items():
             yield term.encode("utf-8"), count, count * boost, pack_uint(count)
 
 
@@ -153,13 +181,9 @@ def initial(word: str) -> str:
     return word[:1].lower().translate(accent_map)[:1]
 
 
-def pairs(field: LanguageText, text: str) -> Iterator[tuple[str, str]]:
+def pairs(field: LanguageText, text: str) -> list[tuple[str, str]]:
     """Each two terms of a text at positions side by side, in order."""
-    last_position, last_term = -2, ""
-    for position, term in field.analysed(text):
-        if position == last_position + 1:
-            yield last_term, term
-        last_position, last_term = position, term
+    return field.analysed(text).pairs
 
 
 #: The parts of a document whose pairs of words are terms of their own (``WordPairs``):
@@ -215,8 +239,7 @@ _SEPARATOR = b"\0"
 
 def next_value(followers: Iterable[str]) -> bytes:
     """A ``NextWords`` value: the terms that follow a term, each between separators."""
-    encoded = _SEPARATOR.join(sorted(term.encode("utf-8") for term in followers))
-    return _SEPARATOR + encoded + _SEPARATOR
+    return ("\0" + "\0".join(followers) + "\0").encode("utf-8")
 
 
 def next_mark(second: str) -> bytes:
@@ -256,12 +279,13 @@ class NextWords(FieldType):  # type: ignore[misc]
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         field = language_text(self.language)
-        following: dict[str, set[str]] = defaultdict(set)
         for part, text in value:
-            for first, second in pairs(field, text):
-                following[next_key(part, first)].add(second)
-        for key, terms in following.items():
-            yield key.encode("utf-8"), len(terms), float(len(terms)), next_value(terms)
+            following: dict[str, list[str]] = defaultdict(list)
+            for first, second in set(pairs(field, text)):
+                following[first].append(second)
+            for first, terms in following.items():
+                count = len(terms)
+                yield next_key(part, first).encode("utf-8"), count, float(count), next_value(terms)
 
 
 @functools.cache

@@ -10,7 +10,6 @@ import shutil
 import tempfile
 import time
 import warnings
-from array import array
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from whoosh.util.filelock import FileLock
 
 from kb.errors import KbError
 from kb.model import Document, KnowledgeBase
+from kb.search.bulk import TermPool
 from kb.search.fields import INDEX_NAME, content_hash, index_fields, index_schema, index_version
 from kb.search.query import Searching
 from kb.search.querymodel import QueryModel
@@ -198,10 +198,12 @@ class SearchIndex(Searching):
         try:
             ix = whoosh_index.create_in(str(building), index_schema(), indexname=INDEX_NAME)
             writer = ix.writer(codec=writer_codec())
-            writer.pool = TermPool()
+            pool = writer.pool = TermPool()
             try:
                 for doc_id, doc in documents.items():
-                    writer.add_document(hash=wanted[doc_id], **index_fields(doc, labels[doc_id]))
+                    fields = index_fields(doc, labels[doc_id])
+                    pool.add_document(writer, {"hash": wanted[doc_id], **fields})
+                pool.write(writer)
             except BaseException:
                 writer.cancel()
                 raise
@@ -276,47 +278,6 @@ class SearchIndex(Searching):
                 ) from None
             self._searcher = self._ix.searcher(weighting=CachedLengthsBM25F())
         return self._searcher
-
-
-class TermPool:
-    """The postings of a full build, gathered term by term in memory.
-
-    Whoosh's writer keeps every posting as a tuple in one list, sorts the
-    list when it commits and, past a memory limit, sorts and pickles it to
-    temporary files posting by posting and merges them back: at 5,000
-    documents that was over half of the build (profiled). A full build adds
-    documents in order, so each term's postings arrive in order already:
-    only the terms need sorting. Each posting costs about 50 bytes here
-    (the document number and weight in arrays, the value's bytes in a list).
-    Whoosh's pool interface as its ``SegmentWriter`` uses it; not for
-    incremental updates, whose merges of segments add postings out of order.
-    """
-
-    def __init__(self) -> None:
-        self._terms: dict[tuple[str, bytes], tuple[array[int], array[float], list[bytes]]] = {}
-
-    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
-        fieldname, text, docnum, weight, value = item
-        postings = self._terms.get((fieldname, text))
-        if postings is None:
-            postings = self._terms[fieldname, text] = (array("I"), array("f"), [])
-        docs, weights, values = postings
-        if docs and docnum < docs[-1]:
-            raise ValueError("TermPool: postings out of document order")
-        docs.append(docnum)
-        weights.append(weight)
-        values.append(value or b"")
-
-    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
-        """Every posting, by field, term and document, as Whoosh's pool gives them."""
-        for key in sorted(self._terms):
-            fieldname, text = key
-            docs, weights, values = self._terms.pop(key)
-            for docnum, weight, value in zip(docs, weights, values, strict=True):
-                yield fieldname, text, docnum, weight, value
-
-    def cleanup(self) -> None:
-        self._terms.clear()
 
 
 def writer_codec() -> Any:
