@@ -103,8 +103,9 @@ def slow_phone(browser: Browser) -> Iterator[tuple[BrowserContext, Page]]:
     the worker's own fetches go around it. Once it controls the page (about 2 s
     into a cold visit) every request it answers arrived at full speed, so a
     search's metadata, index chunks and fragments measured as if they were free.
-    On a phone they come over the same slow link (with the worker's own
-    download of offline.json beside them, which this leaves out)."""
+    On a phone they come over the same slow link; the worker's own first download
+    (offline.json) waits for the page's load event and, on a search page opened
+    with a query, for the first results (kb.site.offline.REGISTRATION)."""
     context = browser.new_context(
         viewport=PHONE, is_mobile=True, has_touch=True, service_workers="block"
     )

@@ -373,6 +373,37 @@ def test_the_first_ranking_comes_before_the_phrase_searches(page: Watched, base_
     page.assert_clean()
 
 
+def test_the_service_worker_registers_after_the_load_and_the_first_results(
+    browser: Browser, base_url: str
+) -> None:
+    """The worker's first install downloads offline.json, which on a slow link would
+    share it with the page: it registers once the page has loaded, and on a search
+    page opened with a query once the first results are shown."""
+    context = browser.new_context(viewport=PHONE)
+    context.add_init_script(
+        """const worker = navigator.serviceWorker;
+        const register = worker.register.bind(worker);
+        worker.register = (...args) => {
+            window.kbRegistered = [document.readyState,
+                document.getElementById('kb-search')?.dataset.done ?? null];
+            return register(...args);
+        };"""
+    )
+    watched = Watched(context.new_page(), base_url)
+    p = watched.page
+    seen = {}
+    for address in ("search/?q=learning+alliance", "guidelines/"):
+        p.goto(base_url + address)
+        p.wait_for_function("() => window.kbRegistered !== undefined", timeout=30_000)
+        seen[address] = p.evaluate("() => window.kbRegistered")
+    assert seen == {
+        "search/?q=learning+alliance": ["complete", "1"],
+        "guidelines/": ["complete", None],
+    }
+    watched.assert_clean()
+    context.close()
+
+
 def test_the_search_settings_have_pagefind_s_table_of_index_chunks(
     site: Path, tmp_path: Path
 ) -> None:
