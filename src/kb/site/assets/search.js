@@ -545,6 +545,18 @@ function start() {
     }
   }
 
+  /** Say how many pages a search found, and its notices; returns how many. */
+  function say(found) {
+    const total = found.ranked.length;
+    const counted = t(total === 1 ? "{count} result for “{query}”." : "{count} results for “{query}”.", { count: total, query: state.query });
+    let text = [...found.notices, total ? counted : ""].filter(Boolean).join(" ");
+    if (found.didYouMean && total && !found.notices.length) {
+      text += " " + t("Did you mean “{suggestion}”?", { suggestion: found.didYouMean });
+    }
+    if (status.textContent !== text) { status.textContent = text; } // said once, not twice
+    return total;
+  }
+
   let latest = 0;
   async function update() {
     remember();
@@ -565,8 +577,11 @@ function start() {
     // card of the final ranking.
     let drawn = false;
     const drawFirst = async (early) => {
-      for (const pending of early.ranked.slice(0, FIRST_SCREEN).map((r) => r.page.data())) {
-        const data = await pending;
+      if (ticket !== latest) { return; }
+      const pending = early.ranked.slice(0, FIRST_SCREEN).map((r) => r.page.data());
+      if (pending.length) { say(early); } // the same pages as the final ranking's
+      for (const next of pending) {
+        const data = await next;
         if (ticket !== latest) { return; }
         if (!drawn) { list.replaceChildren(); drawn = true; }
         list.append(card(data));
@@ -577,12 +592,7 @@ function start() {
     const shown = found.ranked.slice(0, state.shown);
     const pages = await Promise.all(shown.map((r) => r.page.data()));
     if (ticket !== latest) { return; }
-    const total = found.ranked.length;
-    const counted = t(total === 1 ? "{count} result for “{query}”." : "{count} results for “{query}”.", { count: total, query: state.query });
-    status.textContent = [...found.notices, total ? counted : ""].filter(Boolean).join(" ");
-    if (found.didYouMean && total && !found.notices.length) {
-      status.textContent += " " + t("Did you mean “{suggestion}”?", { suggestion: found.didYouMean });
-    }
+    const total = say(found);
     list.replaceChildren(...pages.map(card));
     more.hidden = total <= state.shown;
     await drawWaysOut(found);
