@@ -18,7 +18,8 @@ from kb.site.offline import UNSTABLE
 from tests.conftest import REPO
 
 _PAGEFIND_UNORDERED = re.compile(
-    r"pagefind/(?:filter/\w+\.pf_filter|pagefind\.\w+\.pf_meta|pagefind-entry\.json)"
+    r"pagefind/(?:filter/\w+\.pf_filter(?:\.br)?|pagefind\.\w+\.pf_meta(?:\.br)?"
+    r"|pagefind-entry\.json)"
     r"|offline\.json(?:\.gz|\.br)?|sw\.js(?:\.gz|\.br)?"
 )
 #: What the worker's version takes from Pagefind's run.
