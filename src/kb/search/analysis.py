@@ -65,6 +65,11 @@ def analyzer_for(language: str) -> Analyzer:
 _TERMS: dict[str, dict[str, str | None]] = defaultdict(dict)
 
 
+_UNKNOWN = object()
+#: ``pack_uint(n)``, a posting's value in a text field, for the counts most words have.
+_COUNTS = [pack_uint(n) for n in range(64)]
+
+
 class Analysis(NamedTuple):
     """A text as a field of one language indexes it."""
 
@@ -148,9 +153,12 @@ class LanguageText(TEXT):  # type: ignore[misc]
         return found
 
     def _analyse(self, text: str) -> Analysis:
-        known = self._terms
-        term_of = self.term
-        terms = [known[w] if w in known else term_of(w) for w in self._tokens.findall(text)]
+        words = self._tokens.findall(text)
+        # Most words are known: looked up by map, in C, the others marked.
+        terms: list[Any] = list(map(self._terms.get, words, itertools.repeat(_UNKNOWN)))
+        if _UNKNOWN in terms:
+            term_of = self.term
+            terms = [term_of(w) if t is _UNKNOWN else t for w, t in zip(words, terms, strict=True)]
         kept = [term for term in terms if term is not None]
         if self.language != OTHER_LANGUAGE:
             # A stop filter renumbers positions: the words left are side by side.
@@ -173,7 +181,8 @@ class LanguageText(TEXT):  # type: ignore[misc]
             return
         boost = self.format.field_boost
         for term, count in self.analysed(value).counts.items():
-            yield term.encode("utf-8"), count, count * boost, pack_uint(count)
+            encoded = _COUNTS[count] if count < 64 else pack_uint(count)
+            yield term.encode("utf-8"), count, count * boost, encoded
 
 
 def initial(word: str) -> str:

@@ -30,7 +30,7 @@ class TermPool:
     """
 
     def __init__(self) -> None:
-        self._terms: dict[tuple[str, bytes], Postings] = {}
+        self._terms: dict[str, dict[bytes, Postings]] = {}  # field → term → postings
 
     def add_document(self, writer: Any, fields: dict[str, Any]) -> None:
         """``writer.add_document(**fields)``, each field's postings added straight to
@@ -56,10 +56,13 @@ class TermPool:
                 field = schema[name]
                 length = 0
                 if field.indexed:
+                    field_terms = terms.get(name)
+                    if field_terms is None:
+                        field_terms = terms[name] = {}
                     for text, freq, weight, encoded in field.index(value):
-                        postings = terms.get((name, text))
+                        postings = field_terms.get(text)
                         if postings is None:
-                            postings = terms[name, text] = (array("I"), array("f"), [])
+                            postings = field_terms[text] = (array("I"), array("f"), [])
                         postings[0].append(docnum)
                         postings[1].append(weight)
                         postings[2].append(encoded or b"")
@@ -78,9 +81,10 @@ class TermPool:
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         fieldname, text, docnum, weight, value = item
-        postings = self._terms.get((fieldname, text))
+        field_terms = self._terms.setdefault(fieldname, {})
+        postings = field_terms.get(text)
         if postings is None:
-            postings = self._terms[fieldname, text] = (array("I"), array("f"), [])
+            postings = field_terms[text] = (array("I"), array("f"), [])
         docs, weights, values = postings
         if docs and docnum < docs[-1]:
             raise ValueError("TermPool: postings out of document order")
@@ -90,12 +94,17 @@ class TermPool:
 
     def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
         """Every posting, by field, term and document, as Whoosh's pool gives them."""
-        for key in sorted(self._terms):
-            fieldname, text = key
-            docs, weights, values = self._terms.pop(key)
+        for fieldname, text, (docs, weights, values) in self._take():
             yield from zip(
                 [fieldname] * len(docs), [text] * len(docs), docs, weights, values, strict=True
             )
+
+    def _take(self) -> Iterator[tuple[str, bytes, Postings]]:
+        """Every term's postings, by field and term, each let go of once given."""
+        for fieldname in sorted(self._terms):
+            field_terms = self._terms.pop(fieldname)
+            for text in sorted(field_terms):
+                yield fieldname, text, field_terms.pop(text)
 
     def write(self, writer: Any) -> None:
         """Write every posting with the writer's codec, then hold none (its commit
@@ -107,9 +116,7 @@ class TermPool:
             return  # the writer's commit writes them, the slow way
         schema = writer.schema
         field = None
-        for key in sorted(self._terms):
-            fieldname, text = key
-            docs, weights, values = self._terms.pop(key)
+        for fieldname, text, (docs, weights, values) in self._take():
             if fieldname != field:
                 if field is not None:
                     fieldwriter.finish_field()
