@@ -9,9 +9,10 @@ so that another engine can replace it for very large collections:
 One module per concern: ``querymodel`` (what makes a query match, shared
 with the site's search), ``analysis`` (words, analysers, labels), ``fields``
 (the schema and a document's fields), ``index`` (building, incremental
-updates, the lock), ``query`` (searching, filters, facets, fallbacks),
-``parsing`` (reading a query), ``scoring`` (BM25F from postings),
-``snippets`` and ``suggestions`` (spelling).
+updates, the lock), ``bulk`` (a full build's postings), ``query``
+(searching, filters, facets, fallbacks), ``parsing`` (reading a query),
+``scoring`` (BM25F from postings), ``snippets`` and ``suggestions``
+(spelling).
 
 Layout and guarantees:
 
@@ -50,8 +51,11 @@ the language's ``pairs_`` field (``analysis.WordPairs``); for a body, where
 nearly every pair is unique and a term per pair made the index four times
 larger and its build twice as long, the ``next_`` field has one posting per
 word whose value lists the words that follow it (``analysis.NextWords``),
-read only for explicit phrases. A full build gathers its postings term by
-term in memory (``index.TermPool``) instead of Whoosh's sorted, spilled pool.
+read only for explicit phrases. A full build puts each document's postings
+straight into a pool of postings by term kept in memory and writes each term's
+a block at a time (``bulk.TermPool``), where Whoosh's writer makes a tuple and
+a call per posting, sorts them all and spills them to disk (the same index: a
+test compares them).
 Snippets are cut by our own code, analysing only the words that can match.
 """
 

@@ -29,6 +29,8 @@ from kb.search.results import UpdateStats
 from kb.search.scoring import CachedLengthsBM25F
 
 LOCK_TIMEOUT = 10.0
+#: Postings per block (Whoosh's default is 128): a search reads every posting of a
+#: term, and each block costs a decompression, an unpickling and Python's calls.
 BLOCK_POSTINGS = 1024
 #: The query model's rewrites of aliases, kept beside the index (``querymodel.rewrite``).
 REWRITES = "query-rewrites.json"
@@ -281,10 +283,10 @@ class SearchIndex(Searching):
 
 
 def writer_codec() -> Any:
-    """Whoosh's codec, without per-term length statistics.
+    """Whoosh's codec, without per-term length statistics, with larger blocks.
 
-    They serve only Whoosh's top-N shortcut (skipping blocks that cannot
-    make the top), which ``search`` does not use since it counts every
+    The statistics serve only Whoosh's top-N shortcut (skipping blocks that
+    cannot make the top), which ``search`` does not use since it counts every
     match; gathering them looks up a field length for every posting written.
     """
     codec = default_codec()
