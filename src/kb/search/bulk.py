@@ -9,6 +9,8 @@ from typing import Any
 from whoosh.codec.whoosh3 import W3FieldWriter, W3PostingsWriter
 
 Postings = tuple["array[int]", "array[float]", list[bytes]]
+#: Posting lists shorter than this are written uncompressed.
+_SMALL = 16
 
 
 class TermPool:
@@ -139,11 +141,14 @@ def _add_postings(
     ``W3PostingsWriter.add_posting`` does one posting at a time (without field
     lengths, which the index does not keep per term: ``writer_codec``)."""
     postings = fieldwriter._postwriter
-    if type(postings) is not W3PostingsWriter or not hasattr(postings, "_blocklimit"):
+    if type(postings) is not W3PostingsWriter or not hasattr(fieldwriter, "_codec"):
         for doc, weight, value in zip(docs, weights, values, strict=True):
             fieldwriter.add(doc, weight, value, 0)
         return
     limit = postings._blocklimit
+    # Most terms are rare: zlib makes their few postings no smaller, and costs a call
+    # each way (each block says whether it is compressed).
+    postings._compression = fieldwriter._codec._compression if len(docs) >= _SMALL else 0
     for start in range(0, len(docs), limit):
         if start:
             postings._write_block()
