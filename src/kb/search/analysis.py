@@ -201,12 +201,26 @@ def pairs(field: LanguageText, text: str) -> list[tuple[str, str]]:
 PAIRED_PARTS = ("title", "lead")
 
 
+class _PairsField(FieldType):  # type: ignore[misc]
+    """A field of one language's pairs of words, indexed by kb's code (no analyser),
+    never stored, scored or kept as vectors."""
+
+    def __init__(self, language: str, format: Format) -> None:
+        self.format = format
+        self.analyzer = None
+        self.scorable = False
+        self.stored = False
+        self.unique = False
+        self.vector = None
+        self.language = language
+
+
 def pair_term(part: str, first: str, second: str) -> str:
     """The ``WordPairs`` term of two terms side by side in a part of a document."""
     return f"{part} {first} {second}"
 
 
-class WordPairs(FieldType):  # type: ignore[misc]
+class WordPairs(_PairsField):
     """Every two words side by side in the short parts of a document, of one language.
 
     A phrase is found by looking up its pairs of words: one posting list per
@@ -219,13 +233,7 @@ class WordPairs(FieldType):  # type: ignore[misc]
     """
 
     def __init__(self, language: str) -> None:
-        self.format = Frequency()
-        self.analyzer = None
-        self.scorable = False
-        self.stored = False
-        self.unique = False
-        self.vector = None
-        self.language = language
+        super().__init__(language, Frequency())
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         field = language_text(self.language)
@@ -265,7 +273,7 @@ class FollowingTerms(Format):  # type: ignore[misc]
         return [term.decode("utf-8") for term in value.split(_SEPARATOR) if term]
 
 
-class NextWords(FieldType):  # type: ignore[misc]
+class NextWords(_PairsField):
     """The pairs of words side by side in the long parts of a document, of one language.
 
     The term is a term of a part (``next_key(part, first)``) and its
@@ -278,13 +286,7 @@ class NextWords(FieldType):  # type: ignore[misc]
     """
 
     def __init__(self, language: str) -> None:
-        self.format = FollowingTerms()
-        self.analyzer = None
-        self.scorable = False
-        self.stored = False
-        self.unique = False
-        self.vector = None
-        self.language = language
+        super().__init__(language, FollowingTerms())
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         field = language_text(self.language)
