@@ -898,10 +898,7 @@ def test_word_pairs_are_the_terms_whoosh_puts_side_by_side(language: str) -> Non
         "the and of",
         "emptying emptying emptying",
     ):
-        at: dict[int, str] = {}
-        for term, _freq, _weight, value in with_positions.index(text):
-            for position in with_positions.format.decode_positions(value):
-                at[position] = term.decode("utf-8")
+        at = terms_at(with_positions, text)
         expected = Counter(pair_term("text", at[p], at[p + 1]) for p in sorted(at) if p + 1 in at)
         found = {
             term.decode("utf-8"): freq
@@ -909,6 +906,15 @@ def test_word_pairs_are_the_terms_whoosh_puts_side_by_side(language: str) -> Non
         }
         assert found == dict(expected)
         assert LanguageText(language).language == language
+
+
+def terms_at(with_positions: Any, text: str) -> dict[int, str]:
+    """The term at each position of ``text``, as Whoosh's own field with positions puts it."""
+    at: dict[int, str] = {}
+    for term, _freq, _weight, value in with_positions.index(text):
+        for position in with_positions.format.decode_positions(value):
+            at[position] = term.decode("utf-8")
+    return at
 
 
 @pytest.mark.parametrize("language", ["en", "fr", "xx"])
@@ -928,10 +934,7 @@ def test_next_words_are_the_terms_whoosh_puts_side_by_side(language: str) -> Non
         "emptying emptying emptying",
         "supply chain, supply pumps and the supply chain again",
     ):
-        at: dict[int, str] = {}
-        for term, _freq, _weight, value in with_positions.index(text):
-            for position in with_positions.format.decode_positions(value):
-                at[position] = term.decode("utf-8")
+        at = terms_at(with_positions, text)
         expected: dict[str, set[str]] = defaultdict(set)
         for position in sorted(at):
             if position + 1 in at:
