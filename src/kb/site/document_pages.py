@@ -92,7 +92,7 @@ class DocumentPages(SiteBase):
         """The metadata panel and the relations of a document's page, in the document's language.
 
         ``memo``: the panels of the last build, taken again when everything
-        they are made from is the same (see ``kb.site.finished.PanelMemo``).
+        they are made from is the same (see ``kb.site.kept_panels.PanelMemo``).
         """
         language = doc.language
         translated = i18n.translations(language)

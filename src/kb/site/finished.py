@@ -20,6 +20,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kb.site.lighten import Used
 
@@ -34,6 +35,16 @@ def digest(*parts: str | bytes) -> str:
         data = part.encode("utf-8") if isinstance(part, str) else part
         hashed.update(len(data).to_bytes(8, "little") + data)
     return hashed.hexdigest()[:32]
+
+
+def read_memo(path: Path, salt: str) -> dict[str, Any]:
+    """What a memo file holds, when it was written with ``salt``; empty when it is
+    missing, unreadable or another build's (another salt)."""
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return old if isinstance(old, dict) and old.get("salt") == salt else {}
 
 
 def fragments_text(fragments: Mapping[str, str] | None) -> str:
@@ -60,12 +71,7 @@ class FinishMemo:
     @classmethod
     def load(cls, path: Path, salt: str, previous: Path | None) -> FinishMemo:
         memo = cls(path, salt, previous)
-        try:
-            old = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            old = {}
-        if isinstance(old, dict) and old.get("salt") == digest(str(MEMO_VERSION), salt):
-            memo._old = old
+        memo._old = read_memo(path, digest(str(MEMO_VERSION), salt))
         return memo
 
     def _table(self, name: str) -> dict[str, object]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from kb.graph import Related
 from kb.model import Document
-from kb.site.finished import digest
+from kb.site.finished import digest, read_memo
 
 #: Bump to make every kept panel stale (the memo's shape changed, say).
 MEMO_VERSION = 1
@@ -40,13 +40,8 @@ class PanelMemo:
     @classmethod
     def load(cls, path: Path, salt: str) -> PanelMemo:
         memo = cls(path, digest(str(MEMO_VERSION), salt))
-        try:
-            old = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            old = {}
-        if isinstance(old, dict) and old.get("salt") == memo.salt:
-            panels = old.get("panels")
-            memo._old = panels if isinstance(panels, dict) else {}
+        panels = read_memo(path, memo.salt).get("panels")
+        memo._old = panels if isinstance(panels, dict) else {}
         return memo
 
     def _document(self, doc: Document) -> str:
