@@ -528,6 +528,8 @@ def test_counts_agree_with_their_number_in_english_and_french(
     assert "2 lessons, newest first." in words("lessons")
     assert "1 document about Ghana." in words("countries/gh")
     assert "1 étude de cas." in words("fr/case-studies")
+    # A document in another language says which, in the page's language (not its code).
+    assert "· Anglais ·" in words("fr/case-studies") and "· en ·" not in words("fr/case-studies")
     assert "Ghana : 1 document." in words("fr/countries/gh").replace("\u00a0", " ")
     matrix = (out / "matrix/index.html").read_text(encoding="utf-8")
     labels = re.findall(r'aria-label="([^"]+)"', matrix)
