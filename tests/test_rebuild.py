@@ -4,6 +4,7 @@ for byte: on the shipped knowledge base and on a generated one."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ from benchmarks.generate import generate
 
 from kb.build import BuildReport, build
 from kb.loader import load_project
-from kb.output import link_unchanged
+from kb.output import link_unchanged, rewrite, write_or_link
 from kb.site.offline import UNSTABLE
 from tests.conftest import REPO
 
@@ -198,3 +199,52 @@ def test_files_with_the_previous_sites_bytes_become_links_to_them(tmp_path: Path
         "added.js": "1",
         "link.js": "same",
     }
+
+
+def test_a_rebuild_links_what_the_old_site_has_and_never_writes_through_it(
+    tmp_path: Path,
+) -> None:
+    project = generate(tmp_path / "project", 30)
+    site = project / "site"
+    _build(project, site)
+    # Every file of the site being replaced, linked: a write through one would show here.
+    snapshot = tmp_path / "snapshot"
+    for path in [p for p in site.rglob("*") if p.is_file()]:
+        (snapshot / path.relative_to(site)).parent.mkdir(parents=True, exist_ok=True)
+        os.link(path, snapshot / path.relative_to(site))
+    before = _files(snapshot)
+    lessons = sorted((project / "content" / "lessons").glob("*.md"))
+    _add_paragraph(lessons[3])
+
+    _build(project, site)
+
+    assert _files(snapshot) == before
+    kept = {n for n in before if (site / n).is_file() and (site / n).samefile(snapshot / n)}
+    edited = f"lessons/{lessons[3].stem}/index.html"
+    assert edited not in kept
+    assert b"A paragraph added by an editor." in (site / edited).read_bytes()
+    # Finished pages and citation files taken as they were are the old site's files.
+    pages = [f"lessons/{p.stem}/index.html" for p in lessons]
+    assert len(kept & set(pages)) > len(pages) / 2
+    assert {f"cite/{p.stem}.{kind}" for p in lessons for kind in ("bib", "ris", "json")} <= kept
+
+
+def test_a_file_is_linked_only_to_a_file_with_its_bytes(tmp_path: Path) -> None:
+    previous = tmp_path / "previous"
+    previous.mkdir()
+    (previous / "same").write_bytes(b"same")
+    (previous / "other").write_bytes(b"sane")
+    (previous / "longer").write_bytes(b"same, longer")
+    (previous / "link").symlink_to(previous / "same")
+    new = tmp_path / "new"
+    new.mkdir()
+    for name in ("same", "other", "longer", "link", "missing"):
+        linked = write_or_link(new / name, b"same", previous / name)
+        assert linked == (name == "same"), name
+        assert (new / name).read_bytes() == b"same"
+        assert (new / name).samefile(previous / name) == linked if name != "missing" else True
+    assert not write_or_link(new / "none", b"same", None)
+    # Written over, a linked file becomes a file of its own: the old one is left as it was.
+    rewrite(new / "same", "changed")
+    assert (previous / "same").read_bytes() == b"same"
+    assert (new / "same").read_text(encoding="utf-8") == "changed"

@@ -407,6 +407,7 @@ def _build_in(
             staging,
             references,
             citing.result() if citing is not None else known if isinstance(known, dict) else None,
+            out if out.is_dir() else None,
         )
         write_feed(staging, settings, result.knowledge_base, documents)
         if pdf and pdf_dir.exists():
@@ -438,8 +439,10 @@ def _build_in(
         compress_site(staging, out if out.is_dir() else None, helpers, begun)
         lap("compression")
         swap(staging, out)
+        lap("swap (the old site removed)")
         render.keep_state({**state, "warnings": bool(warnings), "citations": citations})
         memo.save()
+        lap("state and memo kept")
     except BaseException:
         # The helpers first: they may be writing compressed copies into the staging folder.
         helpers.shutdown(wait=True, cancel_futures=True)

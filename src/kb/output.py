@@ -178,6 +178,38 @@ def link_unchanged(new: Path, previous: Path) -> int:
     return linked
 
 
+def write_or_link(target: Path, data: bytes, previous: Path | None) -> bool:
+    """Write ``data`` to ``target`` (a new file), or link ``previous`` when it holds those bytes.
+
+    A rebuild writes mostly what the site it replaces has already: a hard link
+    costs a fraction of writing the file (and of ``link_unchanged`` comparing
+    and replacing it afterwards), and removing the old site then frees
+    nothing. ``previous`` is only ever read, never written through: ``target``
+    must not exist yet. Returns whether it linked.
+    """
+    if previous is not None:
+        try:
+            old = previous.lstat()
+            if (
+                stat.S_ISREG(old.st_mode)
+                and old.st_size == len(data)
+                and previous.read_bytes() == data
+            ):
+                os.link(previous, target)
+                return True
+        except OSError:  # gone, unreadable, or no hard links here: write instead
+            pass
+    target.write_bytes(data)
+    return False
+
+
+def rewrite(path: Path, text: str) -> None:
+    """Write ``text`` over the file ``path`` as a new file, never through the old one:
+    in a staging folder it may be a hard link to the site being replaced."""
+    path.unlink(missing_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
 def describe_os_error(exc: OSError) -> str:
     """An OSError met while building, as a message naming the path and what to do."""
     path = exc.filename or "a file"

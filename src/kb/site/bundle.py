@@ -31,6 +31,7 @@ from kb import i18n, urls
 from kb.config import Settings
 from kb.errors import KbError
 from kb.model import Document, KnowledgeBase
+from kb.output import rewrite
 from kb.search.analysis import plain_text
 from kb.site.offline import MANIFEST, WORKER, slug
 from kb.site.pages import country_name, filesize, language_name, type_label
@@ -233,4 +234,4 @@ def offer_bundle(site_dir: Path, bundle: Bundle) -> None:
         if OFFER in text:
             text = text.replace(OFFER, '<div id="kb-bundle">', 1)
             text = text.replace(SIZE, SIZE.replace("><", f">{size}<"), 1)
-            page.write_text(text, encoding="utf-8")
+            rewrite(page, text)

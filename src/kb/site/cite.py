@@ -35,6 +35,7 @@ from pylatexenc.latexencode import UnicodeToLatexEncoder
 from kb import urls
 from kb.config import Settings
 from kb.model import Document
+from kb.output import write_or_link
 from kb.site.downloads import Download
 
 #: LaTeX for the characters LaTeX has commands for; the others (Arabic script,
@@ -262,11 +263,16 @@ def citation_files(
 
 
 def write_citation_files(
-    site_dir: Path, references: Iterable[Reference], known: Mapping[str, object] | None = None
+    site_dir: Path,
+    references: Iterable[Reference],
+    known: Mapping[str, object] | None = None,
+    previous: Path | None = None,
 ) -> dict[str, dict[str, str]]:
     """Each reference's three files under ``cite/``; returns their texts, by reference.
 
     ``known``: texts made already (``citation_files``); the others are made now.
+    ``previous``: the site this one replaces, whose files with the same bytes
+    are linked rather than written (``kb.output.write_or_link``).
     """
     references = list(references)
     made = citation_files(references, known)
@@ -275,7 +281,10 @@ def write_citation_files(
         target = site_dir / ref.path
         target.parent.mkdir(parents=True, exist_ok=True)
         for suffix, text in texts.items():
-            Path(f"{target}{suffix}").write_text(text, encoding="utf-8")
+            name = f"{ref.path}{suffix}"
+            write_or_link(
+                site_dir / name, text.encode("utf-8"), previous / name if previous else None
+            )
     return made
 
 

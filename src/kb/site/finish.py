@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb import i18n
+from kb.output import write_or_link
 from kb.site import offline
 from kb.site.chrome import Chrome
 from kb.site.finished import FinishMemo, digest, fragments_text
@@ -431,7 +432,11 @@ def finish_site(
             finished += 1
             if memo is not None:
                 memo.keep_finished(name, result_key, data)
-        target.write_bytes(data)
+        if source is not None and memo is not None:
+            # Into a new site: a page the site being replaced has as it is becomes a link to it.
+            write_or_link(target, data, memo.previous / name if memo.previous else None)
+        else:
+            target.write_bytes(data)
     return finished
 
 

@@ -31,6 +31,7 @@ from kb.errors import KbError
 from kb.lifeline import child_setup
 from kb.links import FENCE, atx_heading, heading_id, plain_heading
 from kb.model import Document, GlossaryTerm, Taxonomy
+from kb.output import rewrite
 from kb.search.analysis import SITE_WORD, WORD, plain_text
 from kb.search.querymodel import SITE_WEIGHTS, QueryModel, fold
 from kb.site.finished import digest
@@ -348,7 +349,7 @@ def link_search_pages(site: Path) -> None:
         start = HEAD_START[0].search(text) or HEAD_START[1].search(text)
         if start is not None and PRELOAD_MARK not in text:
             at = start.end()
-            page.write_text(text[:at] + script + text[at:], encoding="utf-8")
+            rewrite(page, text[:at] + script + text[at:])
 
 
 def write_chunk_table(site: Path) -> None:
