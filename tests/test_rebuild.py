@@ -140,8 +140,21 @@ def test_a_rebuild_of_a_generated_knowledge_base_is_its_clean_build(tmp_path: Pa
     assert (project / "site" / "lessons" / "lesson-added-by-an-editor" / "index.html").is_file()
     assert not (project / "site" / "lessons" / removed.stem).exists()
 
-    # The vocabularies and the site's settings: every page's surroundings change.
+    # A level's name alone, which every list of documents shows for each of them.
     taxonomy = project / "content" / "taxonomy.yml"
+    taxonomy.write_text(
+        taxonomy.read_text(encoding="utf-8").replace(
+            'en: "National", fr: "National"', 'en: "Nation-wide", fr: "National"'
+        ),
+        encoding="utf-8",
+    )
+    _build(project, project / "site")
+    _same_as_clean(project, tmp_path, "level")
+    assert "Nation-wide" in (project / "site" / "lessons" / "index.html").read_text(
+        encoding="utf-8"
+    )
+
+    # The vocabularies and the site's settings: every page's surroundings change.
     taxonomy.write_text(
         taxonomy.read_text(encoding="utf-8").replace(
             'en: "Learning alliances and multi-stakeholder platforms"',

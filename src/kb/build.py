@@ -50,7 +50,7 @@ from kb.site.downloads import Download
 from kb.site.feeds import catalogue, write_catalogue, write_feed
 from kb.site.finish import Finish, drop_folded_material, finish_site, owner_stylesheets
 from kb.site.finished import FinishMemo, digest
-from kb.site.kept_panels import PanelMemo
+from kb.site.kept_panels import ListingMemo, PanelMemo
 from kb.site.mkdocs_config import copy_assets, not_published, write_effective_config
 from kb.site.offline import bundle_name, write_offline
 from kb.site.pages import SiteGenerator, Written, document_fragments_job, write_pages
@@ -148,17 +148,21 @@ def generate(
     only: set[str] | None = None,
     listings: bool = True,
     fragments: bool = True,
+    kept_listings: ListingMemo | None = None,
 ) -> tuple[Path, Written]:
     """Write the pages and the effective config into ``build_dir``; only changed files.
 
     With ``only`` (document ids), just those documents' pages are written,
     and the listing pages too when ``listings``; the rest stay as they are.
     Without ``fragments``, document pages are written without their panels
-    (``document_fragments_job`` makes those).
+    (``document_fragments_job`` makes those). ``kept_listings``: the last
+    build's lists of documents, taken again where made from the same.
     """
     settings = result.settings
     docs_dir = build_dir / "docs"
-    generator = SiteGenerator(settings, result.knowledge_base, graph, documents, downloads)
+    generator = SiteGenerator(
+        settings, result.knowledge_base, graph, documents, downloads, kept_listings=kept_listings
+    )
     written = write_pages(generator.pages(only, listings, fragments), docs_dir)
     copy_media(settings, docs_dir / "media")
     copy_assets(settings, docs_dir)
@@ -336,8 +340,18 @@ def _build_in(
         panels = helpers.submit(site_extras_job, extras)
         render = RenderFolder.of(settings)
         previous = render.take_state()
+        kept_listings = ListingMemo.load(
+            render.root / "listings.json",
+            digest(code, repr(settings), repr(result.knowledge_base.taxonomy)),
+        )
         docs_dir, written = generate(
-            result, render.root, documents, downloads, graph, fragments=False
+            result,
+            render.root,
+            documents,
+            downloads,
+            graph,
+            fragments=False,
+            kept_listings=kept_listings,
         )
         lap("pages")
         config_path = write_effective_config(settings, render.root, docs_dir, render.html)
@@ -442,7 +456,8 @@ def _build_in(
         lap("swap (the old site removed)")
         render.keep_state({**state, "warnings": bool(warnings), "citations": citations})
         memo.save()
-        lap("state and memo kept")
+        kept_listings.save()
+        lap("state and memos kept")
     except BaseException:
         # The helpers first: they may be writing compressed copies into the staging folder.
         helpers.shutdown(wait=True, cancel_futures=True)

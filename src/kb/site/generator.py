@@ -18,6 +18,7 @@ from kb.config import Settings
 from kb.graph import KnowledgeGraph
 from kb.model import DOCUMENT_TYPES, Document, KnowledgeBase, Term
 from kb.site.downloads import Download
+from kb.site.kept_panels import ListingMemo
 from kb.site.markup import (
     Linker,
     Page,
@@ -44,6 +45,8 @@ class SiteBase:
     downloads: Sequence[Download] = ()
     #: The language of the browse pages made (the site's default when empty).
     language: str = ""
+    #: The last build's lists of documents, taken again when made from the same.
+    kept_listings: ListingMemo | None = None
 
     def __post_init__(self) -> None:
         self.pending: dict[str, str] = {}
@@ -104,8 +107,11 @@ class SiteBase:
 
     def render(self, template: str, linker: Linker, **context: Any) -> str:
         """Render a fragment for the page being made; returns its placeholder."""
+        return self._fragment(self.render_html(template, linker, **context))
+
+    def _fragment(self, html: str) -> str:
         name = f"f{len(self.pending)}"
-        self.pending[name] = self.render_html(template, linker, **context)
+        self.pending[name] = html
         return placeholder(name)
 
     def page(self, path: str, text: str) -> Page:
@@ -129,7 +135,16 @@ class SiteBase:
     def listing(
         self, linker: Linker, docs: Sequence[Document], pagination: Pagination | None = None
     ) -> str:
-        return self.render("listing.html", linker, docs=docs, pagination=pagination)
+        memo = self.kept_listings
+        if memo is None:
+            return self.render("listing.html", linker, docs=docs, pagination=pagination)
+        place = f"{self.language} {linker.url}"
+        key = memo.key(self.language, linker, list(docs), pagination)
+        html = memo.listing(place, key)
+        if html is None:
+            html = self.render_html("listing.html", linker, docs=docs, pagination=pagination)
+            memo.keep_listing(place, key, html)
+        return self._fragment(html)
 
     def paginated(
         self,

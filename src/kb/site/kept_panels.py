@@ -9,6 +9,11 @@ something a panel shows changed. Each document's panels are kept with a
 hash of everything passed to their templates (each document in them by a
 hash of all its fields), of the page's address, the vocabularies, the
 site's settings and kb's code.
+
+The browse pages' lists of documents (``ListingMemo``) are kept the same
+way: rendering them all again is most of the main process's page making on
+a rebuild, and an edit to one document's body changes none of them (only its
+own hash, so only the lists that hold it are rendered again).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kb.graph import Related
 from kb.model import Document
@@ -25,6 +30,8 @@ from kb.site.finished import digest, read_memo
 
 #: Bump to make every kept panel stale (the memo's shape changed, say).
 MEMO_VERSION = 1
+
+_Memo = TypeVar("_Memo", bound="PanelMemo")
 
 
 @dataclass
@@ -38,7 +45,7 @@ class PanelMemo:
     _documents: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, path: Path, salt: str) -> PanelMemo:
+    def load(cls: type[_Memo], path: Path, salt: str) -> _Memo:
         memo = cls(path, digest(str(MEMO_VERSION), salt))
         panels = read_memo(path, memo.salt).get("panels")
         memo._old = panels if isinstance(panels, dict) else {}
@@ -87,3 +94,16 @@ class PanelMemo:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         memo = {"salt": self.salt, "panels": self._new}
         self.path.write_text(json.dumps(memo, ensure_ascii=False), encoding="utf-8")
+
+
+class ListingMemo(PanelMemo):
+    """The browse pages' lists of documents, by language and page, kept as the panels are:
+    by a hash of what the list's template is given (each document by a hash of all its
+    fields), the vocabularies, the site's settings and kb's code (``salt``)."""
+
+    def listing(self, place: str, key: str) -> str | None:
+        kept = self.panels(place, key)
+        return kept.get("html") if kept is not None else None
+
+    def keep_listing(self, place: str, key: str, html: str) -> None:
+        self.keep(place, key, {"html": html})
