@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -234,15 +235,33 @@ def build_search_index(
         ".headerlink",
         "--silent",
     ]
-    done = subprocess.run(
-        command, capture_output=True, text=True, check=False, preexec_fn=child_setup()
-    )
+    # The query model is made while Pagefind indexes (it spends much of its time writing
+    # files), in a folder of its own, and moved in once Pagefind has finished.
+    beside = out_dir.with_name(f"{out_dir.name}-model")
+    if beside.exists():
+        shutil.rmtree(beside)
+    beside.mkdir(parents=True)
+    with tempfile.TemporaryFile() as said:
+        indexing = subprocess.Popen(command, stdout=said, stderr=said, preexec_fn=child_setup())
+        try:
+            write_query_model(documents, model, beside)
+        except BaseException:
+            indexing.kill()
+            raise
+        finally:
+            indexing.wait()
+        said.seek(0)
+        output = said.read().decode("utf-8", "replace")
     if kept is None:
         shutil.rmtree(records, ignore_errors=True)
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip().splitlines()[-5:]
+    if indexing.returncode != 0:
+        shutil.rmtree(beside, ignore_errors=True)
+        detail = output.strip().splitlines()[-5:]
         raise KbError("Pagefind could not index the site: " + " / ".join(detail))
-    write_query_model(documents, model, out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for made in sorted(beside.iterdir()):
+        made.rename(out_dir / made.name)
+    beside.rmdir()
     if kept is not None:
         keys_file.write_text(json.dumps(keys, sort_keys=True), encoding="utf-8")
 
