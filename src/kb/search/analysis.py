@@ -127,6 +127,10 @@ class LanguageText(TEXT):  # type: ignore[misc]
             term = self._terms[word] = found[0] if found else None
         return term
 
+    def tokens(self, text: str) -> list[str]:
+        """The words of a text as the analyser's tokenizer finds them, as strings."""
+        return self._tokens.findall(text)
+
     def positions(self, text: str) -> Iterator[tuple[int, str]]:
         """(position, term) of each word of a text, positions as Whoosh numbers them:
         a stop filter leaves no gaps where stop words were."""

@@ -31,10 +31,12 @@ from kb.site.downloads import Download
 
 WORKER = "sw.js"
 MANIFEST = "offline.json"
-#: Files the site serves but no reader needs offline, or the worker itself.
+#: Files the site serves but no reader needs offline, or the worker itself. The search
+#: page's first screen (kb.site.first_screen) is for slow links: offline, Pagefind's
+#: files are at hand.
 NOT_KEPT = re.compile(
     r"(?:\.(?:gz|br|map|zip)$|^(?:sw\.js|offline\.json|catalogue\.json|feed\.xml|"
-    r"sitemap\.xml|404\.html|cite/))"
+    r"sitemap\.xml|404\.html|cite/|pagefind/kb-first/))"
 )
 #: Addresses a page loads: stylesheets, scripts, images (pages, ending in "/", are left out).
 LOADED = re.compile(r'<(?:link|script|img|source)\b[^>]*?\b(?:href|src)="([^"#?:]+)"')

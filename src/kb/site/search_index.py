@@ -10,6 +10,7 @@ the same as if Pagefind had read the finished pages.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import html
 import json
@@ -36,6 +37,7 @@ from kb.output import rewrite
 from kb.search.analysis import SITE_WORD, WORD, plain_text
 from kb.search.querymodel import SITE_WEIGHTS, QueryModel, fold
 from kb.site.finished import digest
+from kb.site.first_screen import CARDS, INLINE, term_file, write_first_screen
 from kb.site.pages import country_name, language_name, type_label, without_title_heading
 
 # Each stops at the next opening bracket, so none backtracks over the rest of the text
@@ -160,16 +162,9 @@ def record_html(
         f'<span data-pagefind-filter="{html.escape(name)}">{html.escape(value)}</span>'
         for name, value in filters
     )
-    meta = {
-        "type": kind,
-        "levels": ", ".join(taxonomy.levels[lv].label_in(language) for lv in doc.levels),
-        "programme": taxonomy.programmes[doc.programme].name if doc.programme else "",
-        "language": language_name(doc.language),
-        "summary": doc.summary,
-    }
     metas = "".join(
         f'<span data-pagefind-meta="{key}">{html.escape(value)}</span>'
-        for key, value in meta.items()
+        for key, value in record_meta(doc, taxonomy).items()
         if value
     )
     lead = html.escape(model.lead(doc)).replace("\n", " · ")
@@ -182,6 +177,18 @@ def record_html(
         f'<div data-pagefind-weight="{SITE_WEIGHTS["lead"]}"><p>{html.escape(doc.summary)}</p>'
         f"<p>{lead}</p></div>{body_html}</main></body></html>"
     )
+
+
+def record_meta(doc: Document, taxonomy: Taxonomy) -> dict[str, str]:
+    """What a result card shows of a document besides its title, in its language."""
+    language = doc.language
+    return {
+        "type": type_label(doc.type, language=language),
+        "levels": ", ".join(taxonomy.levels[lv].label_in(language) for lv in doc.levels),
+        "programme": taxonomy.programmes[doc.programme].name if doc.programme else "",
+        "language": language_name(doc.language),
+        "summary": doc.summary,
+    }
 
 
 def build_search_index(
@@ -292,9 +299,10 @@ def _remove_other_records(records: Path, wanted: set[str]) -> None:
 
 def write_query_model(documents: Sequence[Document], model: QueryModel, out_dir: Path) -> None:
     """What the site's search script needs beside Pagefind's index: the query model
-    (``kb-search.json``) and, for spelling, each language's words by their first two
-    letters, most frequent first (``kb-words/<language>/<prefix>.json``): a query
-    reads the few files of its words' beginnings."""
+    (``kb-search.json``); for spelling, each language's words by their first two
+    letters, most frequent first, with the first screen's term file of each word that
+    has one (``kb-words/<language>/<prefix>.json``: a query reads the few files of its
+    words' beginnings); and the first screen's lists and cards (``kb.site.first_screen``)."""
     languages = sorted({search_language(d.language) for d in documents})
     settings = model.site_settings(languages)
     urls_of = {"theme": urls.theme_url, "level": urls.level_url, "programme": urls.programme_url}
@@ -303,6 +311,7 @@ def write_query_model(documents: Sequence[Document], model: QueryModel, out_dir:
         named["url"] = url_of(named["id"]) if url_of else ""
     settings["languages"] = [{"code": code, "name": language_name(code)} for code in languages]
     settings["prefixes"] = {}
+    settings["cards"] = CARDS
     # Words as written are counted first (in C), then each distinct one folded to lower case.
     written: dict[str, Counter[str]] = {code: Counter() for code in languages}
     for doc in documents:
@@ -314,15 +323,29 @@ def write_query_model(documents: Sequence[Document], model: QueryModel, out_dir:
             if len(word) > 2:
                 counts[code][word.lower()] += times
     for code, words in counts.items():
+        own = [d for d in documents if search_language(d.language) == code]
+        meta = functools.partial(record_meta, taxonomy=model.taxonomy)
+        first = write_first_screen(code, own, model, meta, out_dir)
         by_prefix: dict[str, list[str]] = defaultdict(list)
         for word, _count in sorted(words.items(), key=lambda item: (-item[1], item[0])):
             by_prefix[fold(word[:2])].append(word)
+        # Each word with a first-screen list, by the word as the search page folds it:
+        # its term's file, and the list itself when short.
+        terms: dict[str, dict[str, str]] = defaultdict(dict)
+        short: dict[str, dict[str, list[int]]] = defaultdict(dict)
+        for word, term in first.words.items():
+            prefix = word[:2]
+            if len(word) > 2 and prefix in by_prefix:
+                terms[prefix][word] = term_file(term)
+                if len(first.rows[term]) <= 2 * INLINE:
+                    short[prefix][term_file(term)] = first.rows[term]
         folder = out_dir / "kb-words" / code
         folder.mkdir(parents=True, exist_ok=True)
         settings["prefixes"][code] = sorted(by_prefix)
         for prefix, listed in by_prefix.items():
+            shard = {"words": listed, "terms": terms[prefix], "lists": short[prefix]}
             (folder / f"{prefix_file(prefix)}.json").write_text(
-                json.dumps(listed, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+                json.dumps(shard, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
             )
     (out_dir / "kb-search.json").write_text(
         json.dumps(settings, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"

@@ -114,18 +114,25 @@ function prefixFile(prefix) {
   return [...prefix].map((c) => (/^[a-z0-9]$/.test(c) ? c : "u" + c.codePointAt(0).toString(16))).join("");
 }
 
-async function words(language, word) {
-  // The site's words of one language that begin as `word` does, most frequent first.
+const NO_WORDS = { words: [], terms: {} };
+
+async function shard(language, word) {
+  // The site's words of one language that begin as `word` does, most frequent first
+  // (`words`), and the first screen's term file of each that has one (`terms`).
   const settings = await settingsReady;
   const prefix = fold(word.slice(0, 2));
-  if (!(settings.prefixes[language] || []).includes(prefix)) { return []; }
+  if (!(settings.prefixes[language] || []).includes(prefix)) { return NO_WORDS; }
   const key = language + "/" + prefixFile(prefix);
   if (!(key in vocabularies)) {
     vocabularies[key] = fetch(new URL("kb-words/" + key + ".json", bundle))
-      .then((r) => (r.ok ? r.json() : []))
-      .catch(() => []);
+      .then((r) => (r.ok ? r.json() : NO_WORDS))
+      .catch(() => NO_WORDS);
   }
   return vocabularies[key];
+}
+
+async function words(language, word) {
+  return (await shard(language, word)).words;
 }
 
 function wordLists(query, languages) {
@@ -363,6 +370,59 @@ async function run(query, { filters = {}, scope = "reader", early = null } = {})
   return result;
 }
 
+const firstFiles = {};
+function firstFile(path) {
+  if (!(path in firstFiles)) {
+    firstFiles[path] = fetch(new URL("kb-first/" + path + ".json", bundle))
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null);
+  }
+  return firstFiles[path];
+}
+
+/** The first screen of a search in the page's own language, without filters, from kb's
+ * lists of the documents whose title, summary, filing or headings hold each word
+ * (kb.site.first_screen): up to `count` cards, as Pagefind's result data, best first by
+ * the sum of their words' scores, of the pages holding every word there; null when a word
+ * has no list or no page holds them all (then only Pagefind answers). */
+async function firstScreen(query, count) {
+  const settings = await settingsReady;
+  const { used } = queryWords(query, settings, [reader]);
+  if (!used.length) { return null; }
+  // Each word's term, and its list: in the spelling list of its first letters when
+  // short, else in a file of its own.
+  const shards = await Promise.all(used.map((word) => shard(reader, word.toLowerCase())));
+  const terms = new Map();
+  used.forEach((word, n) => {
+    const term = shards[n].terms[fold(word.toLowerCase())];
+    terms.set(term, shards[n].lists?.[term]);
+  });
+  if (terms.has(undefined)) { return null; }
+  const lists = await Promise.all([...terms].map(([term, list]) => list || firstFile(`${reader}/w/${term}`)));
+  if (lists.some((list) => !list)) { return null; }
+  const pages = new Map();
+  for (const list of lists) {
+    // Every page holding the word, by number: the step from the one before, its score.
+    let number = 0;
+    for (let at = 0; at < list.length; at += 2) {
+      number += list[at];
+      const page = pages.get(number) || { number, words: 0, score: 0 };
+      page.words += 1;
+      page.score += list[at + 1];
+      pages.set(number, page);
+    }
+  }
+  const best = [...pages.values()].filter((p) => p.words === lists.length)
+    .sort((a, b) => b.score - a.score || a.number - b.number).slice(0, count);
+  if (!best.length) { return null; } // no page has every word in the weighed parts
+  const cards = await Promise.all(best.map((p) => firstFile(`${reader}/c/${Math.floor(p.number / settings.cards)}`)));
+  if (cards.some((c) => !c)) { return null; }
+  return best.map((p, n) => {
+    const data = cards[n][p.number % settings.cards];
+    return { ...data, url: new URL(data.url, root).pathname };
+  });
+}
+
 /** The vocabulary terms whose label or an alias shares a word (or its start) with the query. */
 async function resembling(query) {
   const settings = await settingsReady;
@@ -377,7 +437,7 @@ async function resembling(query) {
   return scored.sort((a, b) => b.shared - a.shared || a.order - b.order).slice(0, 5).map((s) => s.term);
 }
 
-window.kbSearch = { run, resembling, settings: settingsReady, instance };
+window.kbSearch = { run, resembling, firstScreen, settings: settingsReady, instance };
 
 // -- the page ------------------------------------------------------------------------
 
@@ -507,7 +567,7 @@ function start() {
   function card(data) {
     const meta = data.meta || {};
     const facts = [meta.type, meta.levels, meta.programme, meta.language].filter(Boolean).join(" · ");
-    return element("li", { class: "kb-result" },
+    return element("li", { class: "kb-result", "data-url": data.url },
       element("a", { href: data.url, class: "kb-result__title", text: meta.title || data.url }),
       element("p", { class: "kb-result__facts", text: facts }),
       meta.summary ? element("p", { class: "kb-result__summary", text: meta.summary }) : null);
@@ -572,28 +632,47 @@ function start() {
       return;
     }
     box.setAttribute("aria-busy", "true");
-    // The first screen's cards as soon as a first ranking is known, each drawn once it
-    // and those above it have come (their fragments are asked for at once); then every
-    // card of the final ranking.
-    let drawn = false;
+    // A first screen from kb's own small lists while Pagefind loads (a query in the
+    // page's language, without filters); then Pagefind's first ranking, each card drawn
+    // once it and those above it have come (their fragments are asked for at once);
+    // then every card of the final ranking. A card stays where the next ranking has the
+    // same page in the same place, so only what differs moves.
+    let pagefindDrew = false;
+    const place = (position, data) => {
+      const old = list.children[position];
+      if (!old) { list.append(card(data)); } else if (old.dataset.url !== data.url) { old.replaceWith(card(data)); }
+    };
+    const keepFirst = (count) => { while (list.children.length > count) { list.lastElementChild.remove(); } };
+    let first = null;
+    if (state.scope === "reader" && !Object.keys(state.filters).length) {
+      first = firstScreen(state.query, FIRST_SCREEN).then((cards) => {
+        if (ticket !== latest || pagefindDrew || !cards) { return; }
+        cards.forEach((data, position) => place(position, data));
+        keepFirst(cards.length);
+      });
+    }
     const drawFirst = async (early) => {
       if (ticket !== latest) { return; }
       const pending = early.ranked.slice(0, FIRST_SCREEN).map((r) => r.page.data());
       if (pending.length) { say(early); } // the same pages as the final ranking's
-      for (const next of pending) {
+      for (const [position, next] of pending.entries()) {
         const data = await next;
         if (ticket !== latest) { return; }
-        if (!drawn) { list.replaceChildren(); drawn = true; }
-        list.append(card(data));
+        pagefindDrew = true;
+        place(position, data);
       }
+      keepFirst(pending.length);
     };
     const found = await run(state.query, { filters: state.filters, scope: state.scope, early: drawFirst });
     if (ticket !== latest) { return; }
     const shown = found.ranked.slice(0, state.shown);
     const pages = await Promise.all(shown.map((r) => r.page.data()));
     if (ticket !== latest) { return; }
+    pagefindDrew = true;
+    await first;
     const total = say(found);
-    list.replaceChildren(...pages.map(card));
+    pages.forEach((data, position) => place(position, data));
+    keepFirst(pages.length);
     more.hidden = total <= state.shown;
     await drawWaysOut(found);
     box.removeAttribute("aria-busy");
