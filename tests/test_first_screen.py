@@ -38,15 +38,17 @@ def read(path: Path) -> Any:
 
 def listed(out: Path, language: str, word: str) -> list[str] | None:
     """The addresses a word's list holds, best first (None when it has no list), found
-    as the search page finds them: the spelling list of its first two letters names
-    its term's file."""
+    as the search page finds them: a long list in the file the search settings name, a
+    short one in the spelling list of the word's first two letters."""
+    long = read(out / "kb-search.json")["first"][language]
     path = out / "kb-words" / language / f"{word[:2]}.json"
-    shard = read(path) if path.is_file() else {"terms": {}}
-    file = shard["terms"].get(word)
-    if file is None:
+    shard = read(path) if path.is_file() else {"terms": {}, "lists": {}}
+    if word in long:
+        rows = read(out / FOLDER / language / "w" / f"{long[word]}.json")
+    elif word in shard["terms"]:
+        rows = shard["lists"][shard["terms"][word]]
+    else:
         return None
-    inline = shard["lists"].get(file)
-    rows = inline if inline is not None else read(out / FOLDER / language / "w" / f"{file}.json")
     cards = {}
     for path in (out / FOLDER / language / "c").glob("*.json"):
         for n, entry in enumerate(read(path)):
@@ -201,6 +203,7 @@ def test_filters_another_scope_and_unknown_words_wait_for_pagefind(
         assert p.locator(".kb-result").count()
     assert not [url for url in asked if f"/{FOLDER}/" in url]
     assert p.evaluate("() => window.kbSearch.firstScreen('zzyzx stakeholder', 3)") is None
+    assert p.evaluate("() => window.kbSearch.firstScreen('constructor', 3)") is None
     assert p.evaluate("() => window.kbSearch.firstScreen('stakeholder', 3)")
     watched.assert_clean()
     context.close()

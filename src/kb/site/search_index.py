@@ -311,6 +311,7 @@ def write_query_model(documents: Sequence[Document], model: QueryModel, out_dir:
         named["url"] = url_of(named["id"]) if url_of else ""
     settings["languages"] = [{"code": code, "name": language_name(code)} for code in languages]
     settings["prefixes"] = {}
+    settings["first"] = {}
     settings["cards"] = CARDS
     # Words as written are counted first (in C), then each distinct one folded to lower case.
     written: dict[str, Counter[str]] = {code: Counter() for code in languages}
@@ -329,16 +330,20 @@ def write_query_model(documents: Sequence[Document], model: QueryModel, out_dir:
         by_prefix: dict[str, list[str]] = defaultdict(list)
         for word, _count in sorted(words.items(), key=lambda item: (-item[1], item[0])):
             by_prefix[fold(word[:2])].append(word)
-        # Each word with a first-screen list, by the word as the search page folds it:
-        # its term's file, and the list itself when short.
+        # Each word with a first-screen list, by the word as the search page folds it.
+        # A long list has a file, named here, so that the page asks for it as soon as it
+        # has these settings; a short one is in the spelling list of the word's first
+        # letters, with the name of its term.
+        settings["first"][code] = {}
         terms: dict[str, dict[str, str]] = defaultdict(dict)
         short: dict[str, dict[str, list[int]]] = defaultdict(dict)
-        for word, term in first.words.items():
+        for word, term in sorted(first.words.items()):
             prefix = word[:2]
-            if len(word) > 2 and prefix in by_prefix:
+            if len(first.rows[term]) > 2 * INLINE:
+                settings["first"][code][word] = term_file(term)
+            elif len(word) > 2 and prefix in by_prefix:
                 terms[prefix][word] = term_file(term)
-                if len(first.rows[term]) <= 2 * INLINE:
-                    short[prefix][term_file(term)] = first.rows[term]
+                short[prefix][term_file(term)] = first.rows[term]
         folder = out_dir / "kb-words" / code
         folder.mkdir(parents=True, exist_ok=True)
         settings["prefixes"][code] = sorted(by_prefix)

@@ -114,7 +114,7 @@ function prefixFile(prefix) {
   return [...prefix].map((c) => (/^[a-z0-9]$/.test(c) ? c : "u" + c.codePointAt(0).toString(16))).join("");
 }
 
-const NO_WORDS = { words: [], terms: {} };
+const NO_WORDS = { words: [], terms: {}, lists: {} };
 
 async function shard(language, word) {
   // The site's words of one language that begin as `word` does, most frequent first
@@ -389,19 +389,21 @@ async function firstScreen(query, count) {
   const settings = await settingsReady;
   const { used } = queryWords(query, settings, [reader]);
   if (!used.length) { return null; }
-  // Each word's term, and its list: in the spelling list of its first letters when
-  // short, else in a file of its own.
-  const shards = await Promise.all(used.map((word) => shard(reader, word.toLowerCase())));
-  const terms = new Map();
-  used.forEach((word, n) => {
-    const term = shards[n].terms[fold(word.toLowerCase())];
-    terms.set(term, shards[n].lists?.[term]);
-  });
-  if (terms.has(undefined)) { return null; }
-  const lists = await Promise.all([...terms].map(([term, list]) => list || firstFile(`${reader}/w/${term}`)));
+  // Each word's list: a long one in a file the settings name, a short one in the
+  // spelling list of the word's first letters.
+  // (Own keys only: a reader's "constructor" is no file.)
+  const at = (table, key) => (table && Object.hasOwn(table, key) ? table[key] : null);
+  const lists = await Promise.all(used.map(async (word) => {
+    const folded = fold(word.toLowerCase());
+    const file = at(at(settings.first, reader), folded);
+    if (file) { return firstFile(`${reader}/w/${file}`); }
+    const letters = await shard(reader, word.toLowerCase());
+    return at(letters.lists, at(letters.terms, folded));
+  }));
   if (lists.some((list) => !list)) { return null; }
   const pages = new Map();
-  for (const list of lists) {
+  const distinct = [...new Set(lists)]; // two forms of one word share a list
+  for (const list of distinct) {
     // Every page holding the word, by number: the step from the one before, its score.
     let number = 0;
     for (let at = 0; at < list.length; at += 2) {
@@ -412,7 +414,7 @@ async function firstScreen(query, count) {
       pages.set(number, page);
     }
   }
-  const best = [...pages.values()].filter((p) => p.words === lists.length)
+  const best = [...pages.values()].filter((p) => p.words === distinct.length)
     .sort((a, b) => b.score - a.score || a.number - b.number).slice(0, count);
   if (!best.length) { return null; } // no page has every word in the weighed parts
   const cards = await Promise.all(best.map((p) => firstFile(`${reader}/c/${Math.floor(p.number / settings.cards)}`)));
