@@ -473,7 +473,7 @@ function start() {
   // Pagefind loads while the reader types: at once for a query in the address, else
   // from the moment the reader goes to the box (an open page alone stays light).
   const warm = () => scopeLanguages(state.scope).then((codes) => codes.forEach(instance));
-  if (state.query) { warm(); preloadChunks(state.query, state.scope); } else { input.addEventListener("focus", warm, { once: true }); }
+  if (state.query) { warm(); } else { input.addEventListener("focus", warm, { once: true }); }
 
   const toggle = element("button", { type: "button", class: "kb-filter-toggle", "aria-expanded": "false", "aria-controls": "kb-filters", text: t("Filter") });
   const languages = element("span", { class: "kb-languages", role: "group", "aria-label": t("Languages") });
@@ -620,6 +620,7 @@ function start() {
   }
 
   let latest = 0;
+  let firstShown = Promise.resolve(); // the last search's first screen, drawn or given up
   async function update() {
     remember();
     drawChips();
@@ -652,6 +653,7 @@ function start() {
         cards.forEach((data, position) => place(position, data));
         keepFirst(cards.length);
       });
+      firstShown = first;
     }
     const drawFirst = async (early) => {
       if (ticket !== latest) { return; }
@@ -683,6 +685,10 @@ function start() {
   }
 
   update();
+  // Pagefind's index chunks for a query in the address once the first screen is drawn:
+  // on a slow link its few small files would otherwise share it with 70 KB of chunks
+  // (at 5,000 documents), while Pagefind still waits for its WebAssembly anyway.
+  if (state.query) { firstShown.then(() => preloadChunks(state.query, state.scope)); }
 }
 
 start();
