@@ -385,7 +385,7 @@ function firstFile(path) {
  * (kb.site.first_screen): up to `count` cards, as Pagefind's result data, best first by
  * the sum of their words' scores, of the pages holding every word there; null when a word
  * has no list or no page holds them all (then only Pagefind answers). */
-async function firstScreen(query, count) {
+async function firstScreen(query, count, listed = () => {}) {
   const settings = await settingsReady;
   const { used } = queryWords(query, settings, [reader]);
   if (!used.length) { return null; }
@@ -400,6 +400,7 @@ async function firstScreen(query, count) {
     const letters = await shard(reader, word.toLowerCase());
     return at(letters.lists, at(letters.terms, folded));
   }));
+  listed();
   if (lists.some((list) => !list)) { return null; }
   const pages = new Map();
   const distinct = [...new Set(lists)]; // two forms of one word share a list
@@ -620,7 +621,7 @@ function start() {
   }
 
   let latest = 0;
-  let firstShown = Promise.resolve(); // the last search's first screen, drawn or given up
+  let firstListed = Promise.resolve(); // the last search's first-screen lists, in or given up
   async function update() {
     remember();
     drawChips();
@@ -648,12 +649,14 @@ function start() {
     const keepFirst = (count) => { while (list.children.length > count) { list.lastElementChild.remove(); } };
     let first = null;
     if (state.scope === "reader" && !Object.keys(state.filters).length) {
-      first = firstScreen(state.query, FIRST_SCREEN).then((cards) => {
+      let listed;
+      firstListed = new Promise((done) => { listed = done; });
+      first = firstScreen(state.query, FIRST_SCREEN, listed).then((cards) => {
+        listed();
         if (ticket !== latest || pagefindDrew || !cards) { return; }
         cards.forEach((data, position) => place(position, data));
         keepFirst(cards.length);
       });
-      firstShown = first;
     }
     const drawFirst = async (early) => {
       if (ticket !== latest) { return; }
@@ -685,10 +688,10 @@ function start() {
   }
 
   update();
-  // Pagefind's index chunks for a query in the address once the first screen is drawn:
-  // on a slow link its few small files would otherwise share it with 70 KB of chunks
-  // (at 5,000 documents), while Pagefind still waits for its WebAssembly anyway.
-  if (state.query) { firstShown.then(() => preloadChunks(state.query, state.scope)); }
+  // Pagefind's index chunks for a query in the address once the first screen's lists
+  // are in: on a slow link they would otherwise share it with 70 KB of chunks (at 5,000
+  // documents), while Pagefind still waits for its WebAssembly anyway.
+  if (state.query) { firstListed.then(() => preloadChunks(state.query, state.scope)); }
 }
 
 start();
