@@ -101,8 +101,8 @@ class Watched:
         )
 
     def assert_clean(self) -> None:
-        assert self.errors == []
-        assert self.foreign == []
+        assert self.errors == [], self.errors
+        assert self.foreign == [], self.foreign
 
 
 @contextlib.contextmanager

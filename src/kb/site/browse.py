@@ -22,7 +22,8 @@ from kb.site.offline import bundle_name
 GROUP_PREVIEW = 8
 NEWEST = 8
 
-#: The words of the search page's script (assets/kb/search.js), handed to it translated.
+#: The words of the search page's scripts (assets/kb/search.js and search-engine.js),
+#: handed to them translated.
 SEARCH_WORDS = (
     N_("Showing results for “{query}”."),
     N_("Nothing matches “{query}”; showing results for “{corrected}”."),

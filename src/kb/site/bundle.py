@@ -56,6 +56,7 @@ LEFT_OUT = re.compile(
 #: A relative address in a link or form (not a scheme, an absolute path or a fragment).
 ADDRESS = re.compile(r'\b(href|action)="(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^"?#]*)([^"]*)"')
 SEARCH_SCRIPT = re.compile(
+    r'(?:<link rel="modulepreload" href="[^"]*assets/kb/search-engine\.js">\s*)?'
     r'<script type="module" (?:async )?src="(?P<base>[^"]*)assets/kb/search\.js"></script>'
 )
 OFFLINE_BANNER = re.compile(r'<p id="kb-offline"[^>]*>.*?</p>', re.DOTALL)
