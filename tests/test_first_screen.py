@@ -125,6 +125,10 @@ def test_accented_and_arabic_words_find_their_lists(
     arabic = read(out / "kb-words" / "ar" / f"{term_file('ال')}.json")["terms"]
     assert arabic and all(set(name) <= set("u0123456789abcdef") for name in arabic.values())
     assert term_file("ماء") == "u645u627u621"
+    # A card names its document's language by that language's own name, on any page.
+    cards = {lang: read(out / FOLDER / lang / "c" / "0.json")[0] for lang in ("fr", "ar")}
+    assert cards["fr"]["meta"]["language"] == "Français"
+    assert cards["ar"]["meta"]["language"] == "العربية"
 
 
 def test_the_first_screen_is_not_kept_offline(shipped_site: Path) -> None:
