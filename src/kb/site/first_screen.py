@@ -8,16 +8,16 @@ mostly decided by a document's title, summary, what it is filed under and its
 headings, the parts the ranking weighs most (``SITE_WEIGHTS``).
 
 So kb writes, for each term of those parts in each language, every document
-holding it there with its score (``w/<term>.json``: 2 KB compressed for
-"sanitation" at 5,000 generated documents, where Pagefind's first search of it
-needs 200 KB), and every
-document's result card in files of sixteen (``c/<n>.json``). The search page
-reads a query's terms from the spelling lists it fetches anyway (``kb-words``,
-which name each word's term file), draws the pages holding every word, best
-first by the sum of their scores, then puts Pagefind's ranking in its place
-(cards move only where the order differs). A query with a word no list has or
-that no page holds wholly in those parts, with filters or in another
-language's scope waits for Pagefind as before.
+holding it there with its score, and every document's result card in files of
+sixteen (``c/<n>.json``). A long list has a file of its own (``w/<term>.json``:
+3.2 KB compressed for "sanitation" at 5,000 generated documents, where Pagefind's
+first search of it needs 200 KB), named in the search settings the page loads
+first; a short one rides in the spelling list of its word's first letters
+(``kb-words``), which the page fetches anyway. The page draws the pages holding
+every word of the query, best first by the sum of their scores, then puts
+Pagefind's ranking in its place (cards move only where the order differs). A
+query with a word no list has or that no page holds wholly in those parts, with
+filters or in another language's scope waits for Pagefind as before.
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ INLINE = 32
 HOLDERS = 2
 #: Cards a file (documents by number, in the order of their addresses).
 CARDS = 16
-#: Pagefind's ranking parameters as kb leaves them (its defaults): how fast repeats of a
-#: word stop counting, and how much a long page is marked down.
+#: BM25's parameters: how fast repeats of a word stop counting (k1) and how much a long
+#: page is marked down (b), near Pagefind's own defaults (pageLength 0.75:
+#: https://unreleased.pagefind.app/docs/ranking), which kb leaves as they are.
 SATURATION = 1.4
 LENGTH = 0.75
 
