@@ -374,10 +374,19 @@ def _build_in(
             raise KbError(
                 "the site has warnings (strict build):\n" + "\n".join(f"  {w}" for w in warnings)
             )
-        document_panels, catalogue_data = panels.result()
         # MkDocs' rendering stays as it is for the next build: the pages are
-        # finished from it into the new site, and the rest is copied.
+        # finished from it into the new site, and the rest is copied. That, and what
+        # needs nothing from the panels' process, is done while it works.
         shutil.copytree(render.html, staging, ignore=not_published(render.html))
+        previous_site = out if out.is_dir() else None
+        write_feed(staging, settings, result.knowledge_base, documents)
+        citations = (
+            cite.write_citation_files(staging, references, known, previous_site)
+            if citing is None and isinstance(known, dict)
+            else None
+        )
+        lap("site copied, feed and citations")
+        document_panels, catalogue_data = panels.result()
         memo = FinishMemo.load(render.finished, str(state["code"]), out if out.is_dir() else None)
         finished = finish_site(
             staging,
@@ -417,13 +426,13 @@ def _build_in(
             write_chunk_table(staging)
             lap("search index (waiting)")
         write_catalogue(staging, catalogue_data)
-        citations = cite.write_citation_files(
-            staging,
-            references,
-            citing.result() if citing is not None else known if isinstance(known, dict) else None,
-            out if out.is_dir() else None,
-        )
-        write_feed(staging, settings, result.knowledge_base, documents)
+        if citations is None:
+            citations = cite.write_citation_files(
+                staging,
+                references,
+                citing.result() if citing is not None else None,
+                previous_site,
+            )
         if pdf and pdf_dir.exists():
             shutil.copytree(pdf_dir, staging / "downloads", dirs_exist_ok=True)
         if bundle:
