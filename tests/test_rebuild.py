@@ -10,9 +10,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from benchmarks.generate import generate
 
-from kb.build import BuildReport, build
+from kb.build import BuildReport, build, build_helpers, ready
 from kb.loader import load_project
 from kb.output import link_unchanged, rewrite, write_or_link
 from kb.site.offline import UNSTABLE
@@ -261,3 +262,17 @@ def test_a_file_is_linked_only_to_a_file_with_its_bytes(tmp_path: Path) -> None:
     rewrite(new / "same", "changed")
     assert (previous / "same").read_bytes() == b"same"
     assert (new / "same").read_text(encoding="utf-8") == "changed"
+
+
+def test_helpers_started_before_loading_do_the_builds_work_and_are_stopped(
+    tmp_path: Path,
+) -> None:
+    project = generate(tmp_path / "project", 12)
+    helpers = build_helpers()  # as kb build starts them, before loading the project
+
+    report = build(load_project(project), project / "site", pdf=False, helpers=helpers)
+
+    assert report.documents == 12
+    assert (project / "site" / "pagefind" / "pagefind-entry.json").is_file()
+    with pytest.raises(RuntimeError):
+        helpers.submit(ready)

@@ -20,6 +20,7 @@ import pickle
 import shutil
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -236,6 +237,7 @@ def build(
     search: bool = True,
     bundle: bool = False,
     preview: bool = False,
+    helpers: ProcessPoolExecutor | None = None,
 ) -> BuildReport:
     """Build the whole site into ``out``, atomically.
 
@@ -243,7 +245,8 @@ def build(
     ``bundle`` also zips the site for reading from disk (``kb.site.bundle``);
     ``preview`` builds a site despite errors (for a pull request's hosted
     preview): the documents without errors, and the errors at the top of
-    every page.
+    every page. ``helpers``: ``build_helpers()`` started before the project
+    was loaded (the build shuts them down); by default they are started here.
     The build works in a folder of its own (removed at the end) and turns a
     full disk or a folder it may not write into a KbError; the old site stays.
     """
@@ -263,6 +266,7 @@ def build(
             search,
             bundle,
             preview,
+            helpers or build_helpers(),
         )
     except OSError as exc:
         # A full disk or a folder kb may not write: the old site is still in place.
@@ -285,10 +289,11 @@ def _build_in(
     document_pdfs: bool,
     strict: bool,
     search: bool,
-    bundle: bool = False,
-    preview: bool = False,
+    bundle: bool,
+    preview: bool,
+    helpers: ProcessPoolExecutor,
 ) -> BuildReport:
-    """The stages of ``build``, working in ``build_dir``."""
+    """The stages of ``build``, working in ``build_dir``, with two ``helpers`` processes."""
     settings = result.settings
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -317,7 +322,6 @@ def _build_in(
     # processes while MkDocs renders here: the search index, and the document
     # panels and relations (with the catalogue, which needs the same relations).
     code = code_digest()
-    helpers = worker_pool(2, get_context("spawn"))
     try:
         indexing = (
             helpers.submit(
@@ -487,6 +491,19 @@ def _build_in(
         report.bundle = made.path.relative_to(staging).as_posix()
         report.bundle_size = made.size
     return report
+
+
+def ready() -> None:
+    """A helper's first task: none, once this module (most of kb) is imported there."""
+
+
+def build_helpers() -> ProcessPoolExecutor:
+    """The build's two helper processes, started now: ``kb build`` starts them before
+    loading the project, so that they import kb meanwhile (half a second each)."""
+    helpers = worker_pool(2, get_context("spawn"))
+    for _ in range(2):
+        helpers.submit(ready)
+    return helpers
 
 
 def site_graph(knowledge_base: KnowledgeBase, settings: Settings, drafts: bool) -> KnowledgeGraph:

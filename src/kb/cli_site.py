@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 
@@ -64,6 +65,7 @@ def build(
 ) -> None:
     """Build the static site (and PDFs) into site/, replacing it only on success."""
     from kb.build import build as build_site
+    from kb.build import build_helpers
     from kb.config import load_settings
     from kb.output import check_target, recover
 
@@ -75,9 +77,12 @@ def build(
     settings = load_settings(ctx.project)
     target = (out or settings.root / "site").resolve()
     check_target(target, settings.root, settings.content_dir)
-    with project_lock(settings.root, "build", "kb build", "build"):
+    with project_lock(settings.root, "build", "kb build", "build"), contextlib.ExitStack() as stack:
         # Before anything can fail: put back a site an interrupted build took away.
         recover(target, settings.root)
+        # Started before loading, so that they import kb meanwhile; the build stops them.
+        helpers = build_helpers()
+        stack.callback(helpers.shutdown, wait=True, cancel_futures=True)
         result = ctx.load() if preview else _load_or_fail(ctx)
         if preview and result.errors:
             click.echo(format_problems(result.problems, "text"), err=True)
@@ -94,6 +99,7 @@ def build(
             strict=strict,
             bundle=bundle,
             preview=preview,
+            helpers=helpers,
         )
     for warning in report.warnings:
         click.echo(terminal_safe(f"warning: {warning}"), err=True)
