@@ -125,10 +125,10 @@ def test_accented_and_arabic_words_find_their_lists(
     arabic = read(out / "kb-words" / "ar" / f"{term_file('ال')}.json")["terms"]
     assert arabic and all(set(name) <= set("u0123456789abcdef") for name in arabic.values())
     assert term_file("ماء") == "u645u627u621"
-    # A card names its document's language by that language's own name, on any page.
+    # A card holds its document's language as a code: the page names it.
     cards = {lang: read(out / FOLDER / lang / "c" / "0.json")[0] for lang in ("fr", "ar")}
-    assert cards["fr"]["meta"]["language"] == "Français"
-    assert cards["ar"]["meta"]["language"] == "العربية"
+    assert cards["fr"]["meta"]["language"] == "fr"
+    assert cards["ar"]["meta"]["language"] == "ar"
 
 
 def test_the_first_screen_is_not_kept_offline(shipped_site: Path) -> None:
@@ -249,3 +249,30 @@ def test_the_first_screen_finds_what_the_judged_set_accepts(
     final_ok = sum(accepted(j, final) for j, _, final in answered)
     assert first_ok >= 0.85 * len(answered)
     assert first_ok >= final_ok - 3
+
+
+def test_cards_name_a_document_s_language_in_the_page_s_language(
+    browser: Browser, base_url: str
+) -> None:
+    """The records hold a language's code; each search page names it in its own language,
+    as its browse pages do, on kb's first screen and on Pagefind's cards alike."""
+    context = browser.new_context(viewport=PHONE)
+    watched = Watched(context.new_page(), base_url)
+    p = watched.page
+    facts = {}
+    for address in ("fr/search/?q=stakeholder&lang=all", "search/?q=homologation&lang=all"):
+        p.goto(base_url + address)
+        p.wait_for_selector("#kb-search[data-done]", timeout=15_000)
+        facts[address] = p.locator(".kb-result__facts").all_inner_texts()
+    french_page = facts["fr/search/?q=stakeholder&lang=all"]
+    assert any(line.endswith("· Anglais") for line in french_page), french_page
+    assert not any("English" in line or "· en" in line for line in french_page)
+    english_page = facts["search/?q=homologation&lang=all"]
+    assert english_page and all(line.endswith("· French") for line in english_page), english_page
+    p.goto(base_url + "fr/search/?q=alliance")  # kb's first screen, in the page's language
+    p.wait_for_selector("#kb-search[data-done]", timeout=15_000)
+    assert all(
+        line.endswith("· Français") for line in p.locator(".kb-result__facts").all_inner_texts()
+    )
+    watched.assert_clean()
+    context.close()

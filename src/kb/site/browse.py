@@ -337,7 +337,14 @@ class BrowsePages(SiteBase):
         linker = Linker(self.urls.page("search/"))
         text = front_matter(self._("Search"), hide=["toc"])
         words = {word: self._(word) for word in SEARCH_WORDS if self._(word) != word}
-        text += self.render("search.html", linker, search_words=words)
+        # A result card names its document's language as this page's language does
+        # (the records hold the code), as the browse pages' lists do.
+        interface = i18n.interface_language(self.language)
+        names = {
+            code: language_name(code, interface)
+            for code in sorted({d.language for d in self.documents})
+        }
+        text += self.render("search.html", linker, search_words=words, language_names=names)
         return self.page("search/index.md", text + "\n")
 
     def downloads_page(self) -> Page:

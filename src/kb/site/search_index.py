@@ -180,15 +180,15 @@ def record_html(
 
 
 def record_meta(doc: Document, taxonomy: Taxonomy) -> dict[str, str]:
-    """What a result card shows of a document besides its title, in its language: its
-    language by its own name ("Français"), as the language switch names it, whichever
-    page lists it (the filter keeps one name per language, in English)."""
+    """What a result card shows of a document besides its title, in its language; its
+    language as a code, which the search page names in its own language (the filter
+    keeps one name per language, in English)."""
     language = doc.language
     return {
         "type": type_label(doc.type, language=language),
         "levels": ", ".join(taxonomy.levels[lv].label_in(language) for lv in doc.levels),
         "programme": taxonomy.programmes[doc.programme].name if doc.programme else "",
-        "language": i18n.own_name(doc.language),
+        "language": doc.language,
         "summary": doc.summary,
     }
 

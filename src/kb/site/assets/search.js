@@ -9,6 +9,9 @@ const PAGE = 5;
 const FIRST_SCREEN = 3;
 const LABELS = { type: t("Type"), theme: t("Theme"), level: t("Level"), programme: t("Programme"), country: t("Country"), language: t("Language") };
 
+// Each language's name in the page's language, by code (the records hold the code).
+const LANGUAGE_NAMES = JSON.parse(document.getElementById("kb-search-languages")?.textContent || "{}");
+
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attributes)) {
@@ -128,7 +131,8 @@ function start() {
 
   function card(data) {
     const meta = data.meta || {};
-    const facts = [meta.type, meta.levels, meta.programme, meta.language].filter(Boolean).join(" · ");
+    const language = Object.hasOwn(LANGUAGE_NAMES, meta.language || "") ? LANGUAGE_NAMES[meta.language] : meta.language;
+    const facts = [meta.type, meta.levels, meta.programme, language].filter(Boolean).join(" · ");
     return element("li", { class: "kb-result", "data-url": data.url },
       element("a", { href: data.url, class: "kb-result__title", text: meta.title || data.url }),
       element("p", { class: "kb-result__facts", text: facts }),
