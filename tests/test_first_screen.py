@@ -251,11 +251,12 @@ def test_the_first_screen_finds_what_the_judged_set_accepts(
     assert first_ok >= final_ok - 3
 
 
-def test_cards_name_a_document_s_language_in_the_page_s_language(
+def test_cards_name_a_document_s_type_levels_and_language_in_the_page_s_language(
     browser: Browser, base_url: str
 ) -> None:
-    """The records hold a language's code; each search page names it in its own language,
-    as its browse pages do, on kb's first screen and on Pagefind's cards alike."""
+    """The records hold a document's type, levels and language as codes; each search page
+    names them in its own language, as its browse pages do, on kb's first screen and on
+    Pagefind's cards alike."""
     context = browser.new_context(viewport=PHONE)
     watched = Watched(context.new_page(), base_url)
     p = watched.page
@@ -266,9 +267,13 @@ def test_cards_name_a_document_s_language_in_the_page_s_language(
         facts[address] = p.locator(".kb-result__facts").all_inner_texts()
     french_page = facts["fr/search/?q=stakeholder&lang=all"]
     assert any(line.endswith("· Anglais") for line in french_page), french_page
-    assert not any("English" in line or "· en" in line for line in french_page)
+    english_words = ("English", "Case study", "Lesson", "Tool", "Facilitation guideline", "Intermediate")
+    assert not any(word in line for line in french_page for word in english_words)
+    assert not any(line.endswith(("· en", "· fr")) for line in french_page)
     english_page = facts["search/?q=homologation&lang=all"]
     assert english_page and all(line.endswith("· French") for line in english_page), english_page
+    # The title stays in the document's language, and says so.
+    assert p.locator(".kb-result__title").first.get_attribute("lang") == "fr"
     p.goto(base_url + "fr/search/?q=alliance")  # kb's first screen, in the page's language
     p.wait_for_selector("#kb-search[data-done]", timeout=15_000)
     assert all(

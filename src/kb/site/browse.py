@@ -337,14 +337,19 @@ class BrowsePages(SiteBase):
         linker = Linker(self.urls.page("search/"))
         text = front_matter(self._("Search"), hide=["toc"])
         words = {word: self._(word) for word in SEARCH_WORDS if self._(word) != word}
-        # A result card names its document's language as this page's language does
-        # (the records hold the code), as the browse pages' lists do.
+        # A result card says what a document is in this page's language, as the browse
+        # pages' lists do: the records hold codes, this table the names.
         interface = i18n.interface_language(self.language)
         names = {
-            code: language_name(code, interface)
-            for code in sorted({d.language for d in self.documents})
+            "types": {t: type_label(t, language=self.language) for t in DOCUMENT_TYPES},
+            "levels": {lv.id: lv.label_in(self.language) for lv in self.taxonomy.levels.values()},
+            "languages": {
+                code: language_name(code, interface)
+                for code in sorted({d.language for d in self.documents})
+            },
+            "separator": i18n.list_separator(self.language),
         }
-        text += self.render("search.html", linker, search_words=words, language_names=names)
+        text += self.render("search.html", linker, search_words=words, card_names=names)
         return self.page("search/index.md", text + "\n")
 
     def downloads_page(self) -> Page:

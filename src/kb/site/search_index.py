@@ -180,13 +180,12 @@ def record_html(
 
 
 def record_meta(doc: Document, taxonomy: Taxonomy) -> dict[str, str]:
-    """What a result card shows of a document besides its title, in its language; its
-    language as a code, which the search page names in its own language (the filter
-    keeps one name per language, in English)."""
-    language = doc.language
+    """What a result card shows of a document besides its title: its type, levels and
+    language as codes, which each search page names in its own language (the filters
+    keep the document's labels), its programme and its summary."""
     return {
-        "type": type_label(doc.type, language=language),
-        "levels": ", ".join(taxonomy.levels[lv].label_in(language) for lv in doc.levels),
+        "type": doc.type,
+        "levels": ",".join(doc.levels),
         "programme": taxonomy.programmes[doc.programme].name if doc.programme else "",
         "language": doc.language,
         "summary": doc.summary,

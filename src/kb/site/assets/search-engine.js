@@ -219,18 +219,22 @@ function chunksFor(table, terms) {
 /** Ask for the index chunks a search of `query` reads while Pagefind's WebAssembly and
  * metadata still load: Pagefind picks them from its metadata's table, only once both
  * are in; kb-search.json has a copy (kb.site.search_index.write_chunk_table). */
-async function preloadChunks(query, scope) {
-  const settings = await settingsReady;
-  const languages = await scopeLanguages(scope);
+const preloaded = new Set();
+function addChunkPreloads(query, settings, languages) {
   const terms = queryWords(query, settings, languages).used.map(pagefindWord).filter(Boolean);
-  const names = new Set();
   for (const language of languages) {
-    chunksFor((settings.chunks || {})[language] || [], terms).forEach((name) => names.add(name));
+    for (const name of chunksFor((settings.chunks || {})[language] || [], terms)) {
+      if (preloaded.has(name)) { continue; }
+      preloaded.add(name);
+      const link = Object.assign(document.createElement("link"), { rel: "preload", as: "fetch", crossOrigin: "anonymous", href: new URL(`index/${name}.pf_index`, bundle).href });
+      document.head.append(link);
+    }
   }
-  for (const name of names) {
-    const link = Object.assign(document.createElement("link"), { rel: "preload", as: "fetch", crossOrigin: "anonymous", href: new URL(`index/${name}.pf_index`, bundle).href });
-    document.head.append(link);
-  }
+}
+
+/** Ask for the index chunks Pagefind will read for `query` (each once), before it can. */
+async function preloadChunks(query, scope) {
+  addChunkPreloads(query, await settingsReady, await scopeLanguages(scope));
 }
 
 /** How many times two of `positions` (word positions in a page) are next to each other. */
@@ -245,7 +249,7 @@ function sideBySide(positions) {
  * code. early: called (and awaited) with a first ranking before the pairs of words side
  * by side are searched for, which takes Pagefind as long as the search itself; the
  * result returned is ranked with them. */
-async function run(query, { filters = {}, scope = "reader", early = null } = {}) {
+async function run(query, { filters = {}, scope = "reader", early = null, preload = false } = {}) {
   const settings = await settingsReady;
   const languages = await scopeLanguages(scope);
   const chosen = { ...filters };
@@ -268,6 +272,9 @@ async function run(query, { filters = {}, scope = "reader", early = null } = {})
     const each = await Promise.all(engines.map((e) => e.search(terms, options)));
     return bySearch(each.map((f, n) => f.results.map((r) => ({ ...r, language: languages[n] }))));
   };
+  // The chunks asked for now if not yet (a search opened from the address whose first
+  // screen was slower than Pagefind): Pagefind then takes the same requests.
+  if (preload) { addChunkPreloads(query, settings, languages); }
   const found = await search(used.join(" "));
   await lists;
   // Pagefind also matches the beginnings of words, so a misspelt word may still find

@@ -9,8 +9,10 @@ const PAGE = 5;
 const FIRST_SCREEN = 3;
 const LABELS = { type: t("Type"), theme: t("Theme"), level: t("Level"), programme: t("Programme"), country: t("Country"), language: t("Language") };
 
-// Each language's name in the page's language, by code (the records hold the code).
-const LANGUAGE_NAMES = JSON.parse(document.getElementById("kb-search-languages")?.textContent || "{}");
+// The names of documents' types, levels and languages in the page's language, by code
+// (the records hold the codes), and how the page separates the items of a list.
+const NAMES = { types: {}, levels: {}, languages: {}, separator: ", ", ...JSON.parse(document.getElementById("kb-search-names")?.textContent || "{}") };
+const named = (table, code) => (Object.hasOwn(table, code) ? table[code] : code);
 
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -131,12 +133,14 @@ function start() {
 
   function card(data) {
     const meta = data.meta || {};
-    const language = Object.hasOwn(LANGUAGE_NAMES, meta.language || "") ? LANGUAGE_NAMES[meta.language] : meta.language;
-    const facts = [meta.type, meta.levels, meta.programme, language].filter(Boolean).join(" · ");
+    const levels = (meta.levels || "").split(",").filter(Boolean).map((id) => named(NAMES.levels, id)).join(NAMES.separator);
+    const facts = [named(NAMES.types, meta.type || ""), levels, meta.programme, named(NAMES.languages, meta.language || "")].filter(Boolean).join(" · ");
+    // The title and summary are in the document's language, the facts in the page's.
+    const own = meta.language ? { lang: meta.language } : {};
     return element("li", { class: "kb-result", "data-url": data.url },
-      element("a", { href: data.url, class: "kb-result__title", text: meta.title || data.url }),
+      element("a", { href: data.url, class: "kb-result__title", text: meta.title || data.url, ...own }),
       element("p", { class: "kb-result__facts", text: facts }),
-      meta.summary ? element("p", { class: "kb-result__summary", text: meta.summary }) : null);
+      meta.summary ? element("p", { class: "kb-result__summary", text: meta.summary, ...own }) : null);
   }
 
   async function drawWaysOut(found) {
@@ -233,7 +237,8 @@ function start() {
       }
       keepFirst(pending.length);
     };
-    const found = await run(state.query, { filters: state.filters, scope: state.scope, early: drawFirst });
+    // The search of the page's address preloads Pagefind's chunks (see the end of start()).
+    const found = await run(state.query, { filters: state.filters, scope: state.scope, early: drawFirst, preload: ticket === 1 });
     if (ticket !== latest) { return; }
     const shown = found.ranked.slice(0, state.shown);
     const pages = await Promise.all(shown.map((r) => r.page.data()));
