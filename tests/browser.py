@@ -106,6 +106,19 @@ class Watched:
 
 
 @contextlib.contextmanager
+def watched_page(browser: Browser, base_url: str, viewport: dict[str, int]) -> Iterator[Watched]:
+    """A watched page in a context of its own (an empty cache); when the block ends
+    without an error, it asserts the page made no console error or foreign request."""
+    context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    try:
+        watched = Watched(context.new_page(), base_url)
+        yield watched
+        watched.assert_clean()
+    finally:
+        context.close()
+
+
+@contextlib.contextmanager
 def serve_built_site(directory: Path) -> Iterator[str]:
     """Serve a built site as ``kb serve --static`` does: precompressed files when accepted."""
     handler = functools.partial(PrecompressedHandler, directory=str(directory))

@@ -16,7 +16,7 @@ from kb.loader import load_project
 from kb.search.querymodel import QueryModel
 from kb.site.first_screen import FOLDER, term_file
 from kb.site.search_index import record_meta, write_query_model
-from tests.browser import Watched, chromium, serve_directory
+from tests.browser import chromium, serve_directory, watched_page
 from tests.conftest import REPO, ProjectFactory, document
 from tests.relevance import judged_set, site_filters
 
@@ -159,58 +159,55 @@ def test_the_first_screen_shows_before_pagefind_and_stays_where_pagefind_agrees(
     """Pagefind's WebAssembly held back: the cards come from kb's lists. Once it is let
     through, Pagefind's ranking takes their place; a card it puts where it already was
     is the same element, with the same text."""
-    context = browser.new_context(viewport=PHONE)
     held: list[Route] = []
 
     def hold(route: Route) -> None:
         held.append(route)
 
-    context.route("**/*.pagefind", hold)
-    watched = Watched(context.new_page(), base_url)
-    p = watched.page
-    p.goto(base_url + "search/?q=stakeholder+analysis")
-    p.wait_for_selector(".kb-result", timeout=15_000)
-    first = p.eval_on_selector_all(
-        ".kb-result",
-        "cards => cards.map((c) => { c.kbFirst = true; return [c.dataset.url, c.innerText]; })",
-    )
-    assert held and p.get_attribute("#kb-search", "data-done") is None
-    assert "Stakeholder analysis" in first[0][1]
-    for route in held:
-        route.continue_()
-    context.unroute("**/*.pagefind", hold)
-    p.wait_for_selector("#kb-search[data-done]", timeout=15_000)
-    final = p.eval_on_selector_all(
-        ".kb-result", "cards => cards.map((c) => [c.dataset.url, c.innerText, !!c.kbFirst])"
-    )
+    with watched_page(browser, base_url, PHONE) as watched:
+        p = watched.page
+        p.context.route("**/*.pagefind", hold)
+        p.goto(base_url + "search/?q=stakeholder+analysis")
+        p.wait_for_selector(".kb-result", timeout=15_000)
+        first = p.eval_on_selector_all(
+            ".kb-result",
+            "cards => cards.map((c) => { c.kbFirst = true; return [c.dataset.url, c.innerText]; })",
+        )
+        assert held and p.get_attribute("#kb-search", "data-done") is None
+        assert "Stakeholder analysis" in first[0][1]
+        for route in held:
+            route.continue_()
+        p.context.unroute("**/*.pagefind", hold)
+        p.wait_for_selector("#kb-search[data-done]", timeout=15_000)
+        final = p.eval_on_selector_all(
+            ".kb-result", "cards => cards.map((c) => [c.dataset.url, c.innerText, !!c.kbFirst])"
+        )
     by_url = {url: text for url, text, _kept in final}
     for position, (url, text) in enumerate(first):
         if url in by_url:
             assert by_url[url] == text  # the same card, from Pagefind's data
         if position < len(final) and final[position][0] == url:
             assert final[position][2], f"card {position} was drawn again"
-    watched.assert_clean()
-    context.close()
 
 
 def test_filters_another_scope_and_unknown_words_wait_for_pagefind(
     browser: Browser, base_url: str
 ) -> None:
-    context = browser.new_context(viewport=PHONE)
-    watched = Watched(context.new_page(), base_url)
-    p = watched.page
     asked: list[str] = []
-    p.on("request", lambda request: asked.append(request.url))
-    for address in ("search/?q=stakeholder+analysis&type=Lesson", "search/?q=stakeholder&lang=all"):
-        p.goto(base_url + address)
-        p.wait_for_selector("#kb-search[data-done]", timeout=15_000)
-        assert p.locator(".kb-result").count()
-    assert not [url for url in asked if f"/{FOLDER}/" in url]
-    assert p.evaluate("() => window.kbSearch.firstScreen('zzyzx stakeholder', 3)") is None
-    assert p.evaluate("() => window.kbSearch.firstScreen('constructor', 3)") is None
-    assert p.evaluate("() => window.kbSearch.firstScreen('stakeholder', 3)")
-    watched.assert_clean()
-    context.close()
+    with watched_page(browser, base_url, PHONE) as watched:
+        p = watched.page
+        p.on("request", lambda request: asked.append(request.url))
+        for address in (
+            "search/?q=stakeholder+analysis&type=Lesson",
+            "search/?q=stakeholder&lang=all",
+        ):
+            p.goto(base_url + address)
+            p.wait_for_selector("#kb-search[data-done]", timeout=15_000)
+            assert p.locator(".kb-result").count()
+        assert not [url for url in asked if f"/{FOLDER}/" in url]
+        assert p.evaluate("() => window.kbSearch.firstScreen('zzyzx stakeholder', 3)") is None
+        assert p.evaluate("() => window.kbSearch.firstScreen('constructor', 3)") is None
+        assert p.evaluate("() => window.kbSearch.firstScreen('stakeholder', 3)")
 
 
 def test_the_first_screen_finds_what_the_judged_set_accepts(
@@ -257,14 +254,18 @@ def test_cards_name_a_document_s_type_levels_and_language_in_the_page_s_language
     """The records hold a document's type, levels and language as codes; each search page
     names them in its own language, as its browse pages do, on kb's first screen and on
     Pagefind's cards alike."""
-    context = browser.new_context(viewport=PHONE)
-    watched = Watched(context.new_page(), base_url)
-    p = watched.page
     facts = {}
-    for address in ("fr/search/?q=stakeholder&lang=all", "search/?q=homologation&lang=all"):
-        p.goto(base_url + address)
+    with watched_page(browser, base_url, PHONE) as watched:
+        p = watched.page
+        for address in ("fr/search/?q=stakeholder&lang=all", "search/?q=homologation&lang=all"):
+            p.goto(base_url + address)
+            p.wait_for_selector("#kb-search[data-done]", timeout=15_000)
+            facts[address] = p.locator(".kb-result__facts").all_inner_texts()
+        # The title stays in the document's language, and says so.
+        assert p.locator(".kb-result__title").first.get_attribute("lang") == "fr"
+        p.goto(base_url + "fr/search/?q=alliance")  # kb's first screen, in the page's language
         p.wait_for_selector("#kb-search[data-done]", timeout=15_000)
-        facts[address] = p.locator(".kb-result__facts").all_inner_texts()
+        own = p.locator(".kb-result__facts").all_inner_texts()
     french_page = facts["fr/search/?q=stakeholder&lang=all"]
     assert any(line.endswith("· Anglais") for line in french_page), french_page
     english_words = ("English", "Case study", "Lesson", "Tool", "guideline", "Intermediate")
@@ -272,12 +273,4 @@ def test_cards_name_a_document_s_type_levels_and_language_in_the_page_s_language
     assert not any(line.endswith(("· en", "· fr")) for line in french_page)
     english_page = facts["search/?q=homologation&lang=all"]
     assert english_page and all(line.endswith("· French") for line in english_page), english_page
-    # The title stays in the document's language, and says so.
-    assert p.locator(".kb-result__title").first.get_attribute("lang") == "fr"
-    p.goto(base_url + "fr/search/?q=alliance")  # kb's first screen, in the page's language
-    p.wait_for_selector("#kb-search[data-done]", timeout=15_000)
-    assert all(
-        line.endswith("· Français") for line in p.locator(".kb-result__facts").all_inner_texts()
-    )
-    watched.assert_clean()
-    context.close()
+    assert own and all(line.endswith("· Français") for line in own)
