@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Route
 
 from kb.errors import KbError
 from kb.site.search_index import index_chunks
@@ -440,10 +440,25 @@ def test_the_search_page_asks_for_the_index_chunks_pagefind_reads(
         p = watched.page
         asked: list[str] = []
         p.on("request", lambda r: asked.append(r.url) if r.url.endswith(".pf_index") else None)
+        # Pagefind's WebAssembly held back until the page has preloaded (when it does), as
+        # on a slow link: on this fast one Pagefind could otherwise ask first, and then the
+        # page rightly does not ask again.
+        held: list[Route] = []
+
+        def hold(route: Route) -> None:
+            held.append(route)
+
+        if not typed:
+            context.route("**/*.pagefind", hold)
         p.goto(base_url + address)
         if typed:
             p.locator("#kb-q").fill(typed)
             p.locator("#kb-q").press("Enter")
+        else:
+            p.wait_for_selector("link[rel=preload][href$='.pf_index']", state="attached")
+            for route in held:
+                route.continue_()
+            context.unroute("**/*.pagefind", hold)
         p.wait_for_selector("#kb-search[data-done]", timeout=15_000)
         preloaded = p.locator("link[rel=preload][href$='.pf_index']").evaluate_all(
             "els => els.map(e => e.href)"

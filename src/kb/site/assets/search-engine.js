@@ -219,22 +219,30 @@ function chunksFor(table, terms) {
 /** Ask for the index chunks a search of `query` reads while Pagefind's WebAssembly and
  * metadata still load: Pagefind picks them from its metadata's table, only once both
  * are in; kb-search.json has a copy (kb.site.search_index.write_chunk_table). */
-const preloaded = new Set();
-function addChunkPreloads(query, settings, languages) {
+// The index chunks asked for already, by Pagefind (which fetches them with the page's
+// `fetch`, watched here) or by a preload: a preload made after Pagefind's own request
+// would download the chunk a second time (on a fast link Pagefind can be first).
+const chunksAsked = new Set();
+const pageFetch = window.fetch.bind(window);
+window.fetch = (resource, options) => {
+  const address = new URL(resource instanceof Request ? resource.url : String(resource), window.location.href);
+  if (address.pathname.endsWith(".pf_index")) { chunksAsked.add(address.href); }
+  return pageFetch(resource, options);
+};
+
+/** Ask for the index chunks Pagefind will read for `query`, before it can say which. */
+async function preloadChunks(query, scope) {
+  const settings = await settingsReady;
+  const languages = await scopeLanguages(scope);
   const terms = queryWords(query, settings, languages).used.map(pagefindWord).filter(Boolean);
   for (const language of languages) {
     for (const name of chunksFor((settings.chunks || {})[language] || [], terms)) {
-      if (preloaded.has(name)) { continue; }
-      preloaded.add(name);
-      const link = Object.assign(document.createElement("link"), { rel: "preload", as: "fetch", crossOrigin: "anonymous", href: new URL(`index/${name}.pf_index`, bundle).href });
-      document.head.append(link);
+      const href = new URL(`index/${name}.pf_index`, bundle).href;
+      if (chunksAsked.has(href)) { continue; }
+      chunksAsked.add(href);
+      document.head.append(Object.assign(document.createElement("link"), { rel: "preload", as: "fetch", crossOrigin: "anonymous", href }));
     }
   }
-}
-
-/** Ask for the index chunks Pagefind will read for `query` (each once), before it can. */
-async function preloadChunks(query, scope) {
-  addChunkPreloads(query, await settingsReady, await scopeLanguages(scope));
 }
 
 /** How many times two of `positions` (word positions in a page) are next to each other. */
@@ -249,7 +257,7 @@ function sideBySide(positions) {
  * code. early: called (and awaited) with a first ranking before the pairs of words side
  * by side are searched for, which takes Pagefind as long as the search itself; the
  * result returned is ranked with them. */
-async function run(query, { filters = {}, scope = "reader", early = null, preload = false } = {}) {
+async function run(query, { filters = {}, scope = "reader", early = null } = {}) {
   const settings = await settingsReady;
   const languages = await scopeLanguages(scope);
   const chosen = { ...filters };
@@ -272,9 +280,6 @@ async function run(query, { filters = {}, scope = "reader", early = null, preloa
     const each = await Promise.all(engines.map((e) => e.search(terms, options)));
     return bySearch(each.map((f, n) => f.results.map((r) => ({ ...r, language: languages[n] }))));
   };
-  // The chunks asked for now if not yet (a search opened from the address whose first
-  // screen was slower than Pagefind): Pagefind then takes the same requests.
-  if (preload) { addChunkPreloads(query, settings, languages); }
   const found = await search(used.join(" "));
   await lists;
   // Pagefind also matches the beginnings of words, so a misspelt word may still find

@@ -237,8 +237,7 @@ function start() {
       }
       keepFirst(pending.length);
     };
-    // The search of the page's address preloads Pagefind's chunks (see the end of start()).
-    const found = await run(state.query, { filters: state.filters, scope: state.scope, early: drawFirst, preload: ticket === 1 });
+    const found = await run(state.query, { filters: state.filters, scope: state.scope, early: drawFirst });
     if (ticket !== latest) { return; }
     const shown = found.ranked.slice(0, state.shown);
     const pages = await Promise.all(shown.map((r) => r.page.data()));
