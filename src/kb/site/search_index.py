@@ -142,8 +142,9 @@ def record_html(
     """The page Pagefind indexes for a document: what readers search, its filters and
     what a result card shows. Its parts weigh as the query model says."""
     model = model or QueryModel(taxonomy)
-    # Filters and cards in the document's language: each language has its own index,
-    # searched from its own search page; the language filter keeps one name per language.
+    # Filters in the document's language: each language has its own index, searched from
+    # its own search page; the language filter keeps one name per language. (The cards'
+    # type, levels and language are codes, named by the page: ``record_meta``.)
     language = doc.language
     kind = type_label(doc.type, language=language)
     filters = [("type", kind)]
@@ -300,10 +301,11 @@ def _remove_other_records(records: Path, wanted: set[str]) -> None:
 
 def write_query_model(documents: Sequence[Document], model: QueryModel, out_dir: Path) -> None:
     """What the site's search script needs beside Pagefind's index: the query model
-    (``kb-search.json``); for spelling, each language's words by their first two
-    letters, most frequent first, with the first screen's term file of each word that
-    has one (``kb-words/<language>/<prefix>.json``: a query reads the few files of its
-    words' beginnings); and the first screen's lists and cards (``kb.site.first_screen``)."""
+    (``kb-search.json``, which also names the first screen's long lists); for spelling,
+    each language's words by their first two letters, most frequent first, with the first
+    screen's short lists of those words (``kb-words/<language>/<prefix>.json``: a query
+    reads the few files of its words' beginnings); and the first screen's long lists and
+    cards (``kb.site.first_screen``)."""
     languages = sorted({search_language(d.language) for d in documents})
     settings = model.site_settings(languages)
     urls_of = {"theme": urls.theme_url, "level": urls.level_url, "programme": urls.programme_url}
