@@ -225,8 +225,10 @@ function chunksFor(table, terms) {
 const chunksAsked = new Set();
 const pageFetch = window.fetch.bind(window);
 window.fetch = (resource, options) => {
-  const address = new URL(resource instanceof Request ? resource.url : String(resource), window.location.href);
-  if (address.pathname.endsWith(".pf_index")) { chunksAsked.add(address.href); }
+  try {
+    const address = new URL(resource instanceof Request ? resource.url : String(resource), window.location.href);
+    if (address.pathname.endsWith(".pf_index")) { chunksAsked.add(address.href); }
+  } catch { /* not an address: fetch says so */ }
   return pageFetch(resource, options);
 };
 
@@ -432,10 +434,9 @@ async function firstScreen(query, count, listed = () => {}) {
   if (!best.length) { return null; } // no page has every word in the weighed parts
   const cards = await Promise.all(best.map((p) => firstFile(`${reader}/c/${Math.floor(p.number / settings.cards)}`)));
   if (cards.some((c) => !c)) { return null; }
-  return best.map((p, n) => {
-    const data = cards[n][p.number % settings.cards];
-    return { ...data, url: new URL(data.url, root).pathname };
-  });
+  const found = best.map((p, n) => cards[n][p.number % settings.cards]);
+  if (found.some((data) => !data)) { return null; } // files of another build
+  return found.map((data) => ({ ...data, url: new URL(data.url, root).pathname }));
 }
 
 /** The vocabulary terms whose label or an alias shares a word (or its start) with the query. */

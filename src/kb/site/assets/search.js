@@ -218,12 +218,12 @@ function start() {
     if (state.scope === "reader" && !Object.keys(state.filters).length) {
       let listed;
       firstListed = new Promise((done) => { listed = done; });
+      // Whatever befalls the first screen, Pagefind's ranking is drawn as before.
       first = firstScreen(state.query, FIRST_SCREEN, listed).then((cards) => {
-        listed();
         if (ticket !== latest || pagefindDrew || !cards) { return; }
         cards.forEach((data, position) => place(position, data));
         keepFirst(cards.length);
-      });
+      }).catch(() => {}).finally(listed);
     }
     const drawFirst = async (early) => {
       if (ticket !== latest) { return; }
