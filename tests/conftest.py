@@ -116,10 +116,10 @@ def kb() -> Callable[..., Result]:
 
 @pytest.fixture(scope="session")
 def shipped_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped knowledge base built once (without PDFs) for the tests that only read it."""
+    """The shipped knowledge base built once (without PDFs) for the tests that only read
+    it, in a child process: browser tests use it too (``tests.browser.build_apart``)."""
+    from tests.browser import build_apart
+
     out = tmp_path_factory.mktemp("shipped") / "site"
-    result = CliRunner().invoke(
-        main, ["--project", str(REPO), "build", "--no-pdf", "--out", str(out)]
-    )
-    assert result.exit_code == 0, result.output
+    build_apart(REPO, out)
     return out
