@@ -108,6 +108,13 @@ def _rebuilt_equals_clean(project: Path, body_edit: Path, title_edit: Path, out:
     _same_as_clean(project, out, "edited")
 
 
+def _replace(path: Path, old: str, new: str) -> None:
+    """Edit a file as an editor would: ``old`` (which must be there) becomes ``new``."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{path}: no {old!r} to replace"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def _set_field(path: Path, name: str, value: str) -> None:
     """One front-matter field (a line ``name: ...`` and its list items) given a new value."""
     text = path.read_text(encoding="utf-8")
@@ -143,12 +150,7 @@ def test_a_rebuild_of_a_generated_knowledge_base_is_its_clean_build(tmp_path: Pa
 
     # A level's name alone, which every list of documents shows for each of them.
     taxonomy = project / "content" / "taxonomy.yml"
-    taxonomy.write_text(
-        taxonomy.read_text(encoding="utf-8").replace(
-            'en: "National", fr: "National"', 'en: "Nation-wide", fr: "National"'
-        ),
-        encoding="utf-8",
-    )
+    _replace(taxonomy, 'en: "National", fr: "National"', 'en: "Nation-wide", fr: "National"')
     _build(project, project / "site")
     _same_as_clean(project, tmp_path, "level")
     assert "Nation-wide" in (project / "site" / "lessons" / "index.html").read_text(
@@ -156,19 +158,15 @@ def test_a_rebuild_of_a_generated_knowledge_base_is_its_clean_build(tmp_path: Pa
     )
 
     # The vocabularies and the site's settings: every page's surroundings change.
-    taxonomy.write_text(
-        taxonomy.read_text(encoding="utf-8").replace(
-            'en: "Learning alliances and multi-stakeholder platforms"',
-            'en: "Learning alliances, renamed"',
-        ),
-        encoding="utf-8",
+    _replace(
+        taxonomy,
+        'en: "Learning alliances and multi-stakeholder platforms"',
+        'en: "Learning alliances, renamed"',
     )
-    settings = project / "mkdocs.yml"
-    settings.write_text(
-        settings.read_text(encoding="utf-8").replace(
-            "site_name: Generated knowledge base", "site_name: A renamed knowledge base"
-        ),
-        encoding="utf-8",
+    _replace(
+        project / "mkdocs.yml",
+        "site_name: Generated knowledge base",
+        "site_name: A renamed knowledge base",
     )
     _build(project, project / "site")
     _same_as_clean(project, tmp_path, "renamed")
