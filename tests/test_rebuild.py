@@ -274,3 +274,25 @@ def test_helpers_started_before_loading_do_the_builds_work_and_are_stopped(
     assert (project / "site" / "pagefind" / "pagefind-entry.json").is_file()
     with pytest.raises(RuntimeError):
         helpers.submit(ready)
+
+
+def test_pages_reach_mkdocs_from_memory_unless_the_owners_plugins_may_read_their_files(
+    tmp_path: Path,
+) -> None:
+    project = generate(tmp_path / "project", 12)
+    docs = project / ".kb-cache" / "site-render" / "docs"
+    first = _build(project, project / "site")
+    assert first.rendered == first.pages
+    assert not list(docs.rglob("*.md"))
+    lesson = sorted((project / "content" / "lessons").glob("*.md"))[0]
+    _add_paragraph(lesson)
+    again = _build(project, project / "site")
+    assert 1 <= again.rendered < again.pages / 2
+    page = project / "site" / "lessons" / lesson.stem / "index.html"
+    assert "A paragraph added by an editor." in page.read_text(encoding="utf-8")
+    # A plugin of the owner's may read a page's file (its source path): the pages are files.
+    config = project / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "plugins:\n  - tags\n", "utf-8")
+    with_plugin = _build(project, project / "site")
+    assert with_plugin.rendered == with_plugin.pages
+    assert (docs / "lessons" / lesson.name).read_text(encoding="utf-8").count("A paragraph added")

@@ -87,9 +87,12 @@ def test_build_writes_every_kind_of_page(make_project: ProjectFactory, kb: Kb) -
         "catalogue.json",
         "feed.xml",
         "sitemap.xml",
-        "pagefind/pagefind-ui.js",
+        "pagefind/pagefind.js",
     ]:
         assert (site / page).is_file(), page
+    # Pagefind's own interfaces are not kb's search page: neither published nor kept offline.
+    assert not list((site / "pagefind").glob("pagefind-*ui*"))
+    assert not (site / "pagefind" / "pagefind-highlight.js").exists()
     # Material's own search (lunr and its worker) is replaced by Pagefind, its script is
     # dropped, its stylesheets are folded into the site's one: none of them is published,
     # nor kept offline.

@@ -52,7 +52,12 @@ from kb.site.feeds import catalogue, write_catalogue, write_feed
 from kb.site.finish import Finish, drop_folded_material, finish_site, owner_stylesheets
 from kb.site.finished import FinishMemo, digest
 from kb.site.kept_panels import ListingMemo, PanelMemo
-from kb.site.mkdocs_config import copy_assets, not_published, write_effective_config
+from kb.site.mkdocs_config import (
+    copy_assets,
+    not_published,
+    owner_plugins,
+    write_effective_config,
+)
 from kb.site.offline import bundle_name, write_offline
 from kb.site.pages import SiteGenerator, Written, document_fragments_job, write_pages
 from kb.site.search_index import build_search_index, link_search_pages, write_chunk_table
@@ -122,15 +127,24 @@ def _source_date(documents: Sequence[Document]) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = old
 
 
-def run_mkdocs(config_path: Path, *, dirty: bool = False) -> list[str]:
-    """Render with MkDocs in this process; returns its warnings."""
+def run_mkdocs(
+    config_path: Path, *, dirty: bool = False, pages: Written | None = None
+) -> list[str]:
+    """Render with MkDocs in this process; returns its warnings.
+
+    ``pages``: pages ``write_pages`` kept in memory, given to MkDocs from there.
+    """
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
+    from kb.site.mkdocs_pages import InMemoryPages
+
     with _mkdocs_logging() as collected:
         try:
             config = load_config(config_file=str(config_path))
+            if pages is not None and pages.texts:
+                config.plugins["kb-pages"] = InMemoryPages(pages.texts, pages.written)
             mkdocs_build(config, dirty=dirty)
         except MkDocsException as exc:
             raise KbError(f"MkDocs could not build the site: {exc.format_message()}") from None
@@ -150,6 +164,7 @@ def generate(
     listings: bool = True,
     fragments: bool = True,
     kept_listings: ListingMemo | None = None,
+    in_memory: Mapping[str, str] | None = None,
 ) -> tuple[Path, Written]:
     """Write the pages and the effective config into ``build_dir``; only changed files.
 
@@ -158,16 +173,24 @@ def generate(
     Without ``fragments``, document pages are written without their panels
     (``document_fragments_job`` makes those). ``kept_listings``: the last
     build's lists of documents, taken again where made from the same.
+    ``in_memory``: the pages are kept in memory for MkDocs (``run_mkdocs``),
+    not written; the mapping holds the last build's hashes of them
+    (``Written.digests``), to tell which changed.
     """
     settings = result.settings
     docs_dir = build_dir / "docs"
     generator = SiteGenerator(
         settings, result.knowledge_base, graph, documents, downloads, kept_listings=kept_listings
     )
-    written = write_pages(generator.pages(only, listings, fragments), docs_dir)
+    pages = generator.pages(only, listings, fragments)
+    written = write_pages(pages, None if in_memory is not None else docs_dir, in_memory)
     copy_media(settings, docs_dir / "media")
     copy_assets(settings, docs_dir)
-    if only is None:
+    if in_memory is not None:
+        # Files left by a build that wrote its pages would be read as pages twice.
+        for stale in docs_dir.rglob("*.md"):
+            stale.unlink()
+    elif only is None:
         seen_paths = {docs_dir / p for p in written.seen}
         for stale in docs_dir.rglob("*.md"):
             if stale not in seen_paths:
@@ -348,6 +371,10 @@ def _build_in(
             render.root / "listings.json",
             digest(code, repr(settings), repr(result.knowledge_base.taxonomy)),
         )
+        # The pages go to MkDocs from memory, unless the owner's plugins may read them
+        # from their files.
+        known = previous.get("pages")
+        in_memory = None if owner_plugins(settings) else known if isinstance(known, dict) else {}
         docs_dir, written = generate(
             result,
             render.root,
@@ -356,10 +383,11 @@ def _build_in(
             graph,
             fragments=False,
             kept_listings=kept_listings,
+            in_memory=in_memory,
         )
         lap("pages")
         config_path = write_effective_config(settings, render.root, docs_dir, render.html)
-        state = render_state(settings, config_path, docs_dir, code)
+        state = render_state(settings, config_path, docs_dir, code, written.digests)
         references = cite.site_references(settings, documents, downloads)
         known = previous.get("citations") if previous.get("code") == state["code"] else None
         # With nothing to take from the last build, the citation files' texts are
@@ -369,7 +397,7 @@ def _build_in(
         )
         changed_only = can_render_changed_only(previous, state) and render.html.is_dir()
         with _source_date(documents):
-            warnings = run_mkdocs(config_path, dirty=changed_only)
+            warnings = run_mkdocs(config_path, dirty=changed_only, pages=written)
         if changed_only:
             warnings = [w for w in warnings if "'dirty' build" not in w]
         rendered = len(written.written) if changed_only else len(written.seen)
@@ -467,7 +495,9 @@ def _build_in(
         lap("compression")
         swap(staging, out)
         lap("swap (the old site removed)")
-        render.keep_state({**state, "warnings": bool(warnings), "citations": citations})
+        render.keep_state(
+            {**state, "warnings": bool(warnings), "citations": citations, "pages": written.digests}
+        )
         memo.save()
         kept_listings.save()
         lap("state and memos kept")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -97,9 +98,14 @@ def code_digest() -> str:
 
 
 def render_state(
-    settings: Settings, config_path: Path, docs_dir: Path, code: str | None = None
+    settings: Settings,
+    config_path: Path,
+    docs_dir: Path,
+    code: str | None = None,
+    in_memory: Iterable[str] = (),
 ) -> dict[str, object]:
-    """What MkDocs' output depends on besides the pages' own text (``code``: ``code_digest()``)."""
+    """What MkDocs' output depends on besides the pages' own text (``code``: ``code_digest()``;
+    ``in_memory``: the paths of pages given to MkDocs from memory, not in ``docs_dir``)."""
     code = code or code_digest()
     digest = hashlib.sha256(code.encode())
     digest.update(config_path.read_bytes())
@@ -109,7 +115,8 @@ def render_state(
     if theme_dir is not None:
         _digest_tree(digest, Path(theme_dir))
     files = sorted(
-        path.relative_to(docs_dir).as_posix() for path in docs_dir.rglob("*") if path.is_file()
+        {path.relative_to(docs_dir).as_posix() for path in docs_dir.rglob("*") if path.is_file()}
+        | set(in_memory)
     )
     digest.update("\n".join(files).encode())
     return {"inputs": digest.hexdigest(), "code": code}

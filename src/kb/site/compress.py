@@ -43,8 +43,11 @@ TEXT_SUFFIXES = frozenset({".html", ".css", ".js", ".json", ".xml", ".svg", ".tx
 PAGEFIND_SUFFIXES = frozenset({".pagefind", ".pf_meta", ".pf_filter"})
 #: What Pagefind's files start with once unpacked.
 PAGEFIND_SIGNATURE = b"pagefind_dcd"
-#: Smaller files gain less than the headers a compressed response adds.
-MINIMUM_SIZE = 512
+#: Smaller files gain less than the headers a compressed response adds: on a generated
+#: site of 1,000 documents, gzip saved 229 bytes a file on average between 512 and
+#: 1,024 bytes (869 files, most of them citations), and each copy is a file to write
+#: on every clean build.
+MINIMUM_SIZE = 1024
 #: Brotli's best level costs about 0.75 s per MB: kept for the shared assets,
 #: a quicker level for the thousands of pages, about as small as gzip's best.
 ASSET_QUALITY = 11

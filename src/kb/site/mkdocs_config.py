@@ -126,17 +126,22 @@ def _tagged(dumper: yaml.SafeDumper, value: TaggedScalar) -> yaml.Node:
 _Dumper.add_representer(TaggedScalar, _tagged)
 
 
+def owner_plugins(settings: Settings) -> list[Any]:
+    """The MkDocs plugins of the owner's ``mkdocs.yml`` the site keeps (not ``search``)."""
+    return [
+        p
+        for p in settings.mkdocs.get("plugins") or []
+        if (next(iter(p)) if isinstance(p, dict) else p) not in ("search",)
+    ]
+
+
 def write_effective_config(
     settings: Settings, build_dir: Path, docs_dir: Path, site_dir: Path
 ) -> Path:
     """Write ``build_dir/mkdocs.yml`` and return its path."""
     owner = settings.mkdocs
     theme_dir = owner_theme_dir(settings)
-    plugins = [
-        p
-        for p in owner.get("plugins") or []
-        if (next(iter(p)) if isinstance(p, dict) else p) not in ("search",)
-    ]
+    plugins = owner_plugins(settings)
     extra_css = [*(owner.get("extra_css") or []), "assets/kb/kb.css"]
     effective: dict[str, Any] = {
         "INHERIT": str(settings.root / "mkdocs.yml"),

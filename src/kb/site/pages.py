@@ -9,6 +9,7 @@ are made by ``document_pages`` and ``browse``, from what ``generator`` and
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,17 +80,31 @@ class SiteGenerator(DocumentPages, BrowsePages):
 
 @dataclass
 class Written:
-    """What ``write_pages`` did: the paths written, every path, every page's fragments, language."""
+    """What ``write_pages`` did: the paths written, every path, every page's fragments, language.
+
+    ``texts`` and ``digests``: every page's Markdown and a hash of it, by path,
+    when the pages were kept in memory rather than written.
+    """
 
     written: set[str] = field(default_factory=set)
     seen: set[str] = field(default_factory=set)
     fragments: dict[str, Mapping[str, str]] = field(default_factory=dict)
     languages: dict[str, str] = field(default_factory=dict)
     alternates: dict[str, Mapping[str, str]] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
 
 
-def write_pages(pages: Iterable[Page], docs_dir: Path) -> Written:
-    """Write pages, touching only files whose text changed (MkDocs' dirty build skips the rest)."""
+def write_pages(
+    pages: Iterable[Page], docs_dir: Path | None, known: Mapping[str, str] | None = None
+) -> Written:
+    """Write pages, touching only files whose text changed (MkDocs' dirty build skips the rest).
+
+    With ``docs_dir`` None, nothing is written: the pages stay in memory
+    (``Written.texts``, which MkDocs reads through ``kb.rendering.InMemoryPages``),
+    and ``written`` names those whose hash is not the one in ``known`` (the
+    last build's ``Written.digests``).
+    """
     result = Written()
     folded: dict[str, str] = {}
     for page in pages:
@@ -108,8 +123,14 @@ def write_pages(pages: Iterable[Page], docs_dir: Path) -> Written:
             result.languages[page.path] = page.language
         if len(page.alternates) > 1:
             result.alternates[page.path] = page.alternates
-        target = docs_dir / page.path
         data = page.text.encode("utf-8")
+        if docs_dir is None:
+            result.texts[page.path] = page.text
+            result.digests[page.path] = hashlib.blake2b(data, digest_size=16).hexdigest()
+            if (known or {}).get(page.path) != result.digests[page.path]:
+                result.written.add(page.path)
+            continue
+        target = docs_dir / page.path
         try:
             if target.read_bytes() == data:
                 continue

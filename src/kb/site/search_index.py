@@ -51,6 +51,18 @@ BLOCK_MARKUP = re.compile(r"^\s*(?:[-+*]|\d+[.)])\s+|^\s*>\s?|\{[:#.][^{}]*\}")
 INLINE_MARKUP = re.compile(r"[*`~]+")
 ADMONITION = re.compile(r'^\s*(?:!!!|\?\?\?\+?)\s*\w+(?:\s+"([^"]*)")?\s*$')
 TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+#: Pagefind's ready-made interfaces, which kb's search page does not use (it drives
+#: ``pagefind.js`` itself): 418 KB that the offline copy of the site and the zipped
+#: bundle would otherwise carry, and files every build would write and compress.
+PAGEFIND_UI = (
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "pagefind-highlight.js",
+)
 #: Occurrences of one word a record's body keeps (see ``record_body``).
 REPEATS = 3
 
@@ -268,6 +280,8 @@ def build_search_index(
         detail = output.strip().splitlines()[-5:]
         raise KbError("Pagefind could not index the site: " + " / ".join(detail))
     out_dir.mkdir(parents=True, exist_ok=True)
+    for unused in PAGEFIND_UI:
+        (out_dir / unused).unlink(missing_ok=True)
     for made in sorted(beside.iterdir()):
         made.rename(out_dir / made.name)
     beside.rmdir()
