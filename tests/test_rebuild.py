@@ -296,3 +296,20 @@ def test_pages_reach_mkdocs_from_memory_unless_the_owners_plugins_may_read_their
     with_plugin = _build(project, project / "site")
     assert with_plugin.rendered == with_plugin.pages
     assert (docs / "lessons" / lesson.name).read_text(encoding="utf-8").count("A paragraph added")
+
+
+@pytest.mark.parametrize("damage", ["removed", "garbage"])
+def test_a_lost_or_damaged_store_of_renderings_means_the_pages_are_rendered_again(
+    tmp_path: Path, damage: str
+) -> None:
+    project = generate(tmp_path / "project", 12)
+    first = _build(project, project / "site")
+    store = project / ".kb-cache" / "site-render" / "rendered.sqlite"
+    assert store.is_file()
+    if damage == "removed":
+        store.unlink()
+    else:
+        store.write_bytes(b"not a database " * 100)
+    again = _build(project, project / "site")
+    assert again.rendered == first.pages
+    _same_as_clean(project, tmp_path, damage)

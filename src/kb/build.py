@@ -54,12 +54,18 @@ from kb.site.finished import FinishMemo, digest
 from kb.site.kept_panels import ListingMemo, PanelMemo
 from kb.site.mkdocs_config import (
     copy_assets,
-    not_published,
     owner_plugins,
     write_effective_config,
 )
 from kb.site.offline import bundle_name, write_offline
-from kb.site.pages import SiteGenerator, Written, document_fragments_job, write_pages
+from kb.site.pages import (
+    SiteGenerator,
+    Written,
+    document_fragments_job,
+    page_url,
+    write_pages,
+)
+from kb.site.rendered import RenderingStore
 from kb.site.search_index import build_search_index, link_search_pages, write_chunk_table
 
 
@@ -128,23 +134,35 @@ def _source_date(documents: Sequence[Document]) -> Iterator[None]:
 
 
 def run_mkdocs(
-    config_path: Path, *, dirty: bool = False, pages: Written | None = None
+    config_path: Path,
+    *,
+    dirty: bool = False,
+    pages: Written | None = None,
+    site_dir: Path | None = None,
+    store: RenderingStore | None = None,
 ) -> list[str]:
     """Render with MkDocs in this process; returns its warnings.
 
-    ``pages``: pages ``write_pages`` kept in memory, given to MkDocs from there.
+    ``pages``: pages ``write_pages`` kept in memory, given to MkDocs from there;
+    ``site_dir``: where to render instead of the configuration's folder;
+    ``store``: where each page's rendering is kept (``kb.site.rendered``).
     """
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    from kb.site.mkdocs_pages import InMemoryPages
+    from kb.site.mkdocs_pages import KbRendering
 
     with _mkdocs_logging() as collected:
         try:
             config = load_config(config_file=str(config_path))
-            if pages is not None and pages.texts:
-                config.plugins["kb-pages"] = InMemoryPages(pages.texts, pages.written)
+            if site_dir is not None:
+                config["site_dir"] = str(site_dir)
+            config.plugins["kb"] = (
+                KbRendering(pages.texts, pages.written, store)
+                if pages is not None
+                else KbRendering(store=store)
+            )
             mkdocs_build(config, dirty=dirty)
         except MkDocsException as exc:
             raise KbError(f"MkDocs could not build the site: {exc.format_message()}") from None
@@ -345,6 +363,8 @@ def _build_in(
     # processes while MkDocs renders here: the search index, and the document
     # panels and relations (with the catalogue, which needs the same relations).
     code = code_digest()
+    render = RenderFolder.of(settings)
+    store = RenderingStore(render.root / "rendered.sqlite")
     try:
         indexing = (
             helpers.submit(
@@ -365,7 +385,6 @@ def _build_in(
         graph = site_graph(result.knowledge_base, settings, drafts)
         extras = pickle.dumps((settings, result.knowledge_base, graph, documents, downloads, code))
         panels = helpers.submit(site_extras_job, extras)
-        render = RenderFolder.of(settings)
         previous = render.take_state()
         kept_listings = ListingMemo.load(
             render.root / "listings.json",
@@ -386,8 +405,10 @@ def _build_in(
             in_memory=in_memory,
         )
         lap("pages")
+        # MkDocs renders into the new site; each page's rendering is kept in the store.
         config_path = write_effective_config(settings, render.root, docs_dir, render.html)
         state = render_state(settings, config_path, docs_dir, code, written.digests)
+        shutil.rmtree(render.html, ignore_errors=True)  # where earlier versions rendered
         references = cite.site_references(settings, documents, downloads)
         known = previous.get("citations") if previous.get("code") == state["code"] else None
         # With nothing to take from the last build, the citation files' texts are
@@ -395,21 +416,22 @@ def _build_in(
         citing = (
             None if isinstance(known, dict) else helpers.submit(cite.citation_files, references)
         )
-        changed_only = can_render_changed_only(previous, state) and render.html.is_dir()
+        changed_only = can_render_changed_only(previous, state)
+        store.begin(staging, clear=not changed_only)
         with _source_date(documents):
-            warnings = run_mkdocs(config_path, dirty=changed_only, pages=written)
+            warnings = run_mkdocs(
+                config_path, dirty=changed_only, pages=written, site_dir=staging, store=store
+            )
         if changed_only:
             warnings = [w for w in warnings if "'dirty' build" not in w]
-        rendered = len(written.written) if changed_only else len(written.seen)
+        store.keep_only({page_url(p) + "index.html" for p in written.seen})
+        rendered = store.written
         lap("mkdocs")
         if strict and warnings:
             raise KbError(
                 "the site has warnings (strict build):\n" + "\n".join(f"  {w}" for w in warnings)
             )
-        # MkDocs' rendering stays as it is for the next build: the pages are
-        # finished from it into the new site, and the rest is copied. That, and what
-        # needs nothing from the panels' process, is done while it works.
-        shutil.copytree(render.html, staging, ignore=not_published(render.html))
+        # What needs nothing from the panels' process is done while it works.
         previous_site = out if out.is_dir() else None
         write_feed(staging, settings, result.knowledge_base, documents)
         citations = (
@@ -442,7 +464,7 @@ def _build_in(
             {**written.fragments, **document_panels},
             lighten=True,
             owner=owner_stylesheets(staging, settings.mkdocs),
-            source=render.html,
+            rendered=store,
             memo=memo,
         )
         drop_folded_material(staging, keep_javascript=settings.material_javascript)
@@ -500,6 +522,7 @@ def _build_in(
         )
         memo.save()
         kept_listings.save()
+        store.commit()
         lap("state and memos kept")
     except BaseException:
         # The helpers first: they may be writing compressed copies into the staging folder.
@@ -507,6 +530,7 @@ def _build_in(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
+        store.close()
         helpers.shutdown(wait=True, cancel_futures=True)
     report = BuildReport(
         len(documents),

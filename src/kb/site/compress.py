@@ -52,6 +52,9 @@ MINIMUM_SIZE = 1024
 #: a quicker level for the thousands of pages, about as small as gzip's best.
 ASSET_QUALITY = 11
 PAGE_QUALITY = 5
+#: gzip's levels 6 and 9 made files of the same size (0.266 of the original) from
+#: 300 generated pages, level 6 in 0.57 ms a page against 0.73 ms.
+PAGE_GZIP_LEVEL = 6
 
 
 def compressible(path: Path) -> bool:
@@ -99,13 +102,14 @@ def compress_file(path: Path) -> bytes:
     """
     data = path.read_bytes()
     contents = _contents(path, data)
-    quality = PAGE_QUALITY if path.suffix in (".html", ".json", ".xml") else ASSET_QUALITY
+    page = path.suffix in (".html", ".json", ".xml")
+    quality, level = (PAGE_QUALITY, PAGE_GZIP_LEVEL) if page else (ASSET_QUALITY, 9)
     for suffix in (".gz", ".br"):
         copy = path.with_name(path.name + suffix)
         packed = data
         if contents is not None and suffix in _copies(path) and len(data) >= MINIMUM_SIZE:
             if suffix == ".gz":
-                packed = gzip.compress(contents, 9, mtime=0)
+                packed = gzip.compress(contents, level, mtime=0)
             else:
                 packed = brotli.compress(contents, quality=quality)
         if len(packed) < len(data):

@@ -29,6 +29,7 @@ from kb.site.finished import FinishMemo, digest, fragments_text
 from kb.site.lighten import Used, prune_stylesheet
 from kb.site.pages import TOC, inject, page_url, placeholder
 from kb.site.problem_banner import with_notice
+from kb.site.rendered import Rendered, RenderedFiles
 from kb.typography import french_html, is_french
 
 MATERIAL_STYLESHEET = re.compile(
@@ -288,19 +289,6 @@ def _typeset_content(html_text: str) -> str:
     return html_text[:start] + french_html(html_text[start:end]) + html_text[end:]
 
 
-def _rendered_pages(
-    site_dir: Path, page_paths: Iterable[str], only: set[str] | None
-) -> list[tuple[Path, str | None]]:
-    """The HTML files to finish, each with the generated page it came from (None: MkDocs' own)."""
-    by_file = {page_url(p) + "index.html": p for p in page_paths}
-    found = []
-    for path in sorted(site_dir.rglob("*.html")):
-        page_path = by_file.get(path.relative_to(site_dir).as_posix())
-        if only is None or page_path in only:
-            found.append((path, page_path))
-    return found
-
-
 @dataclass(frozen=True)
 class OwnerStylesheet:
     """One of the owner's ``extra_css`` files: its address from the site root and its text."""
@@ -372,7 +360,7 @@ def finish_site(
     lighten: bool,
     only: set[str] | None = None,
     owner: Sequence[OwnerStylesheet] = (),
-    source: Path | None = None,
+    rendered: Rendered | None = None,
     memo: FinishMemo | None = None,
 ) -> int:
     """Inject fragments into and finish the rendered pages (``only``: these page paths).
@@ -380,27 +368,29 @@ def finish_site(
     With ``lighten``, every page is read first to learn which classes the
     site uses, and Material's stylesheets are replaced by the pruned one;
     ``owner``: the owner's stylesheets, folded in when they can be.
-    ``source``: where the rendered pages are, when not in ``site_dir``
-    (they are then left as they are, and the finished ones written into ``site_dir``).
+    ``rendered``: where the rendered pages are read from, when they are not
+    finished in place in ``site_dir``: ``site_dir`` is then a new site, where
+    a page the site being replaced has as it is becomes a link to it.
     ``memo``: the last build's finishing, to take unchanged pages from
     (``kb.site.finished``; not with a ``notice``, which it does not know).
     Returns how many pages were finished (the others were taken from the memo).
     """
-    rendered = source or site_dir
-    targets = _rendered_pages(rendered, page_paths, only)
+    source = rendered or RenderedFiles(site_dir)
+    targets = source.pages(page_paths, only)
     if finish.notice is not None:
         memo = None
-    keys: dict[Path, str] = {}
+    keys: dict[str, str] = {}
     if memo is not None or lighten:
         used = Used(classes=set(ADDED_CLASSES))
-        for path, page_path in targets:
+        for name, page_path in targets:
             parts = fragments.get(page_path or "") if page_path is not None else None
-            page = path.read_bytes()
-            key = keys[path] = memo.page_key(page, page_path, fragments_text(parts)) if memo else ""
+            key = keys[name] = (
+                memo.page_key(source.digest(name), page_path, fragments_text(parts)) if memo else ""
+            )
             page_used = memo.classes(key) if memo is not None else None
             if page_used is None:
                 page_used = Used()
-                page_used.add_page(page.decode("utf-8"))
+                page_used.add_page(source.read(name).decode("utf-8"))
                 for fragment in (parts or {}).values():
                     page_used.add_page(fragment)
                 if memo is not None:
@@ -418,22 +408,23 @@ def finish_site(
         finish.stylesheet = site_stylesheet(site_dir, used, owner, memo)
         finish.folded = tuple(s.address for s in owner if s.foldable)
     finished = 0
-    for path, page_path in targets:
-        name = path.relative_to(rendered).as_posix()
+    for name, page_path in targets:
         target = site_dir / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        result_key = digest(keys[path], finish.settings_key(page_path)) if memo else ""
+        result_key = digest(keys[name], finish.settings_key(page_path)) if memo else ""
         data = memo.finished(name, result_key) if memo is not None else None
         if data is None:
-            text = path.read_text(encoding="utf-8")
+            text = source.read(name).decode("utf-8")
             if page_path is not None and page_path in fragments:
                 text = inject(text, fragments[page_path])
             data = finish.page(text, page_path).encode("utf-8")
             finished += 1
             if memo is not None:
                 memo.keep_finished(name, result_key, data)
-        if source is not None and memo is not None:
-            # Into a new site: a page the site being replaced has as it is becomes a link to it.
+        if rendered is not None and memo is not None:
+            # Into a new site: a page the site being replaced has as it is becomes a link to
+            # it (MkDocs' rendering of it, if there, is replaced).
+            target.unlink(missing_ok=True)
             write_or_link(target, data, memo.previous / name if memo.previous else None)
         else:
             target.write_bytes(data)

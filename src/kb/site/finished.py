@@ -25,7 +25,7 @@ from typing import Any
 from kb.site.lighten import Used
 
 #: Bump to make every kept entry stale (the memo's shape changed, say).
-MEMO_VERSION = 1
+MEMO_VERSION = 2
 
 
 def digest(*parts: str | bytes) -> str:
@@ -80,8 +80,9 @@ class FinishMemo:
 
     # -- the classes each page uses -----------------------------------------------
 
-    def page_key(self, rendered: bytes, page_path: str | None, fragments: str) -> str:
-        """What a page's classes and, with the finishing's settings, its result come from."""
+    def page_key(self, rendered: str, page_path: str | None, fragments: str) -> str:
+        """What a page's classes and, with the finishing's settings, its result come from
+        (``rendered``: a hash of MkDocs' rendering of it)."""
         return digest(self.salt, page_path or "", rendered, fragments)
 
     def classes(self, key: str) -> Used | None:

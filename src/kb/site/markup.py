@@ -112,11 +112,24 @@ def filesize(size: int) -> str:
     return f"{max(1, round(size / 1024))} KB"
 
 
+@lru_cache(maxsize=1)
+def compiled_templates() -> jinja2.BytecodeCache | None:
+    """Where Jinja keeps templates it compiled, for the next environment and the next build:
+    its own folder for this user in the system's temporary folder, each entry checked
+    against its template's source. Compiling kb's and Material's templates again took
+    0.4 s of every build, three times over for kb's on a site in three languages."""
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):  # no temporary folder kb may use: compile each time
+        return None
+
+
 @lru_cache(maxsize=16)
 def environment(language: str) -> jinja2.Environment:
     """The templates with the interface strings, labels and names of ``language``."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("kb.site", "templates"),
+        bytecode_cache=compiled_templates(),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,19 +60,6 @@ NOT_IN_NAV = "\n".join(
 #: What Material ships for its built-in search, which kb replaces: lunr and its
 #: languages, and the search worker (1.8 MB, and the costliest files to precompress).
 SEARCH_ASSETS = ("assets/javascripts/lunr", "assets/javascripts/workers")
-
-
-def not_published(root: Path) -> Callable[[str, list[str]], set[str]]:
-    """``shutil.copytree``'s ``ignore`` for MkDocs' rendering in ``root``: its pages
-    (kb writes them finished) and ``SEARCH_ASSETS``."""
-
-    def ignored(folder: str, names: list[str]) -> set[str]:
-        here = Path(folder).relative_to(root).as_posix()
-        return {
-            name for name in names if name.endswith(".html") or f"{here}/{name}" in SEARCH_ASSETS
-        }
-
-    return ignored
 
 
 def navigation(settings: Settings) -> list[Any]:

@@ -1,4 +1,4 @@
-"""The generated pages handed to MkDocs from memory, not from files.
+"""What kb adds to MkDocs' run: the generated pages from memory, and compiled templates.
 
 Writing 1,200 Markdown files for MkDocs to read back cost a clean build
 about a second on the shared test machine, where creating a file takes
@@ -10,6 +10,8 @@ MkDocs renders every in-memory page on every build, even a ``dirty`` one;
 here, a page is rendered again only when its text changed since the last
 build (``changed``) or its HTML is missing, which is what MkDocs decides
 for a file from its dates.
+
+The theme's templates are compiled once and kept (``compiled_templates``).
 """
 
 from __future__ import annotations
@@ -17,32 +19,69 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Mapping
 
+import jinja2
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from kb.site.markup import compiled_templates
+from kb.site.mkdocs_config import SEARCH_ASSETS
+from kb.site.rendered import RenderingStore
+
+_SEARCH_FOLDERS = tuple(f"{folder}/" for folder in SEARCH_ASSETS)
 
 
 class _Page(File):
-    """A generated page that knows whether it changed since the last build."""
+    """A generated page that knows whether it must be rendered again."""
 
     changed = True
 
     def is_modified(self) -> bool:
-        return self.changed or not os.path.isfile(self.abs_dest_path)
+        return self.changed
 
 
-class InMemoryPages(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
-    """Adds ``texts`` (Markdown by page path) to the site's files."""
+class KbRendering(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
+    """Adds ``texts`` (Markdown by page path; ``changed``: those that changed) to the site's
+    files, keeps the theme's compiled templates, and with a ``store``, keeps there each
+    page's rendering: a page whose text did not change is rendered again only when the
+    store has no rendering of it. Material's search files (kb's search is Pagefind's)
+    are left out."""
 
-    def __init__(self, texts: Mapping[str, str], changed: Collection[str]) -> None:
+    def __init__(
+        self,
+        texts: Mapping[str, str] | None = None,
+        changed: Collection[str] = (),
+        store: RenderingStore | None = None,
+    ) -> None:
         super().__init__()
-        self.texts = texts
+        self.texts = texts or {}
         self.changed = changed
+        self.store = store
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        kept = self.store.names() if self.store is not None else None
         for path, text in self.texts.items():
             page = _Page.generated(config, path, content=text)
             assert isinstance(page, _Page)
-            page.changed = path in self.changed
+            page.changed = (
+                path in self.changed
+                or (kept is not None and page.dest_uri not in kept)
+                or (kept is None and not os.path.isfile(page.abs_dest_path))
+            )
             files.append(page)
+        if self.store is not None:
+            for search in [f for f in files if f.dest_uri.startswith(_SEARCH_FOLDERS)]:
+                files.remove(search)
         return files
+
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        if self.store is not None:
+            self.store.put(page.file.dest_uri, output.encode("utf-8", errors="xmlcharrefreplace"))
+        return output
+
+    def on_env(
+        self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files
+    ) -> jinja2.Environment:
+        env.bytecode_cache = compiled_templates()
+        return env
