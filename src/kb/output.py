@@ -178,14 +178,15 @@ def link_unchanged(new: Path, previous: Path) -> int:
     return linked
 
 
-def write_or_link(target: Path, data: bytes, previous: Path | None) -> bool:
+def write_or_link(target: Path, data: bytes, previous: Path | None, *, same: bool = False) -> bool:
     """Write ``data`` to ``target`` (a new file), or link ``previous`` when it holds those bytes.
 
     A rebuild writes mostly what the site it replaces has already: a hard link
     costs a fraction of writing the file (and of ``link_unchanged`` comparing
     and replacing it afterwards), and removing the old site then frees
     nothing. ``previous`` is only ever read, never written through: ``target``
-    must not exist yet. Returns whether it linked.
+    must not exist yet. ``same``: ``data`` was just read from ``previous``, which
+    is not read again. Returns whether it linked.
     """
     if previous is not None:
         try:
@@ -193,7 +194,7 @@ def write_or_link(target: Path, data: bytes, previous: Path | None) -> bool:
             if (
                 stat.S_ISREG(old.st_mode)
                 and old.st_size == len(data)
-                and previous.read_bytes() == data
+                and (same or previous.read_bytes() == data)
             ):
                 os.link(previous, target)
                 return True

@@ -412,7 +412,7 @@ def finish_site(
         target = site_dir / name
         target.parent.mkdir(parents=True, exist_ok=True)
         result_key = digest(keys[name], finish.settings_key(page_path)) if memo else ""
-        data = memo.finished(name, result_key) if memo is not None else None
+        data = kept = memo.finished(name, result_key) if memo is not None else None
         if data is None:
             text = source.read(name).decode("utf-8")
             if page_path is not None and page_path in fragments:
@@ -425,7 +425,8 @@ def finish_site(
             # Into a new site: a page the site being replaced has as it is becomes a link to
             # it (MkDocs' rendering of it, if there, is replaced).
             target.unlink(missing_ok=True)
-            write_or_link(target, data, memo.previous / name if memo.previous else None)
+            previous = memo.previous / name if memo.previous else None
+            write_or_link(target, data, previous, same=kept is not None)
         else:
             target.write_bytes(data)
     return finished
