@@ -1,9 +1,10 @@
 """``kb build``: run the stages in order and swap the new site in atomically.
 
-load → validate (stop on errors) → PDFs → pages → MkDocs (meanwhile, in two
-more processes: document panels with the catalogue, and the search index) →
-panels injected → search index moved in; catalogue, feed, PDFs → files the old
-site has byte for byte linked to it (see kb.output.link_unchanged) → swap.
+load → validate (stop on errors) → PDFs → pages (kept in memory) → MkDocs,
+rendering into the new site (meanwhile, in two more processes: document
+panels with the catalogue, and the search index) → pages finished, panels
+injected → search index moved in; catalogue, feed, PDFs → files the old site
+has byte for byte linked to it (see kb.output.link_unchanged) → swap.
 The new site is built in a sibling folder and only replaces ``site/`` once
 everything has succeeded, so a failed or interrupted build leaves the
 previous site as it was.
@@ -439,7 +440,7 @@ def _build_in(
             if citing is None and isinstance(known, dict)
             else None
         )
-        lap("site copied, feed and citations")
+        lap("feed and citations")
         document_panels, catalogue_data = panels.result()
         memo = FinishMemo.load(render.finished, str(state["code"]), out if out.is_dir() else None)
         finished = finish_site(

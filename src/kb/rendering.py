@@ -1,15 +1,17 @@
-"""What a build keeps for the next one: its generated pages and MkDocs' rendering of them.
+"""What a build keeps for the next one: a hash of each generated page, and MkDocs' rendering.
 
-``kb build`` writes the pages into ``.kb-cache/site-render/docs`` (only the
-files whose text changed are written) and MkDocs renders them into
-``.kb-cache/site-render/html``, which the build then finishes into the new
-site. When nothing MkDocs' output depends on but the pages themselves has
+``kb build`` gives MkDocs its pages from memory (``kb.site.mkdocs_pages``;
+as files in ``.kb-cache/site-render/docs`` when the owner's plugins may read
+them), with the media and assets in that folder. MkDocs renders into the new
+site, and each page's rendering is kept in ``.kb-cache/site-render/rendered.sqlite``
+(``kb.site.rendered``), where finishing reads the pages it did not render.
+When nothing MkDocs' output depends on but the pages themselves has
 changed since the last successful build (the effective configuration, the
 owner's ``mkdocs.yml`` and theme folder, kb's and the engine's code, which
 files exist, and no warnings last time), MkDocs renders only the pages
-written now (its ``dirty`` build): the navigation is the same short one on
-every page, so a page's HTML depends on its own Markdown only. Anything
-else, or a build that failed half-way, means a full render.
+whose text changed (its ``dirty`` build): the navigation is the same short
+one on every page, so a page's HTML depends on its own Markdown only.
+Anything else, or a build that failed half-way, means a full render.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class RenderFolder:
 
     @property
     def html(self) -> Path:
+        """Where MkDocs' rendering was kept before ``rendered.sqlite`` (removed by a build);
+        the effective configuration names it (``kb build`` renders elsewhere)."""
         return self.root / "html"
 
     @property
