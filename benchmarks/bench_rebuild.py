@@ -20,7 +20,6 @@ asserted.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -28,7 +27,17 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.bench_site import plain_project
-from benchmarks.common import BIN, TIME, machine, median, table
+from benchmarks.common import (
+    BIN,
+    TIME,
+    copies,
+    machine,
+    median,
+    prepare,
+    table,
+    versions,
+    versions_parser,
+)
 from benchmarks.generate import generate
 
 MEASURES = ("clean", "rebuild", "again")
@@ -54,22 +63,12 @@ def timed(command: list[str], cwd: Path | None = None, code: str = "") -> dict[s
     }
 
 
-def edit(project: Path, marker: str) -> None:
-    """Append a paragraph to the middle guideline, as run.py does before its rebuild."""
-    files = sorted((project / "content" / "guidelines").glob("*.md"))
-    with files[len(files) // 2].open("a", encoding="utf-8") as out:
-        out.write(f"\n{marker}\n")
-
-
 def measure(
     work: Path, documents: int, runs: int, codes: dict[str, str]
 ) -> dict[str, list[dict[str, float]]]:
     source = generate(work / "source", documents, seed=1)
     plain = plain_project(source, work / "plain")
-    projects = {}
-    for name in codes:
-        projects[name] = work / f"kb-{name}"
-        shutil.copytree(source, projects[name])
+    projects = copies(source, work, codes)
     results: dict[str, list[dict[str, float]]] = {"plain": []}
     for n in range(runs):
         shutil.rmtree(plain / "site", ignore_errors=True)
@@ -77,11 +76,8 @@ def measure(
         for measure_name in MEASURES:
             for name, code in codes.items():
                 project = projects[name]
-                if measure_name == "clean":
-                    shutil.rmtree(project / "site", ignore_errors=True)
-                    shutil.rmtree(project / ".kb-cache", ignore_errors=True)
-                else:
-                    edit(project, f"A paragraph the benchmark added ({measure_name} {n}).")
+                marker = f"A paragraph the benchmark added ({measure_name} {n})."
+                prepare(project, measure_name, marker)
                 command = [str(BIN / "python"), "-m", "kb", "--project", str(project)]
                 ran = timed([*command, "build", "--no-pdf"], code=code)
                 results.setdefault(f"{measure_name}, {name}", []).append(ran)
@@ -90,15 +86,8 @@ def measure(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--documents", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--before", type=Path, help="the src folder of kb's code to compare with")
-    parser.add_argument("--out", type=Path, help="keep the projects here (default: removed)")
-    args = parser.parse_args()
-    codes = {"now": ""}
-    if args.before is not None:
-        codes = {"before": str(args.before.resolve()), **codes}
+    args = versions_parser(__doc__.splitlines()[0]).parse_args()
+    codes = versions(args)
     with tempfile.TemporaryDirectory(prefix="kb-bench-rebuild-") as tmp:
         work = args.out or Path(tmp)
         results = measure(work, args.documents, args.runs, codes)

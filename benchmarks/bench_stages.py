@@ -17,10 +17,8 @@ interpreter and libraries. The figures are printed, never asserted.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,7 +28,16 @@ from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import BIN, machine, median, table
+from benchmarks.common import (
+    BIN,
+    copies,
+    machine,
+    median,
+    prepare,
+    table,
+    versions,
+    versions_parser,
+)
 from benchmarks.generate import generate
 
 
@@ -91,22 +98,13 @@ def measure(
     work: Path, documents: int, runs: int, codes: dict[str, str]
 ) -> dict[str, list[dict[str, float]]]:
     source = generate(work / "source", documents, seed=1)
-    projects = {}
-    for name in codes:
-        projects[name] = work / f"kb-{name}"
-        shutil.copytree(source, projects[name])
+    projects = copies(source, work, codes)
     results: dict[str, list[dict[str, float]]] = {}
     for n in range(runs):
         for kind in ("clean", "rebuild"):
             for name, code in codes.items():
                 project = projects[name]
-                if kind == "clean":
-                    shutil.rmtree(project / "site", ignore_errors=True)
-                    shutil.rmtree(project / ".kb-cache", ignore_errors=True)
-                else:
-                    files = sorted((project / "content" / "guidelines").glob("*.md"))
-                    with files[len(files) // 2].open("a", encoding="utf-8") as out:
-                        out.write(f"\nA paragraph the benchmark added ({n}).\n")
+                prepare(project, kind, f"A paragraph the benchmark added ({n}).")
                 env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
                 if code:
                     env["PYTHONPATH"] = code
@@ -154,15 +152,8 @@ def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--one":
         print(json.dumps(one_build(Path(sys.argv[2]))))
         return
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--documents", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--before", type=Path, help="the src folder of kb's code to compare with")
-    parser.add_argument("--out", type=Path, help="keep the projects here (default: removed)")
-    args = parser.parse_args()
-    codes = {"now": ""}
-    if args.before is not None:
-        codes = {"before": str(args.before.resolve()), **codes}
+    args = versions_parser(__doc__.splitlines()[0]).parse_args()
+    codes = versions(args)
     with tempfile.TemporaryDirectory(prefix="kb-bench-stages-") as tmp:
         results = measure(args.out or Path(tmp), args.documents, args.runs, codes)
     print(f"\n{machine()}; {args.documents:,} documents, medians of {args.runs} runs\n")

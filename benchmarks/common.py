@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import re
@@ -85,3 +86,46 @@ def write_section(results: Path, name: str, body: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + block if text else block
     results.write_text(text, encoding="utf-8")
+
+
+def versions_parser(description: str) -> argparse.ArgumentParser:
+    """The options of a benchmark that measures kb's code now against another version's."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--documents", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--before", type=Path, help="the src folder of kb's code to compare with")
+    parser.add_argument("--out", type=Path, help="keep the projects here (default: removed)")
+    return parser
+
+
+def versions(args: argparse.Namespace) -> dict[str, str]:
+    """Each version's name and the ``PYTHONPATH`` that runs it (empty: the code now)."""
+    codes = {"now": ""}
+    if args.before is not None:
+        codes = {"before": str(args.before.resolve()), **codes}
+    return codes
+
+
+def edit(project: Path, marker: str) -> None:
+    """Append a paragraph to the middle guideline, as run.py does before its rebuild."""
+    files = sorted((project / "content" / "guidelines").glob("*.md"))
+    with files[len(files) // 2].open("a", encoding="utf-8") as out:
+        out.write(f"\n{marker}\n")
+
+
+def copies(source: Path, work: Path, codes: dict[str, str]) -> dict[str, Path]:
+    """A copy of the generated project ``source`` for each version, in ``work``."""
+    projects = {}
+    for name in codes:
+        projects[name] = work / f"kb-{name}"
+        shutil.copytree(source, projects[name])
+    return projects
+
+
+def prepare(project: Path, measure: str, marker: str) -> None:
+    """For a clean build, no site and no cache; for a rebuild, one paragraph more (``edit``)."""
+    if measure == "clean":
+        shutil.rmtree(project / "site", ignore_errors=True)
+        shutil.rmtree(project / ".kb-cache", ignore_errors=True)
+    else:
+        edit(project, marker)
