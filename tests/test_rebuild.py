@@ -298,7 +298,7 @@ def test_pages_reach_mkdocs_from_memory_unless_the_owners_plugins_may_read_their
     assert (docs / "lessons" / lesson.name).read_text(encoding="utf-8").count("A paragraph added")
 
 
-@pytest.mark.parametrize("damage", ["removed", "garbage"])
+@pytest.mark.parametrize("damage", ["removed", "garbage", "damaged"])
 def test_a_lost_or_damaged_store_of_renderings_means_the_pages_are_rendered_again(
     tmp_path: Path, damage: str
 ) -> None:
@@ -308,8 +308,12 @@ def test_a_lost_or_damaged_store_of_renderings_means_the_pages_are_rendered_agai
     assert store.is_file()
     if damage == "removed":
         store.unlink()
-    else:
+    elif damage == "garbage":
         store.write_bytes(b"not a database " * 100)
+    else:  # a database still, whose list of pages (its third page, the names' index) is not
+        data = bytearray(store.read_bytes())
+        data[2 * 4096 : 3 * 4096] = b"\xff" * 4096
+        store.write_bytes(bytes(data))
     again = _build(project, project / "site")
     assert again.rendered == first.pages
     _same_as_clean(project, tmp_path, damage)

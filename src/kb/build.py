@@ -518,12 +518,13 @@ def _build_in(
         lap("compression")
         swap(staging, out)
         lap("swap (the old site removed)")
+        # The renderings first: the state says they are this build's.
+        store.commit()
         render.keep_state(
             {**state, "warnings": bool(warnings), "citations": citations, "pages": written.digests}
         )
         memo.save()
         kept_listings.save()
-        store.commit()
         lap("state and memos kept")
     except BaseException:
         # The helpers first: they may be writing compressed copies into the staging folder.

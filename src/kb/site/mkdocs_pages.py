@@ -8,15 +8,14 @@ their text, and kb adds one such plugin to the configuration it loads.
 
 MkDocs renders every in-memory page on every build, even a ``dirty`` one;
 here, a page is rendered again only when its text changed since the last
-build (``changed``) or its HTML is missing, which is what MkDocs decides
-for a file from its dates.
+build (``changed``) or the store (``kb.site.rendered``) has no rendering of
+it: what MkDocs decides for a file from its date and its HTML's.
 
 The theme's templates are compiled once and kept (``compiled_templates``).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection, Mapping
 
 import jinja2
@@ -60,15 +59,11 @@ class KbRendering(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         self.store = store
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
-        kept = self.store.names() if self.store is not None else None
+        kept = self.store.names() if self.store is not None else set()
         for path, text in self.texts.items():
             page = _Page.generated(config, path, content=text)
             assert isinstance(page, _Page)
-            page.changed = (
-                path in self.changed
-                or (kept is not None and page.dest_uri not in kept)
-                or (kept is None and not os.path.isfile(page.abs_dest_path))
-            )
+            page.changed = path in self.changed or page.dest_uri not in kept
             files.append(page)
         if self.store is not None:
             for search in [f for f in files if f.dest_uri.startswith(_SEARCH_FOLDERS)]:

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
+from kb.errors import KbError
 from kb.site.markup import page_url
 
 
@@ -82,13 +83,18 @@ _ERRNO = {
 
 @contextlib.contextmanager
 def _as_os_errors(path: Path) -> Iterator[None]:
-    """SQLite's errors about ``path`` as OSErrors: a full disk is a full disk."""
+    """SQLite's errors about ``path`` as OSErrors (a full disk is a full disk), and a
+    damaged file as a KbError that says what to do."""
     try:
         yield
     except sqlite3.Error as exc:
         code = getattr(exc, "sqlite_errorname", "")
-        number = _ERRNO.get(code, errno.EIO)
-        raise OSError(number, os.strerror(number), str(path)) from None
+        if code in _ERRNO:
+            raise OSError(_ERRNO[code], os.strerror(_ERRNO[code]), str(path)) from None
+        raise KbError(
+            f"{path}: kb's kept renderings of the pages cannot be read ({exc}); delete the "
+            "file and build again (every page is then rendered). The site was not changed"
+        ) from None
 
 
 class RenderingStore:
@@ -98,7 +104,7 @@ class RenderingStore:
     is the last build's. ``begin`` starts a build's changes, ``commit`` keeps
     them: a build that stops half-way leaves the file as the last one kept it
     (and without the build's state, the next renders every page anyway).
-    SQLite's errors come out as OSErrors naming the file.
+    SQLite's errors come out as OSErrors naming the file, or a KbError for a damaged file.
     """
 
     def __init__(self, path: Path) -> None:
@@ -135,11 +141,20 @@ class RenderingStore:
         return {str(row[0]) for row in self._run("SELECT name FROM rendered")}
 
     def begin(self, site_dir: Path, *, clear: bool) -> None:
-        """Start this build's changes; ``clear``: every page is rendered again."""
+        """Start this build's changes; ``clear``: every page is rendered again.
+
+        A file found damaged here (its list of pages cannot be read) is started again,
+        empty: every page is then rendered."""
         self.site_dir = site_dir
-        self._run("BEGIN")
-        if clear:
-            self._run("DELETE FROM rendered")
+        try:
+            self._run("BEGIN")
+            if clear:
+                self._run("DELETE FROM rendered")
+            self.names()
+        except KbError:
+            self.close()
+            self.path.unlink(missing_ok=True)
+            self._run("BEGIN")
 
     def put(self, name: str, html: bytes) -> None:
         self.written += 1
