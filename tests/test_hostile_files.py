@@ -748,3 +748,28 @@ def test_kb_own_files_as_links_are_not_read(make_project: ProjectFactory, kb: Kb
     assert check.exit_code == 1
     assert passwd_line().decode() not in check.output
     assert "root:" not in check.output
+
+
+@pytest.mark.parametrize("folder", [".kb-cache", "site"])
+def test_a_build_refuses_a_cache_or_site_that_git_tracks(
+    make_project: ProjectFactory, kb: Callable[..., Result], folder: str
+) -> None:
+    """What the cache and the old site hold is published as the build's own earlier work:
+    a pull request that commits them must not get its own HTML into the preview."""
+    project = valid_project(make_project)
+    assert kb(project, "build", "--no-pdf").exit_code == 0
+    git = ["git", "-c", "user.name=kb", "-c", "user.email=kb@example.org"]
+    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
+    (project / ".gitignore").write_text("/site/\n/.kb-cache/\n", encoding="utf-8")
+    subprocess.run([*git, "add", "."], cwd=project, check=True)  # both are ignored
+    assert kb(project, "build", "--no-pdf").exit_code == 0
+    planted = next(p for p in (project / folder).rglob("*") if p.is_file())
+    subprocess.run([*git, "add", "-f", str(planted)], cwd=project, check=True)
+
+    refused = kb(project, "build", "--no-pdf")
+
+    assert refused.exit_code != 0
+    assert f"{planted.relative_to(project).as_posix()}: git tracks it" in refused.output
+    assert f"git rm -r --cached {folder}" in refused.output
+    subprocess.run([*git, "rm", "-q", "-r", "--cached", folder], cwd=project, check=True)
+    assert kb(project, "build", "--no-pdf").exit_code == 0

@@ -67,7 +67,7 @@ def build(
     from kb.build import build as build_site
     from kb.build import build_helpers
     from kb.config import load_settings
-    from kb.output import check_target, recover
+    from kb.output import check_target, check_untracked, recover
 
     if no_pdf and packs_only:
         raise KbError("--no-pdf and --packs-only contradict each other: give one of them")
@@ -77,6 +77,7 @@ def build(
     settings = load_settings(ctx.project)
     target = (out or settings.root / "site").resolve()
     check_target(target, settings.root, settings.content_dir)
+    check_untracked(settings.root, target)
     with project_lock(settings.root, "build", "kb build", "build"), contextlib.ExitStack() as stack:
         # Before anything can fail: put back a site an interrupted build took away.
         recover(target, settings.root)

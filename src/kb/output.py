@@ -19,6 +19,7 @@ import errno
 import os
 import shutil
 import stat
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -106,6 +107,37 @@ def check_target(out: Path, root: Path, content_dir: Path) -> None:
             raise KbError(
                 f"{folder} is not writable, so the site cannot be replaced; "
                 "make it writable or build elsewhere with --out (nothing was changed)"
+            )
+
+
+def check_untracked(root: Path, out: Path) -> None:
+    """Fail when git tracks files in kb's cache (``.kb-cache/``) or in the site ``out``.
+
+    A build takes what its cache and the old site hold as its own earlier work: kept
+    renderings, panels and finished pages are published without being made again. Both
+    folders are git-ignored, but a commit can add them anyway (``git add -f``), and a
+    pull request's preview would then publish what the pull request put there, unchecked.
+    Outside a git repository, or without git, there is nothing to check.
+    """
+    for folder in (root / ".kb-cache", out):
+        try:
+            listed = subprocess.run(
+                ["git", "ls-files", "-z", "--", str(folder)],
+                cwd=root,
+                capture_output=True,
+                check=False,
+                timeout=60,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return
+        if listed.returncode != 0:  # not a repository, or a folder outside it
+            continue
+        tracked = [name for name in listed.stdout.decode("utf-8", "replace").split("\0") if name]
+        if tracked:
+            raise KbError(
+                f"{tracked[0]}: git tracks it, but {folder.name}/ is kb's own output, never "
+                "content, and a build would publish what it holds without making it again; "
+                f"remove it from the repository (git rm -r --cached {folder.name}) and build again"
             )
 
 
