@@ -216,9 +216,6 @@ function chunksFor(table, terms) {
     .filter(Boolean).map((chunk) => chunk[2]);
 }
 
-/** Ask for the index chunks a search of `query` reads while Pagefind's WebAssembly and
- * metadata still load: Pagefind picks them from its metadata's table, only once both
- * are in; kb-search.json has a copy (kb.site.search_index.write_chunk_table). */
 // The index chunks asked for already, by Pagefind (which fetches them with the page's
 // `fetch`, watched here) or by a preload: a preload made after Pagefind's own request
 // would download the chunk a second time (on a fast link Pagefind can be first).
@@ -232,7 +229,9 @@ window.fetch = (resource, options) => {
   return pageFetch(resource, options);
 };
 
-/** Ask for the index chunks Pagefind will read for `query`, before it can say which. */
+/** Ask for the index chunks a search of `query` reads while Pagefind's WebAssembly and
+ * metadata still load: Pagefind picks them from its metadata's table, only once both
+ * are in; kb-search.json has a copy (kb.site.search_index.write_chunk_table). */
 async function preloadChunks(query, scope) {
   const settings = await settingsReady;
   const languages = await scopeLanguages(scope);
