@@ -8,10 +8,10 @@ document that other documents link to is then edited in the work tree (the
 situation of an editor about to commit, or of a pull request with one
 change). The ``kb`` command line is run in a fresh process ``--runs`` times
 for each row; the table gives the median and range of the wall-clock times
-and the largest peak memory. ``kb check --changed`` still loads and checks
-the whole knowledge base (links need the whole graph) and narrows the report,
-so the full ``kb check`` is measured beside it, as is ``git status``, the
-part of the work that git does.
+and the largest peak memory. ``kb check --changed`` still loads every document
+and validates its front matter (links need the whole graph), but checks the
+bodies of the files it reports on only; the full ``kb check`` is measured beside
+it, as is ``git status``, the part of the work that git does.
 
 The figures are printed, never asserted: the machine is shared and noisy.
 """

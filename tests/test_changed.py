@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Callable
@@ -120,6 +121,39 @@ def test_unchanged_documents_keep_their_problems_to_themselves(repo: Path, kb: K
     ]
     everything = kb(repo, "check")
     assert "content/case-studies/accra.md" in everything.stdout
+
+
+def test_the_report_is_the_whole_checks_report_on_those_files(repo: Path, kb: KbRunner) -> None:
+    # --changed checks the bodies of the files it reports on only (most of a check's time):
+    # what it reports must be what the whole check reports on those files, body problems
+    # of every kind included, and nothing of the other files'.
+    body_problems = (
+        "See [the missing guide](../guidelines/missing.md) and ![](../media/none.png).\n\n"
+        + "".join("    " * depth + "- deeper\n" for depth in range(25))
+        + "\nAs a study shows.[^nobody]\n"
+    )
+    (repo / "content/case-studies/accra.md").write_text(
+        document("Accra", doc_type="case-study", body=body_problems, countries="[GH, KE]"),
+        encoding="utf-8",
+    )
+    commit_all(repo, "Problems on main")
+    (repo / "content/lessons/water-points.md").write_text(
+        document("Water points", body=body_problems, countries="[TZ]"), encoding="utf-8"
+    )
+
+    narrowed = kb(repo, "check", "--changed", "--format", "json")
+    whole = kb(repo, "check", "--format", "json")
+
+    reported = json.loads(narrowed.stdout)
+    everything = json.loads(whole.stdout)
+    assert {p["path"] for p in reported} == {"content/lessons/water-points.md"}
+    assert reported == [p for p in everything if p["path"] == "content/lessons/water-points.md"]
+    fields = {p["field"] for p in reported}
+    assert {"link", "image", "body", "citation", "countries[0]"} <= fields, fields
+    # The unchanged file has the same problems, and the whole check names them.
+    assert len([p for p in everything if p["path"] == "content/case-studies/accra.md"]) > len(
+        reported
+    )
 
 
 def test_staged_unstaged_and_untracked_files_all_count(repo: Path, kb: KbRunner) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,10 +13,11 @@ import click
 
 from kb import __version__
 from kb.clicontext import Context, pass_context
+from kb.config import Settings
 from kb.errors import KbError, ProblemsFound
 from kb.inventory import take_inventory
 from kb.loader import LoadResult
-from kb.model import DOCUMENT_TYPES
+from kb.model import DOCUMENT_TYPES, Document
 from kb.pr_comment import Touched
 from kb.problems import (
     Problem,
@@ -164,7 +165,12 @@ def check(
     """
     if files and changed_base is not None:
         raise KbError("give FILES or --changed, not both")
-    result = ctx.load()
+    narrowed: _FilesScope | _ChangedScope | None = None
+    if changed_base is not None:
+        narrowed = _ChangedScope(changed_base or None)
+    elif files:
+        narrowed = _FilesScope(files)
+    result = ctx.load(narrowed)
     problems = result.problems
     if strict:
         # Only in --strict: the typography pass sets these right whatever the source says.
@@ -177,16 +183,8 @@ def check(
             ]
         )
     checked = result.files
-    scope: frozenset[str] | None = None
-    touched: list[Touched] = []
-    if changed_base is not None:
-        scope, touched = _changed_scope(result, changed_base or None)
-    elif files:
-        wanted = _selected_files(result, files)
-        taxonomy = result.settings.rel(result.settings.taxonomy_path)
-        if taxonomy not in wanted:
-            # Every document is checked against the taxonomy, so its problems stay in view.
-            scope = frozenset(wanted | {taxonomy})
+    scope = narrowed.scope if narrowed is not None else None
+    touched = narrowed.touched if isinstance(narrowed, _ChangedScope) else []
     if scope is not None:
         problems = [p for p in problems if p.path in scope]
         checked = sum(1 for path in scope if path.endswith(".md"))
@@ -240,12 +238,11 @@ def draft_notice(path: str, line: int) -> str:
     )
 
 
-def _selected_files(result: LoadResult, files: tuple[Path, ...]) -> set[str]:
+def _selected_files(settings: Settings, files: tuple[Path, ...]) -> set[str]:
     """FILES as project paths; a folder stands for every document below it."""
-    settings = result.settings
     wanted: set[str] = set()
     for given in files:
-        rel = _project_relative(result, given)
+        rel = _project_relative(settings, given)
         folder = settings.root / rel
         if folder.is_dir():
             wanted.update(
@@ -258,35 +255,67 @@ def _selected_files(result: LoadResult, files: tuple[Path, ...]) -> set[str]:
     return wanted
 
 
-def _changed_scope(
-    result: LoadResult, base: str | None
-) -> tuple[frozenset[str] | None, list[Touched]]:
-    """The files ``--changed`` reports on (None for all), and the document files changed;
-    says what it chose."""
-    from kb.changed import added_since, find_changes, select
+class _FilesScope:
+    """FILES: those files, and the taxonomy, against which every document is checked.
 
-    changes = find_changes(result.settings, base)
-    since = f"since {changes.describe()}"
-    documents = sorted(
-        p for p in changes.paths if p.endswith(".md") and (result.settings.root / p).exists()
-    )
-    added = added_since(result.settings, changes.commit, documents)
-    touched = [Touched(path, path in added) for path in documents]
-    if changes.everything:
-        click.echo(f"{changes.everything} changed {since}: checking every document.", err=True)
-        return None, touched
-    selection = select(result.settings, result.knowledge_base.documents.values(), changes)
-    if not selection.paths:
-        click.echo(f"No document changed {since}; nothing to report.", err=True)
-    else:
-        changed = _count(len(selection.changed), "changed file")
-        linking = (
-            f" and {_count(len(selection.linking), 'document')} linking to them"
-            if selection.linking
-            else ""
+    Like ``_ChangedScope``, a ``kb.loader.Narrow``: the files are chosen while the
+    knowledge base loads, so that the bodies of the others are not checked.
+    ``scope``: the files reported on (None: all).
+    """
+
+    scope: frozenset[str] | None = None
+
+    def __init__(self, files: tuple[Path, ...]) -> None:
+        self.files = files
+
+    def __call__(
+        self, settings: Settings, documents: Mapping[str, Document]
+    ) -> frozenset[str] | None:
+        wanted = _selected_files(settings, self.files)
+        taxonomy = settings.rel(settings.taxonomy_path)
+        # The taxonomy's own problems concern every document, so they stay in view.
+        self.scope = None if taxonomy in wanted else frozenset(wanted | {taxonomy})
+        return self.scope
+
+
+class _ChangedScope:
+    """``--changed``: the files changed since a base and the documents that link to them
+    or translate them; says what it chose. ``touched``: the document files changed."""
+
+    scope: frozenset[str] | None = None
+
+    def __init__(self, base: str | None) -> None:
+        self.base = base
+        self.touched: list[Touched] = []
+
+    def __call__(
+        self, settings: Settings, documents: Mapping[str, Document]
+    ) -> frozenset[str] | None:
+        from kb.changed import added_since, find_changes, select
+
+        changes = find_changes(settings, self.base)
+        since = f"since {changes.describe()}"
+        changed = sorted(
+            p for p in changes.paths if p.endswith(".md") and (settings.root / p).exists()
         )
-        click.echo(f"Checking {changed} {since}{linking}.", err=True)
-    return selection.paths, touched
+        added = added_since(settings, changes.commit, changed)
+        self.touched = [Touched(path, path in added) for path in changed]
+        if changes.everything:
+            click.echo(f"{changes.everything} changed {since}: checking every document.", err=True)
+            return None
+        selection = select(settings, documents.values(), changes)
+        if not selection.paths:
+            click.echo(f"No document changed {since}; nothing to report.", err=True)
+        else:
+            files = _count(len(selection.changed), "changed file")
+            linking = (
+                f" and {_count(len(selection.linking), 'document')} linking to them"
+                if selection.linking
+                else ""
+            )
+            click.echo(f"Checking {files} {since}{linking}.", err=True)
+        self.scope = selection.paths
+        return self.scope
 
 
 def _count(number: int, thing: str) -> str:
@@ -327,9 +356,8 @@ def _external_problems(
     return outcome.problems
 
 
-def _project_relative(result: LoadResult, path: Path) -> str:
+def _project_relative(settings: Settings, path: Path) -> str:
     """A FILES argument (relative to the current folder or the project) as a project path."""
-    settings = result.settings
     candidates = [path] if path.is_absolute() else [Path.cwd() / path, settings.root / path]
     # The folder resolved, the name kept: a link given by name is checked as the link.
     absolute = next(
@@ -420,7 +448,7 @@ def typeset(ctx: Context, files: tuple[Path, ...]) -> None:
     from kb.typography import is_french, typeset_source
 
     result = ctx.load()
-    wanted = _selected_files(result, files) if files else None
+    wanted = _selected_files(result.settings, files) if files else None
     changed = 0
     for doc in sorted(result.knowledge_base.documents.values(), key=lambda d: d.path):
         if not is_french(doc.language) or (wanted is not None and doc.path not in wanted):

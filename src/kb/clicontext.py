@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from kb.loader import LoadResult, load_project
+from kb.loader import LoadResult, Narrow, load_project
 
 
 class Context:
@@ -19,8 +19,8 @@ class Context:
     def __init__(self, project: Path) -> None:
         self.project = project
 
-    def load(self) -> LoadResult:
-        return load_project(self.project)
+    def load(self, narrow: Narrow | None = None) -> LoadResult:
+        return load_project(self.project, narrow)
 
 
 pass_context = click.make_pass_decorator(Context)

@@ -10,7 +10,7 @@ import difflib
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,13 +56,23 @@ class LoadResult:
         return [p for p in self.problems if p.is_error]
 
 
-def load_project(root: Path) -> LoadResult:
+#: Given the settings and the valid documents, the files whose own problems are wanted
+#: (``None``: every file's). Problems that concern several files (ids, titles,
+#: translations, packs) are always looked for; those a file has on its own (its body's
+#: links, nesting and citations, the countries it names) only in the files named.
+Narrow = Callable[[Settings, Mapping[str, Document]], Collection[str] | None]
+
+
+def load_project(root: Path, narrow: Narrow | None = None) -> LoadResult:
     """Read settings, vocabularies and every document under ``root``."""
     settings = load_settings(root)
-    return load_knowledge_base(settings)
+    return load_knowledge_base(settings, narrow)
 
 
-def load_knowledge_base(settings: Settings) -> LoadResult:
+def load_knowledge_base(settings: Settings, narrow: Narrow | None = None) -> LoadResult:
+    """Every document read and checked; with ``narrow``, a report about a few files
+    (``kb check --changed``) skips the body checks of the others, which are most of
+    the time of a check (measured: 6.0 of 11.5 s profiled at 5,000 documents)."""
     taxonomy, problems = load_taxonomy(settings)
     problems.extend(_interface_translations(settings))
     problems.extend(_site_address(settings))
@@ -86,7 +96,6 @@ def load_knowledge_base(settings: Settings) -> LoadResult:
         if source is None:
             continue
         sources[rel] = source
-        problems.extend(body_problems(rel, source.body, source.body_line, settings.limits))
         paths_by_id[source.doc_id.casefold()].append((rel, source.doc_id))
         problems.extend(folder_problems(source, content_prefix))
         problems.extend(summary_problems(source))
@@ -99,14 +108,19 @@ def load_knowledge_base(settings: Settings) -> LoadResult:
         if len(paths_by_id[source.doc_id.casefold()]) == 1:  # else: "also used by" says it
             problems.extend(file_name_problems(source))
     unique = {doc.id: doc for doc in documents.values() if len(paths_by_id[doc.id.casefold()]) == 1}
+    wanted = None if narrow is None else narrow(settings, unique)
+    own = sources if wanted is None else {r: s for r, s in sources.items() if r in wanted}
     all_ids = {doc_id for found in paths_by_id.values() for _rel, doc_id in found}
     problems.extend(_translations(unique, all_ids))
     problems.extend(duplicate_titles(unique))
     hints = _PathHints(sources)
     rules = policy(settings)
-    for source in sources.values():
+    for rel, source in own.items():
+        problems.extend(body_problems(rel, source.body, source.body_line, settings.limits))
         problems.extend(_body_problems(source, sources, content_prefix, inventory, hints, rules))
-    for doc in documents.values():
+    for rel, doc in documents.items():
+        if rel not in own:
+            continue
         problems.extend(check_citations(doc))
         problems.extend(check_countries(doc))
     glossary, found = load_glossary(settings)

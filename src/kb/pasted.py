@@ -252,6 +252,8 @@ def value_problems(
 
 
 def _value_message(value: str, raw: str, exact: bool) -> tuple[str, Severity]:
+    if "\t" not in value and value.isascii():
+        return "", "warning"  # the tab is the one ASCII character looked for (most values)
     stripped = value.strip(" ")
     if stripped[:1] in CURLY and stripped[-1:] in CURLY_CHARACTERS and len(stripped) > 1:
         inner = stripped[1:-1]
