@@ -296,6 +296,20 @@ def test_forgiving_queries_on_the_site(page: Watched, base_url: str) -> None:
     page.assert_clean()
 
 
+def test_a_word_of_another_language_is_not_corrected(page: Watched, base_url: str) -> None:
+    # "comité" is no English word, but it is a French word of the site: typed on the
+    # English page, it was "corrected" to "coming" and the pages about coming shown.
+    p = page.page
+    search(page, base_url, "comité de suivi")
+    status = p.locator(".kb-status").inner_text()
+    assert "Showing results for" not in status and "coming" not in status, status
+    assert "“comité de suivi”" in status
+    # A misspelt word is still corrected, and so is one in French on the French page.
+    search(page, base_url, "stakholder analysys")
+    assert "“stakeholder analysis”" in p.locator(".kb-status").inner_text()
+    page.assert_clean()
+
+
 def test_the_site_searches_the_readers_language_with_a_switch_to_all(
     page: Watched, base_url: str
 ) -> None:

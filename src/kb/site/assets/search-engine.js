@@ -146,12 +146,21 @@ async function correct(query, languages) {
   const out = [];
   let changed = false;
   const listed = await wordLists(query, languages);
+  const others = (await settingsReady).languages.map((l) => l.code).filter((c) => !languages.includes(c));
   for (const [position, word] of query.entries()) {
     const lower = word.toLowerCase();
     const lists = listed[position];
     // Pagefind leaves accents aside; so does knowing a word.
     const bare = fold(lower);
-    if (lower.length < 4 || lists.some((list) => list.some((w) => fold(w) === bare))) {
+    const known = (some) => some.some((list) => list.some((w) => fold(w) === bare));
+    if (lower.length < 4 || known(lists)) {
+      out.push(word);
+      continue;
+    }
+    // A word of another of the site's languages is no misspelling ("comité" typed on the
+    // English page is not "coming"): it stays, and a search that finds nothing offers to
+    // search every language. Those lists are asked for only for a word about to change.
+    if (others.length && known(await Promise.all(others.map((l) => words(l, lower))))) {
       out.push(word);
       continue;
     }
