@@ -65,6 +65,11 @@ def test_a_french_document_names_countries_in_french(make_project: ProjectFactor
         ("en egypte", "EG", "fr", True),  # case and accents aside
         ("in Egypt", "EG", "fr", False),  # an English name in a French text does not count
         ("US households", "US", "en", False),  # 'us' is a word, not a country
+        ("Au Bénin et en Côte d\u2019Ivoire", "CI", "fr", True),  # a typographic apostrophe
+        ("ÉGYPTE", "EG", "fr", True),
+        ("Vie\u0302t Nam", "VN", "en", True),  # an accent written as its own character
+        ("في مِصْرَ", "EG", "ar", True),  # Arabic with its vowel marks
+        ("في الأُرْدُنّ", "JO", "ar", True),
     ],
 )
 def test_country_names(text: str, code: str, language: str, named: bool) -> None:

@@ -48,7 +48,10 @@ SPACE_RUN = re.compile(rf"[ \t]{{{MAX_SPACE_RUN},}}")
 MAX_FENCE = 64
 EMPHASIS = "*_~"
 #: What the scan looks at; everything between is skipped at the regex engine's speed.
-TOKEN = re.compile(r"\\.|`+|\[|\]|<[A-Za-z]|>|\*+|_+|~+")
+#: The lookahead names the characters a token starts with, which lets the engine skip
+#: to them (without it, every alternative is tried at every character: 3.3 times slower
+#: on generated documents).
+TOKEN = re.compile(r"(?=[\\`\[\]<>*_~])(?:\\.|`+|\[|\]|<[A-Za-z]|>|\*+|_+|~+)")
 LIST_MARKERS = "-*+"
 
 
