@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -336,3 +338,49 @@ def test_a_generated_knowledge_base(tmp_path: Path) -> None:
             assert all(cross.level.id in d.levels for d in cross.documents)
     linking = sum(1 for d in graph.documents if graph.links_from(d.id))
     assert linking > 100
+
+
+def test_a_graph_that_follows_the_previous_one_answers_as_a_new_one(tmp_path: Path) -> None:
+    # kb serve builds a graph after every edit, reusing the word vectors of the
+    # documents that did not change (KnowledgeGraph.follow): the relations must be
+    # those of a graph made from nothing, whatever the edit did to the words' weights.
+    knowledge_base = load_project(generate(tmp_path / "generated", 200)).knowledge_base
+    documents = dict(knowledge_base.documents)
+    ordered = sorted(documents)
+    first, second, third = (documents[ordered[n]] for n in (3, 50, 120))
+    # Words other documents have: the edits change how many documents hold them.
+    theirs = [
+        w for w in re.findall(r"[a-z]{6,}", documents[ordered[100]].body) if w not in first.body
+    ]
+    edits: list[dict[str, Document | None]] = [
+        {first.id: replace(first, body=first.body + f"\nOn {' '.join(theirs[:3])}.\n")},
+        # Words of its own, found in no other document, then taken out again.
+        {second.id: replace(second, body="Zanzibarite qwertyuiop words.\n" + second.body)},
+        {second.id: second},
+        {third.id: replace(third, title="Latrine emptying and handwashing")},
+        {third.id: None, first.id: replace(first, summary="Another summary.")},  # one gone
+    ]
+    previous = KnowledgeGraph.build(knowledge_base)
+    previous.follow(None)
+    for doc_id in ordered:
+        previous.related(doc_id)
+    reused = 0
+    for edit in edits:
+        for doc_id, changed in edit.items():
+            if changed is None:
+                documents.pop(doc_id)
+            else:
+                documents[doc_id] = changed
+        edited = replace(knowledge_base, documents=dict(documents))
+        following = KnowledgeGraph.build(edited)
+        following.follow(previous)
+        fresh = KnowledgeGraph.build(edited)
+        for doc_id in documents:
+            assert following.related(doc_id) == fresh.related(doc_id), (edit, doc_id)
+        vectors, fresh_vectors = following._vectors(), fresh._vectors()
+        assert vectors.vectors == fresh_vectors.vectors
+        assert vectors.postings == fresh_vectors.postings
+        before = previous._vectors().vectors
+        reused += sum(1 for i, v in vectors.vectors.items() if before.get(i) is v)
+        previous = following
+    assert reused > 200, reused  # most vectors were not made again

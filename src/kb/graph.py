@@ -129,6 +129,8 @@ class KnowledgeGraph:
         self._profiles = {d.id: _Profile.of(d) for d in self._documents.values()}
         self._groups_by_themes: dict[frozenset[str], list[str]] | None = None
         self._similarity: _Similarity | None = None
+        self._similarity_before: _Similarity | None = None  # see follow()
+        self._keep = False
         self._groups: dict[tuple[str, str], _Group] | None = None
         self._neighbours: dict[str, tuple[int, list[_Neighbour]]] = {}
         self._by_themes: dict[frozenset[str], tuple[int, list[str]]] = {}
@@ -427,9 +429,21 @@ class KnowledgeGraph:
             self._groups_by_themes = dict(groups)
         return self._groups_by_themes
 
+    def follow(self, previous: KnowledgeGraph | None) -> None:
+        """Reuse what ``previous`` (the graph of the same knowledge base before an edit)
+        worked out of the documents that did not change, and keep this graph's for the
+        next: ``kb serve``, which builds a graph after every edit. What it answers is the
+        same as without (tests/test_graph.py)."""
+        self._keep = True
+        if previous is not None and previous._keep:
+            self._similarity_before = previous._similarity
+
     def _vectors(self) -> _Similarity:
         if self._similarity is None:
-            self._similarity = _Similarity(list(self._documents.values()))
+            self._similarity = _Similarity(
+                list(self._documents.values()), self._similarity_before, keep=self._keep
+            )
+            self._similarity_before = None
         return self._similarity
 
     def _reason(self, doc: Document, other: Document, cosine: float) -> str:
@@ -485,21 +499,57 @@ class _Group:
 
 
 class _Similarity:
-    """TF-IDF vectors of every document, and impact-ordered postings to find candidates."""
+    """TF-IDF vectors of every document, and impact-ordered postings to find candidates.
 
-    def __init__(self, documents: Sequence[Document]) -> None:
-        counts = [Counter(_words(doc)) for doc in documents]
+    Given the ``previous`` vectors of the same documents (made with ``keep``, which
+    keeps each document's words), a document whose text did not change keeps its words
+    counted, and its vector too when the weight of none of its words changed: after one
+    edit, most of them. The vectors are the same as without.
+    """
+
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        previous: _Similarity | None = None,
+        *,
+        keep: bool = False,
+    ) -> None:
+        texts = {doc.id: (doc.title, doc.summary, doc.body) for doc in documents}
+        before = previous if previous is not None and previous.texts else None
+        counts: dict[str, Counter[str]] = {}
+        for doc in documents:
+            same = before is not None and before.texts.get(doc.id) == texts[doc.id]
+            counts[doc.id] = before.counts[doc.id] if same and before else Counter(_words(doc))
         total = len(counts)
         frequency: Counter[str] = Counter()
-        for words in counts:
+        for words in counts.values():
             frequency.update(words.keys())
         # A word in a single document links it to nothing; a word in every
         # document tells nothing apart (its idf is 0).
         idf = {word: math.log(total / df) for word, df in frequency.items() if 1 < df < total}
+        # The words whose weight changed since the previous vectors (None: every word).
+        moved: set[str] | None = None
+        if before is not None and len(before.texts) == total:
+            moved = {w for w in before.idf.keys() | idf.keys() if before.idf.get(w) != idf.get(w)}
+        self.texts: dict[str, tuple[str, str, str]] = texts if keep else {}
+        self.counts: dict[str, Counter[str]] = counts if keep else {}
+        self.idf: dict[str, float] = idf if keep else {}
         self.vectors: dict[str, dict[str, float]] = {}
         self.strongest: dict[str, list[tuple[str, float]]] = {}
         postings: dict[str, list[tuple[float, str]]] = defaultdict(list)
-        for doc, words in zip(documents, counts, strict=True):
+        for doc in documents:
+            words = counts[doc.id]
+            if (
+                before is not None
+                and moved is not None
+                and before.texts.get(doc.id) == texts[doc.id]
+                and moved.isdisjoint(words)
+            ):
+                vector = self.vectors[doc.id] = before.vectors[doc.id]
+                self.strongest[doc.id] = before.strongest[doc.id]
+                for w, weight in vector.items():
+                    postings[w].append((weight, doc.id))
+                continue
             weights = [((1.0 + math.log(n)) * idf[w], w) for w, n in words.items() if w in idf]
             weights = heapq.nlargest(TERMS_PER_VECTOR, weights)
             norm = math.sqrt(sum(weight * weight for weight, _w in weights)) or 1.0

@@ -88,6 +88,7 @@ class Preview:
         documents = site_documents(result, self.drafts)
         current = {d.id: d for d in documents}
         graph = site_graph(result.knowledge_base, result.settings, self.drafts)
+        graph.follow(self.previous_graph)  # the unchanged documents' word vectors
         # The glossary's abbreviations are in every page that uses a term.
         knowledge_base = result.knowledge_base
         setup = (knowledge_base.taxonomy, knowledge_base.glossary, result.settings.mkdocs)
