@@ -10,8 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from benchmarks.generate import generate
 from click.testing import Result
 
+from kb.loader import LoadMemo, load_project
 from tests.conftest import REPO, ProjectFactory, document
 
 Kb = Callable[..., Result]
@@ -332,3 +334,41 @@ def test_shipped_knowledge_base_passes_strict(kb: Kb, monkeypatch: pytest.Monkey
     checked = int(result.stderr.split()[2])
     assert checked >= 50
     assert result.stderr == f"No problems: {checked} documents checked.\n"
+
+
+def test_a_load_that_remembers_the_files_finds_what_a_new_load_finds(tmp_path: Path) -> None:
+    # kb serve loads after every edit with a LoadMemo: the files not written since the
+    # last load are not read again. Each load must equal a load from nothing.
+    project = generate(tmp_path / "generated", 60)
+    content = project / "content"
+    lessons = sorted((content / "lessons").glob("*.md"))
+    memo = LoadMemo()
+    assert load_project(project, memo=memo) == load_project(project)
+    untouched = lessons[-1].relative_to(project).as_posix()
+    kept = memo.files[untouched].source
+
+    def broken_body(path: Path) -> None:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text + "\n[Gone](../lessons/gone.md)\n" + "> " * 30 + "deep\n")
+
+    edits = [
+        lambda: broken_body(lessons[0]),
+        lambda: lessons[1].write_text(
+            lessons[1].read_text().replace("type: lesson", "type: lesso")
+        ),
+        lambda: lessons[2].unlink(),
+        lambda: (content / "lessons" / "new-one.md").write_text(document("New one")),
+        lambda: lessons[3].write_bytes(b"\xff\xfe not UTF-8"),
+        # The vocabularies change: every file is read again.
+        lambda: (content / "taxonomy.yml").write_text(
+            (content / "taxonomy.yml").read_text().replace('en: "Sanitation"', 'en: "Sanitary"')
+        ),
+    ]
+    for number, edit in enumerate(edits):
+        edit()
+        remembered = load_project(project, memo=memo)
+        assert remembered == load_project(project), number
+        assert remembered.problems, number
+        if number < len(edits) - 1:
+            assert memo.files[untouched].source is kept, number  # not read again
+    assert memo.files[untouched].source is not kept

@@ -26,7 +26,7 @@ from kb.build import generate, run_mkdocs, site_documents, site_graph
 from kb.config import Settings
 from kb.errors import KbError
 from kb.graph import KnowledgeGraph
-from kb.loader import load_project
+from kb.loader import LoadMemo, load_project
 from kb.model import Document, GlossaryTerm, Taxonomy
 from kb.problems import Problem, format_problems
 from kb.site.chrome import site_chrome
@@ -50,6 +50,8 @@ class Preview:
         self.previous: dict[str, Document] | None = None
         self.previous_graph: KnowledgeGraph | None = None
         self.previous_setup: object = None
+        #: What each file gave the last load: only files written since are read again.
+        self.memo = LoadMemo()
         self.settings: Settings | None = None
         self.taxonomy: Taxonomy | None = None
         self.glossary: tuple[GlossaryTerm, ...] = ()
@@ -70,7 +72,7 @@ class Preview:
         document with errors keeps its last good page. Returns whether
         anything was rebuilt.
         """
-        result = load_project(self.project)
+        result = load_project(self.project, memo=self.memo)
         self.problems = result.errors
         self.language = result.settings.default_language
         self.failure = ""
