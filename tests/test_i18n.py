@@ -229,6 +229,11 @@ def test_a_french_site_beside_the_english_one(make_project: ProjectFactory, kb: 
     home = (site / "fr" / "index.html").read_text(encoding="utf-8")
     english_home = (site / "index.html").read_text(encoding="utf-8")
     assert '<html lang="fr" dir="ltr"' in home
+    # Each home page's title is the site's name in its language, once.
+    assert "<title>KB de test</title>" in home
+    assert "<title>Test KB</title>" in english_home
+    theme_title = "<title>Assainissement - KB de test</title>"
+    assert theme_title in (site / "fr" / "themes" / "sanitation" / "index.html").read_text()
     words = text_of(site / "fr" / "index.html")
     for french in ("Parcourir par thème", "Assainissement", "Derniers ajouts", "KB de test"):
         assert french in words

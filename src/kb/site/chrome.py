@@ -72,8 +72,10 @@ class Chrome:
     def translate(self, html_text: str, page_url: str, language: str) -> str:
         """The page with its surroundings in ``language`` and a language switch."""
         if language != self.default_language:
-            html_text = self._in_language(html_text, page_url, language)
-        return html_text
+            return self._in_language(html_text, page_url, language)
+        # The home page's title is the site's name, which Material adds to every title.
+        name = html.escape(self.site_names.get(language, ""))
+        return html_text.replace(f"<title>{name} - {name}</title>", f"<title>{name}</title>", 1)
 
     def switch(self, html_text: str, page_path: str, page_url: str, language: str) -> str:
         versions = self.alternates.get(page_path)
