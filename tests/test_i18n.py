@@ -232,6 +232,8 @@ def test_a_french_site_beside_the_english_one(make_project: ProjectFactory, kb: 
     # Each home page's title is the site's name in its language, once.
     assert "<title>KB de test</title>" in home
     assert "<title>Test KB</title>" in english_home
+    assert english_home.count("<h1") == 1 and "<h1>Test KB</h1>" in english_home
+    assert home.count("<h1") == 1 and "<h1>KB de test</h1>" in home
     theme_title = "<title>Assainissement - KB de test</title>"
     assert theme_title in (site / "fr" / "themes" / "sanitation" / "index.html").read_text()
     words = text_of(site / "fr" / "index.html")

@@ -7,6 +7,7 @@ language's prefix. A browse page lists each document once.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import Any
@@ -72,6 +73,8 @@ class BrowsePages(SiteBase):
         site_name = self.settings.site_name_in(self.language)
         description = self.settings.description_in(self.language)
         text = front_matter(site_name, description, hide=["navigation", "toc"])
+        # Its heading is the site's name: Material would print the navigation's "Home".
+        text += f"<h1>{html.escape(site_name)}</h1>\n\n"
         text += self.render(
             "home.html",
             linker,
