@@ -237,6 +237,8 @@ def value_problems(
     problems: list[Problem] = []
     handled: set[str] = set()
     for keypath, value in _strings(meta):
+        if "\t" not in value and value.isascii():
+            continue  # the tab is the one ASCII character looked for (most values)
         line = lines.get(keypath, first_line)
         raw = raw_lines[line - first_line] if 0 <= line - first_line < len(raw_lines) else ""
         parts = re.split(r"[.\[]", keypath)
@@ -252,8 +254,6 @@ def value_problems(
 
 
 def _value_message(value: str, raw: str, exact: bool) -> tuple[str, Severity]:
-    if "\t" not in value and value.isascii():
-        return "", "warning"  # the tab is the one ASCII character looked for (most values)
     stripped = value.strip(" ")
     if stripped[:1] in CURLY and stripped[-1:] in CURLY_CHARACTERS and len(stripped) > 1:
         inner = stripped[1:-1]
