@@ -34,6 +34,7 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:timestamp",
 }
+_STR_TAG = "tag:yaml.org,2002:str"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
 
@@ -336,6 +337,8 @@ class _Builder:
         return False
 
     def scalar(self, node: ScalarNode, keypath: str) -> Any:
+        if node.tag == _STR_TAG:
+            return node.value  # what SafeConstructor gives, without its two calls (most values)
         if node.tag not in _PLAIN_TAGS:
             self.tag_allowed(node, "a plain value", keypath)
             return None
