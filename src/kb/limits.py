@@ -123,7 +123,8 @@ def body_problems(rel: str, body: str, first_line: int, limits: Limits) -> list[
     """Nesting and open brackets or tags beyond the limits, with the line of each."""
     scan = _Scan(rel, limits.max_nesting)
     lines = body.split("\n")
-    code = _fenced_code(lines)
+    # A fence is three backticks or tildes at least: without them, no line is code.
+    code = _fenced_code(lines) if "```" in body or "~~~" in body else set()
     paragraph_blank = True
     for index, line in enumerate(lines):
         if index in code:

@@ -72,7 +72,9 @@ def outside_fences(lines: Sequence[str], start: int = 0) -> Iterator[int]:
 def code_free_lines(body: str, first_line: int) -> Iterator[tuple[int, str]]:
     """Body lines outside fenced code blocks, with code spans blanked out."""
     lines = body.split("\n")
-    for offset in outside_fences(lines):
+    # A fence is three backticks or tildes at least: without them, every line is outside.
+    fenced = "```" in body or "~~~" in body
+    for offset in outside_fences(lines) if fenced else range(len(lines)):
         line = lines[offset]
         if "`" in line:
             line = blank_code_spans(line)
