@@ -304,9 +304,19 @@ def test_a_word_of_another_language_is_not_corrected(page: Watched, base_url: st
     status = p.locator(".kb-status").inner_text()
     assert "Showing results for" not in status and "coming" not in status, status
     assert "“comité de suivi”" in status
-    # A misspelt word is still corrected, and so is one in French on the French page.
+    # The page says the words are of another language, and searches them all on request.
+    hint = p.locator(".kb-elsewhere")
+    assert hint.is_visible()
+    assert "another language of the site" in hint.inner_text()
+    hint.locator("button", has_text="Search all languages").click()
+    settled(page)
+    assert "lang=all" in p.url
+    assert p.locator(".kb-result .kb-result__facts", has_text="French").count() > 0
+    assert p.locator(".kb-elsewhere").is_hidden()
+    # A misspelt word is still corrected, with no such hint.
     search(page, base_url, "stakholder analysys")
     assert "“stakeholder analysis”" in p.locator(".kb-status").inner_text()
+    assert p.locator(".kb-elsewhere").is_hidden()
     page.assert_clean()
 
 

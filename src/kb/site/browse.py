@@ -46,6 +46,7 @@ SEARCH_WORDS = (
     N_("Search for"),
     N_("Remove the filter {name}: {value}"),
     N_("Search all languages"),
+    N_("Some of these words are in another language of the site."),
     N_("Browse the {vocabulary}"),
     N_("theme"),
     N_("level"),

@@ -142,8 +142,10 @@ function wordLists(query, languages) {
 
 async function correct(query, languages) {
   // Each word the site does not have → its closest word (same beginning, the most
-  // frequent of the nearest), as kb search's "did you mean".
+  // frequent of the nearest), as kb search's "did you mean". `elsewhere`: the other
+  // languages of the site that words left as typed belong to.
   const out = [];
+  const elsewhere = new Set();
   let changed = false;
   const listed = await wordLists(query, languages);
   const others = (await settingsReady).languages.map((l) => l.code).filter((c) => !languages.includes(c));
@@ -160,9 +162,14 @@ async function correct(query, languages) {
     // A word of another of the site's languages is no misspelling ("comité" typed on the
     // English page is not "coming"): it stays, and a search that finds nothing offers to
     // search every language. Those lists are asked for only for a word about to change.
-    if (others.length && known(await Promise.all(others.map((l) => words(l, lower))))) {
-      out.push(word);
-      continue;
+    if (others.length) {
+      const lists = await Promise.all(others.map((l) => words(l, lower)));
+      const theirs = others.filter((_, n) => known([lists[n]]));
+      if (theirs.length) {
+        theirs.forEach((code) => elsewhere.add(code));
+        out.push(word);
+        continue;
+      }
     }
     const most = lower.length > 5 ? 2 : 1;
     let best = null;
@@ -176,7 +183,7 @@ async function correct(query, languages) {
     }
     if (best) { out.push(best); changed = true; } else { out.push(word); }
   }
-  return { words: out, changed };
+  return { words: out, changed, elsewhere: [...elsewhere] };
 }
 
 async function queryLanguage(query, languages, said, stopWords) {
@@ -281,7 +288,7 @@ async function run(query, { filters = {}, scope = "reader", early = null } = {})
   }
   const { all, used: searched } = queryWords(query, settings, languages);
   let used = searched;
-  const result = { query, ranked: [], notices: [], didYouMean: null, words: used };
+  const result = { query, ranked: [], notices: [], didYouMean: null, words: used, elsewhere: [] };
   if (!used.length) { return result; }
   const lists = wordLists(used, languages); // fetched while Pagefind loads and searches
   const engines = await Promise.all(languages.map(instance));
@@ -297,6 +304,7 @@ async function run(query, { filters = {}, scope = "reader", early = null } = {})
   // corrected query's pages come first.
   let again = [];
   const fixed = await correct(used, languages);
+  result.elsewhere = fixed.elsewhere;
   if (fixed.changed) {
     result.didYouMean = fixed.words.join(" ");
     again = await search(result.didYouMean);

@@ -48,7 +48,9 @@ function start() {
   const list = element("ol", { class: "kb-results" });
   const more = element("button", { type: "button", class: "kb-more", hidden: "", text: t("More results") });
   const waysOut = element("div", { class: "kb-ways-out", hidden: "" });
-  box.append(element("div", { class: "kb-tools" }, toggle, languages), chips, panel, status, list, more, waysOut);
+  // Words of another language of the site, typed on this language's page.
+  const elsewhere = element("p", { class: "kb-elsewhere", hidden: "" });
+  box.append(element("div", { class: "kb-tools" }, toggle, languages), chips, panel, status, elsewhere, list, more, waysOut);
 
   toggle.addEventListener("click", () => {
     const open = panel.hidden;
@@ -143,6 +145,17 @@ function start() {
       meta.summary ? element("p", { class: "kb-result__summary", text: meta.summary, ...own }) : null);
   }
 
+  /** Offer every language when the query has words of another language of the site
+   * (a French term on the English page): the results of this one may not be the answer. */
+  function drawElsewhere(found) {
+    const other = state.scope !== "all" && found.ranked.length && (found.elsewhere || []).length;
+    elsewhere.hidden = !other;
+    if (!other) { elsewhere.replaceChildren(); return; }
+    const button = element("button", { type: "button", text: t("Search all languages") });
+    button.addEventListener("click", () => { state.scope = "all"; state.shown = PAGE; update(); });
+    elsewhere.replaceChildren(t("Some of these words are in another language of the site.") + " ", button);
+  }
+
   async function drawWaysOut(found) {
     waysOut.replaceChildren();
     waysOut.hidden = found.ranked.length > 0;
@@ -197,6 +210,7 @@ function start() {
     const ticket = ++latest;
     if (!state.query.trim()) {
       list.replaceChildren();
+      elsewhere.hidden = true;
       status.textContent = "";
       more.hidden = true;
       waysOut.hidden = true;
@@ -248,6 +262,7 @@ function start() {
     pages.forEach((data, position) => place(position, data));
     keepFirst(pages.length);
     more.hidden = total <= state.shown;
+    drawElsewhere(found);
     await drawWaysOut(found);
     box.removeAttribute("aria-busy");
     box.dataset.done = String(ticket);
