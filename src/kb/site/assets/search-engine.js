@@ -160,8 +160,8 @@ async function correct(query, languages) {
       continue;
     }
     // A word of another of the site's languages is no misspelling ("comité" typed on the
-    // English page is not "coming"): it stays, and a search that finds nothing offers to
-    // search every language. Those lists are asked for only for a word about to change.
+    // English page is not "coming"): it stays, and the page offers to search every
+    // language (search.js). Those lists are asked for only for a word about to change.
     if (others.length) {
       const lists = await Promise.all(others.map((l) => words(l, lower)));
       const theirs = others.filter((_, n) => known([lists[n]]));
