@@ -154,8 +154,8 @@ async function correct(query, languages) {
     const lists = listed[position];
     // Pagefind leaves accents aside; so does knowing a word.
     const bare = fold(lower);
-    const known = (some) => some.some((list) => list.some((w) => fold(w) === bare));
-    if (lower.length < 4 || known(lists)) {
+    const has = (list) => list.some((w) => fold(w) === bare);
+    if (lower.length < 4 || lists.some(has)) {
       out.push(word);
       continue;
     }
@@ -163,8 +163,8 @@ async function correct(query, languages) {
     // English page is not "coming"): it stays, and the page offers to search every
     // language (search.js). Those lists are asked for only for a word about to change.
     if (others.length) {
-      const lists = await Promise.all(others.map((l) => words(l, lower)));
-      const theirs = others.filter((_, n) => known([lists[n]]));
+      const theirLists = await Promise.all(others.map((l) => words(l, lower)));
+      const theirs = others.filter((_, n) => has(theirLists[n]));
       if (theirs.length) {
         theirs.forEach((code) => elsewhere.add(code));
         out.push(word);

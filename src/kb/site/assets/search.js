@@ -148,7 +148,7 @@ function start() {
   /** Offer every language when the query has words of another language of the site
    * (a French term on the English page): the results of this one may not be the answer. */
   function drawElsewhere(found) {
-    const other = state.scope !== "all" && found.ranked.length && (found.elsewhere || []).length;
+    const other = state.scope !== "all" && found.ranked.length > 0 && found.elsewhere.length > 0;
     elsewhere.hidden = !other;
     if (!other) { elsewhere.replaceChildren(); return; }
     const button = element("button", { type: "button", text: t("Search all languages") });
